@@ -1,0 +1,3 @@
+"""Warroom: a self-hosted, Slack-first incident bot."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,203 @@
+"""Parsing `/incident …` text into typed commands. Pure: no Slack, no database."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.core.errors import InvalidInput
+from bot.core.lifecycle import parse_severity, parse_status
+from bot.core.text import plain_from_slack, user_ids_in
+from storage.enums import Role, Severity, Status
+
+MAX_TITLE = 200
+
+
+@dataclass(frozen=True)
+class Declare:
+    """Declare now with a title, or open the modal when `title` is empty."""
+
+    title: str
+    severity: Severity | None = None
+
+
+@dataclass(frozen=True)
+class PostUpdate:
+    """A status update; empty text opens the update modal."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class SetSeverity:
+    """Change the severity."""
+
+    severity: Severity
+
+
+@dataclass(frozen=True)
+class SetStatus:
+    """Move the lifecycle."""
+
+    status: Status
+
+
+@dataclass(frozen=True)
+class AssignRole:
+    """Give someone a role (the commander included)."""
+
+    role: Role
+    user_id: str
+
+
+@dataclass(frozen=True)
+class AddNote:
+    """A timeline note."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Resolve:
+    """Resolve, with an optional summary."""
+
+    summary: str
+
+
+@dataclass(frozen=True)
+class Close:
+    """Close a resolved incident."""
+
+
+@dataclass(frozen=True)
+class ListOpen:
+    """List open incidents."""
+
+
+@dataclass(frozen=True)
+class ShowHelp:
+    """Show the help; `unknown` is the subcommand we did not understand."""
+
+    unknown: str = ""
+
+
+Command = (
+    Declare
+    | PostUpdate
+    | SetSeverity
+    | SetStatus
+    | AssignRole
+    | AddNote
+    | Resolve
+    | Close
+    | ListOpen
+    | ShowHelp
+)
+
+ROLE_WORDS: dict[str, Role] = {
+    "comms": Role.COMMS,
+    "scribe": Role.SCRIBE,
+    "responder": Role.RESPONDER,
+    "commander": Role.COMMANDER,
+    "ic": Role.COMMANDER,
+}
+
+CHANNEL_BOUND = (PostUpdate, SetSeverity, SetStatus, AssignRole, AddNote, Resolve, Close)
+
+
+def parse_command(raw: str, *, user_id: str) -> Command:
+    """Parse the text after `/incident` (Slack-escaped) into a command."""
+    text = raw.strip()
+    word, _, rest = text.partition(" ")
+    word = word.lower()
+    if not word or word == "help":
+        return ShowHelp()
+    parser = _PARSERS.get(word)
+    if parser is None:
+        return ShowHelp(unknown=plain_from_slack(word))
+    return parser(rest.strip(), user_id)
+
+
+def _declare(rest: str, _user: str) -> Declare:
+    first, _, remainder = rest.partition(" ")
+    severity: Severity | None = None
+    if first.lower() in {s.value for s in Severity}:
+        severity = Severity(first.lower())
+        rest = remainder.strip()
+        if not rest:
+            raise InvalidInput(
+                "An incident needs a title: `/incident declare sev2 Checkout is failing`."
+            )
+    title = plain_from_slack(rest).strip()
+    if len(title) > MAX_TITLE:
+        raise InvalidInput(f"The title is {len(title)} characters; keep it under {MAX_TITLE}.")
+    return Declare(title=title, severity=severity)
+
+
+def _update(rest: str, _user: str) -> PostUpdate:
+    return PostUpdate(text=plain_from_slack(rest).strip())
+
+
+def _severity(rest: str, _user: str) -> SetSeverity:
+    if not rest:
+        raise InvalidInput("Say which severity: `/incident severity sev1` (sev1 to sev4).")
+    return SetSeverity(parse_severity(rest.split()[0]))
+
+
+def _status(rest: str, _user: str) -> SetStatus:
+    if not rest:
+        valid = ", ".join(s.value for s in Status)
+        raise InvalidInput(f"Say which status: `/incident status mitigated` ({valid}).")
+    return SetStatus(parse_status(rest.split()[0]))
+
+
+def _mentioned_user(rest: str, user_id: str, usage: str) -> str:
+    if rest.strip().lower() == "me":
+        return user_id
+    users = user_ids_in(rest)
+    if len(users) != 1:
+        raise InvalidInput(f"Mention exactly one person with @: `{usage}`.")
+    return users[0]
+
+
+def _commander(rest: str, user_id: str) -> AssignRole:
+    user = _mentioned_user(rest, user_id, "/incident commander @alex")
+    return AssignRole(role=Role.COMMANDER, user_id=user)
+
+
+def _role(rest: str, user_id: str) -> AssignRole:
+    word, _, who = rest.partition(" ")
+    role = ROLE_WORDS.get(word.lower())
+    if role is None:
+        raise InvalidInput(
+            f"Unknown role `{plain_from_slack(word)}`. Use one of: comms, scribe, responder "
+            "(or `/incident commander @user`)."
+        )
+    user = _mentioned_user(who, user_id, f"/incident role {word.lower()} @alex")
+    return AssignRole(role=role, user_id=user)
+
+
+def _note(rest: str, _user: str) -> AddNote:
+    text = plain_from_slack(rest).strip()
+    if not text:
+        raise InvalidInput("A note needs text: `/incident note Rolled back deploy 4812`.")
+    return AddNote(text=text)
+
+
+def _resolve(rest: str, _user: str) -> Resolve:
+    return Resolve(summary=plain_from_slack(rest).strip())
+
+
+_PARSERS: dict[str, Callable[[str, str], Command]] = {
+    "declare": _declare,
+    "new": _declare,
+    "update": _update,
+    "severity": _severity,
+    "sev": _severity,
+    "status": _status,
+    "commander": _commander,
+    "lead": _commander,
+    "role": _role,
+    "note": _note,
+    "resolve": _resolve,
+    "close": lambda _rest, _user: Close(),
+    "list": lambda _rest, _user: ListOpen(),
+}

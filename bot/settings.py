@@ -1,0 +1,100 @@
+"""Typed settings read from the environment and `.env`."""
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.core.timing import parse_duration
+
+
+def _duration(value: Any) -> Any:
+    return parse_duration(value) if isinstance(value, str) else value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+class DatabaseSettings(BaseSettings):
+    """Just the database: enough for `warroom db upgrade` and `warroom postmortem`."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    database_url: str = "sqlite:///warroom.db"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        if value.startswith("postgresql://"):
+            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+
+class Settings(DatabaseSettings):
+    """Everything Warroom reads from its environment, with defaults."""
+
+    slack_bot_token: str = Field(min_length=1)
+    slack_signing_secret: str = Field(min_length=1)
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    warroom_announce_channel: str = "incidents"
+    warroom_channel_prefix: str = "inc"
+    warroom_host: str = "127.0.0.1"
+    warroom_port: int = Field(default=3000, ge=1, le=65535)
+    warroom_update_interval: Duration = timedelta(minutes=30)
+    warroom_log_level: str = "INFO"
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: str) -> str:
+        if not value.startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("warroom_channel_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,19}", value):
+            raise ValueError("must be 1-20 lowercase letters, digits, - or _")
+        return value
+
+    @field_validator("warroom_announce_channel")
+    @classmethod
+    def _announce(cls, value: str) -> str:
+        value = value.removeprefix("#")
+        if not re.fullmatch(r"[a-z0-9_-]{1,80}|[CG][A-Z0-9]{2,}", value):
+            raise ValueError("must be a channel name like incidents or a channel id")
+        return value
+
+
+def describe_settings_error(error: ValidationError) -> str:
+    """One line naming every bad or missing setting."""
+    parts = []
+    for item in error.errors():
+        name = str(item["loc"][0]).upper() if item["loc"] else "settings"
+        if item["type"] == "missing":
+            parts.append(f"{name} is not set")
+        else:
+            message = str(item["msg"]).removeprefix("Value error, ")
+            parts.append(f"{name} {message}")
+    return "invalid settings: " + "; ".join(parts)

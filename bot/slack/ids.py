@@ -1,0 +1,45 @@
+"""Every action_id, callback_id and block_id the bot uses, in one place."""
+
+from enum import StrEnum
+
+
+class ActionId(StrEnum):
+    """Interactive elements."""
+
+    ACKNOWLEDGE = "incident_acknowledge"
+    POST_UPDATE = "incident_post_update"
+    CHANGE_SEVERITY = "incident_change_severity"
+    CHANGE_STATUS = "incident_change_status"
+    RESOLVE = "incident_resolve"
+    OPEN_CHANNEL = "incident_open_channel"
+    TITLE = "title"
+    SEVERITY = "severity"
+    SUMMARY = "summary"
+    SERVICE = "service"
+    PRIVATE = "private"
+    COMMANDER = "commander"
+    UPDATE_TEXT = "update_text"
+    STATUS = "status"
+
+
+class CallbackId(StrEnum):
+    """Modals."""
+
+    DECLARE = "incident_declare"
+    POST_UPDATE = "incident_update"
+    CHANGE_SEVERITY = "incident_severity"
+    CHANGE_STATUS = "incident_status"
+
+
+class BlockId(StrEnum):
+    """Blocks whose values we read back or edit."""
+
+    TITLE = "title"
+    SEVERITY = "severity"
+    SUMMARY = "summary"
+    SERVICE = "service"
+    PRIVATE = "private"
+    COMMANDER = "commander"
+    UPDATE_TEXT = "update_text"
+    STATUS = "status"
+    STATUS_ACTIONS = "status_actions"

@@ -1,0 +1,1 @@
+"""Warroom's data layer: sqlmodel tables, the engine and small queries."""

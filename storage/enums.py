@@ -1,0 +1,47 @@
+"""Closed vocabularies stored in the database."""
+
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """Incident severity, SEV1 being the worst."""
+
+    SEV1 = "sev1"
+    SEV2 = "sev2"
+    SEV3 = "sev3"
+    SEV4 = "sev4"
+
+
+class Status(StrEnum):
+    """Lifecycle state of an incident, in the order an incident usually moves."""
+
+    TRIAGE = "triage"
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MITIGATED = "mitigated"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Role(StrEnum):
+    """Roles a person can hold in an incident."""
+
+    COMMANDER = "commander"
+    COMMS = "comms"
+    SCRIBE = "scribe"
+    RESPONDER = "responder"
+
+
+class EventKind(StrEnum):
+    """Kinds of timeline events."""
+
+    DECLARED = "declared"
+    ACKNOWLEDGED = "acknowledged"
+    SEVERITY_CHANGED = "severity_changed"
+    STATUS_CHANGED = "status_changed"
+    ROLE_ASSIGNED = "role_assigned"
+    UPDATE = "update"
+    NOTE = "note"
+    PINNED = "pinned"
+    RESOLVED = "resolved"
+    CLOSED = "closed"

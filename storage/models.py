@@ -1,0 +1,118 @@
+"""The tables. These sqlmodel classes are the entities; nothing mirrors them."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.enums import EventKind, Role, Severity, Status
+from storage.types import StrEnumType, UTCDateTime
+
+# Named constraints let later migrations drop or alter them, SQLite batch mode included.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _ts(**kwargs: Any) -> Any:
+    """A UTC timestamp column."""
+    return Field(default=None, sa_type=UTCDateTime, **kwargs)
+
+
+class Incident(SQLModel, table=True):
+    """One incident: what it is, where it lives in Slack, and every lifecycle time."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: int = Field(unique=True, index=True)
+    title: str = Field(max_length=200)
+    summary: str = Field(default="", sa_type=Text)
+    severity: Severity = Field(sa_type=StrEnumType(Severity))
+    status: Status = Field(sa_type=StrEnumType(Status), index=True)
+    services: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    private: bool = False
+    declared_by: str = Field(max_length=32)
+    idempotency_key: str | None = Field(default=None, unique=True, max_length=255)
+
+    channel_id: str | None = Field(default=None, unique=True, max_length=32)
+    channel_name: str | None = Field(default=None, max_length=80)
+    status_ts: str | None = Field(default=None, max_length=32)
+    status_pinned: bool = False
+    channel_topic: str | None = Field(default=None, max_length=250)
+    digest_channel_id: str | None = Field(default=None, max_length=32)
+    digest_ts: str | None = Field(default=None, max_length=32)
+
+    detected_at: datetime | None = _ts()
+    declared_at: datetime | None = _ts()
+    acknowledged_at: datetime | None = _ts()
+    acknowledged_by: str | None = Field(default=None, max_length=32)
+    identified_at: datetime | None = _ts()
+    mitigated_at: datetime | None = _ts()
+    resolved_at: datetime | None = _ts()
+    closed_at: datetime | None = _ts()
+
+    resolution: str = Field(default="", sa_type=Text)
+    last_update_at: datetime | None = _ts()
+    next_update_due_at: datetime | None = _ts(index=True)
+
+
+class IncidentRole(SQLModel, table=True):
+    """A person holding a role in an incident."""
+
+    __table_args__ = (UniqueConstraint("incident_id", "role", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    role: Role = Field(sa_type=StrEnumType(Role))
+    user_id: str = Field(max_length=32)
+    assigned_by: str | None = Field(default=None, max_length=32)
+    assigned_at: datetime | None = _ts()
+
+
+class TimelineEvent(SQLModel, table=True):
+    """Something that happened in an incident, in the order it happened."""
+
+    __table_args__ = (UniqueConstraint("incident_id", "source_ts"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    kind: EventKind = Field(sa_type=StrEnumType(EventKind))
+    text: str = Field(default="", sa_type=Text)
+    actor: str | None = Field(default=None, max_length=32)
+    occurred_at: datetime | None = _ts()
+    source_ts: str | None = Field(default=None, max_length=32)
+    permalink: str | None = Field(default=None, max_length=1000)
+
+
+class StatusUpdate(SQLModel, table=True):
+    """A status update posted by a responder."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    text: str = Field(sa_type=Text)
+    author: str = Field(max_length=32)
+    posted_at: datetime | None = _ts()
+    status: Status = Field(sa_type=StrEnumType(Status))
+    severity: Severity = Field(sa_type=StrEnumType(Severity))
+    message_ts: str | None = Field(default=None, max_length=32)
+
+
+class SideEffectFailure(SQLModel, table=True):
+    """A Slack step that still failed after its retries; kept for audit and repair."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    step: str = Field(max_length=64)
+    error: str = Field(max_length=500)
+    occurred_at: datetime | None = _ts()
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """An Events API delivery already handled; Slack re-sends on retry."""
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime | None = _ts()

@@ -1,0 +1,105 @@
+"""Small named queries. Each takes the session first and keyword arguments after."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.enums import Role, Status
+from storage.models import Incident, IncidentRole, ProcessedEvent, StatusUpdate, TimelineEvent
+
+OPEN = (Status.TRIAGE, Status.INVESTIGATING, Status.IDENTIFIED, Status.MITIGATED)
+
+
+def get_incident(session: Session, *, incident_id: int) -> Incident | None:
+    """The incident with this id."""
+    return session.get(Incident, incident_id)
+
+
+def get_incident_by_channel(session: Session, *, channel_id: str) -> Incident | None:
+    """The incident whose channel this is."""
+    return session.exec(select(Incident).where(Incident.channel_id == channel_id)).first()
+
+
+def get_incident_by_key(session: Session, *, key: str) -> Incident | None:
+    """The incident created with this idempotency key."""
+    return session.exec(select(Incident).where(Incident.idempotency_key == key)).first()
+
+
+def get_incident_by_number(session: Session, *, number: int) -> Incident | None:
+    """The incident with this human number."""
+    return session.exec(select(Incident).where(Incident.number == number)).first()
+
+
+def next_incident_number(session: Session) -> int:
+    """One more than the highest number used so far."""
+    highest = session.exec(select(func.max(Incident.number))).one()
+    return int(highest or 0) + 1
+
+
+def list_open_incidents(session: Session) -> Sequence[Incident]:
+    """Open incidents, worst severity first, then oldest first."""
+    query = (
+        select(Incident)
+        .where(col(Incident.status).in_([s.value for s in OPEN]))
+        .order_by(col(Incident.severity), col(Incident.number))
+    )
+    return session.exec(query).all()
+
+
+def list_roles(session: Session, *, incident_id: int) -> Sequence[IncidentRole]:
+    """Everyone holding a role in the incident, in the order they got it."""
+    query = (
+        select(IncidentRole)
+        .where(IncidentRole.incident_id == incident_id)
+        .order_by(col(IncidentRole.id))
+    )
+    return session.exec(query).all()
+
+
+def get_role_holder(session: Session, *, incident_id: int, role: Role) -> IncidentRole | None:
+    """The person holding a single-person role."""
+    query = select(IncidentRole).where(
+        IncidentRole.incident_id == incident_id, IncidentRole.role == role
+    )
+    return session.exec(query).first()
+
+
+def get_latest_update(session: Session, *, incident_id: int) -> StatusUpdate | None:
+    """The most recent status update."""
+    query = (
+        select(StatusUpdate)
+        .where(StatusUpdate.incident_id == incident_id)
+        .order_by(col(StatusUpdate.id).desc())
+    )
+    return session.exec(query).first()
+
+
+def list_timeline(session: Session, *, incident_id: int) -> Sequence[TimelineEvent]:
+    """The incident's timeline in time order."""
+    query = (
+        select(TimelineEvent)
+        .where(TimelineEvent.incident_id == incident_id)
+        .order_by(col(TimelineEvent.occurred_at), col(TimelineEvent.id))
+    )
+    return session.exec(query).all()
+
+
+def has_timeline_source(session: Session, *, incident_id: int, source_ts: str) -> bool:
+    """Whether a Slack message already joined this incident's timeline."""
+    query = select(TimelineEvent.id).where(
+        TimelineEvent.incident_id == incident_id, TimelineEvent.source_ts == source_ts
+    )
+    return session.exec(query).first() is not None
+
+
+def claim_event(session: Session, *, event_id: str, now: datetime) -> bool:
+    """Record an Events API delivery; False when it was seen before."""
+    try:
+        with session.begin_nested():
+            session.add(ProcessedEvent(event_id=event_id, received_at=now))
+    except IntegrityError:
+        return False
+    return True
