@@ -1,0 +1,144 @@
+"""The migrations build exactly the models' schema, on SQLite and on PostgreSQL."""
+
+import ast
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect, pool
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, SQLModel, select
+
+from storage import migrate
+from storage.enums import Severity, Status
+from storage.models import Incident, ProcessedEvent
+
+
+def _tables(url: str) -> set[str]:
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_from_empty_creates_every_table(blank_database_url: str) -> None:
+    migrate.upgrade(blank_database_url)
+
+    assert _tables(blank_database_url) == {*SQLModel.metadata.tables, "alembic_version"}
+    assert migrate.current_revision(blank_database_url) == migrate.head_revision()
+    assert migrate.is_up_to_date(blank_database_url)
+
+
+def test_models_and_migrations_do_not_drift(database_url: str) -> None:
+    differences = migrate.pending_changes(database_url)
+
+    assert differences == [], (
+        "the models differ from the migrated schema; write a revision with "
+        "`python -m storage.migrate revision 'what changed'` and review it"
+    )
+
+
+def test_downgrade_to_base_and_upgrade_again(blank_database_url: str) -> None:
+    migrate.upgrade(blank_database_url)
+    migrate.downgrade(blank_database_url, "base")
+
+    assert _tables(blank_database_url) <= {"alembic_version"}
+    assert migrate.current_revision(blank_database_url) is None
+
+    migrate.upgrade(blank_database_url)
+    assert migrate.is_up_to_date(blank_database_url)
+
+
+def test_never_migrated_database_is_not_up_to_date(blank_database_url: str) -> None:
+    assert migrate.current_revision(blank_database_url) is None
+    assert not migrate.is_up_to_date(blank_database_url)
+
+
+def test_asking_about_a_missing_sqlite_file_does_not_create_it(tmp_path: Path) -> None:
+    path = tmp_path / "absent.db"
+
+    assert migrate.current_revision(f"sqlite:///{path}") is None
+    assert not path.exists()
+
+
+def test_upgrade_twice_is_harmless(database_url: str) -> None:
+    migrate.upgrade(database_url)
+
+    assert migrate.is_up_to_date(database_url)
+
+
+def test_revisions_form_a_single_line() -> None:
+    scripts = ScriptDirectory.from_config(migrate.alembic_config())
+
+    assert scripts.get_heads() == [migrate.head_revision()]
+    assert len(scripts.get_bases()) == 1
+
+
+def test_no_revision_is_written_while_models_match_the_migrations() -> None:
+    before = sorted((migrate.MIGRATIONS_DIR / "versions").glob("*.py"))
+
+    assert migrate.make_revision("nothing changed") == []
+    assert sorted((migrate.MIGRATIONS_DIR / "versions").glob("*.py")) == before
+
+
+def test_revisions_import_no_application_code() -> None:
+    versions = migrate.MIGRATIONS_DIR / "versions"
+    for path in sorted(versions.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            assert not [name for name in names if name.split(".")[0] in {"bot", "storage"}], (
+                f"{path.name}:{node.lineno} imports application code; a revision must keep "
+                "working after the models change"
+            )
+
+
+@pytest.mark.parametrize("round_", [1, 2])
+def test_each_test_gets_an_empty_database_with_fresh_ids(engine: Engine, round_: int) -> None:
+    with Session(engine) as session:
+        assert session.exec(select(Incident.id)).all() == []
+        assert session.exec(select(ProcessedEvent.event_id)).all() == []
+        incident = Incident(
+            number=1,
+            title=f"round {round_}",
+            severity=Severity.SEV2,
+            status=Status.TRIAGE,
+            declared_by="U1",
+        )
+        session.add(incident)
+        session.add(ProcessedEvent(event_id="Ev1", received_at=datetime.now(UTC)))
+        session.commit()
+
+        assert incident.id == 1
+
+
+def test_a_subprocess_given_the_url_sees_the_same_database(database_url: str) -> None:
+    code = (
+        "import sys\n"
+        "from sqlalchemy import create_engine, inspect\n"
+        "inspector = inspect(create_engine(sys.argv[1]))\n"
+        "print(inspector.default_schema_name)\n"
+        "print(sorted(inspector.get_table_names()))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, database_url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    schema, tables = result.stdout.splitlines()
+
+    assert tables == str(sorted({*SQLModel.metadata.tables, "alembic_version"}))
+    if make_url(database_url).get_backend_name() == "postgresql":
+        assert schema.startswith("warroom_test_")
+    else:
+        assert schema == "main"
