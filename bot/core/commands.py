@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from bot.core.errors import InvalidInput
 from bot.core.lifecycle import parse_severity, parse_status
-from bot.core.text import plain_from_slack, user_ids_in
+from bot.core.text import escape_mrkdwn, plain_from_slack, user_ids_in
 from storage.enums import Role, Severity, Status
 
 MAX_TITLE = 200
@@ -168,7 +168,7 @@ def _role(rest: str, user_id: str) -> AssignRole:
     role = ROLE_WORDS.get(word.lower())
     if role is None:
         raise InvalidInput(
-            f"Unknown role `{plain_from_slack(word)}`. Use one of: comms, scribe, responder "
+            f"Unknown role `{escape_mrkdwn(plain_from_slack(word))}`. Use one of: comms, scribe, responder "
             "(or `/incident commander @user`)."
         )
     user = _mentioned_user(who, user_id, f"/incident role {word.lower()} @alex")

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from bot.core.errors import InvalidInput, TransitionNotAllowed
+from bot.core.text import escape_mrkdwn
 from storage.enums import Severity, Status
 from storage.models import Incident
 
@@ -89,7 +90,9 @@ def parse_severity(text: str) -> Severity:
         return Severity(value)
     except ValueError:
         valid = ", ".join(s.value for s in Severity)
-        raise InvalidInput(f"Unknown severity `{text}`. Use one of: {valid}.") from None
+        raise InvalidInput(
+            f"Unknown severity `{escape_mrkdwn(text)}`. Use one of: {valid}."
+        ) from None
 
 
 def parse_status(text: str) -> Status:
@@ -98,4 +101,6 @@ def parse_status(text: str) -> Status:
         return Status(text.strip().lower())
     except ValueError:
         valid = ", ".join(s.value for s in Status)
-        raise InvalidInput(f"Unknown status `{text}`. Use one of: {valid}.") from None
+        raise InvalidInput(
+            f"Unknown status `{escape_mrkdwn(text)}`. Use one of: {valid}."
+        ) from None

@@ -1,0 +1,38 @@
+"""The `/incident help` message."""
+
+from bot.core.text import escape_mrkdwn
+from bot.slack.blocks.limits import fit_mrkdwn
+from bot.slack.blocks.parts import Block, context, section
+
+MAX_UNKNOWN = 60
+
+# (usage, what it does); both are plain text and escaped when rendered.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("declare [sev1|sev2|sev3|sev4] <title>", "Declare an incident (`declare` alone opens a form)"),
+    ("update <text>", "Post a status update (alone, opens a form)"),
+    ("severity <sev1-4>", "Change the severity"),
+    ("status <triage|investigating|identified|mitigated|resolved|closed>", "Move the status"),
+    ("commander @user", "Hand over incident command"),
+    ("role <comms|scribe|responder> @user", "Give someone a role"),
+    ("note <text>", "Add a note to the timeline"),
+    ("resolve [summary]", "Resolve the incident, with an optional summary"),
+    ("close", "Close a resolved incident"),
+    ("list", "List open incidents"),
+    ("help", "Show this help"),
+)
+
+
+def build_help_blocks(unknown: str = "") -> list[Block]:
+    """Help listing every `/incident` subcommand; `unknown` is a subcommand we did not know."""
+    blocks: list[Block] = []
+    if unknown.strip():
+        word = fit_mrkdwn(" ".join(unknown.split()), MAX_UNKNOWN).replace("`", "'")
+        blocks.append(section(f"I don't know `/incident {word}`."))
+    lines = [
+        f"`/incident {escape_mrkdwn(usage)}` — {escape_mrkdwn(what)}" for usage, what in COMMANDS
+    ]
+    blocks.append(section("*Incident commands*\n" + "\n".join(lines)))
+    blocks.append(
+        context("Everything except `declare`, `list` and `help` works inside an incident channel.")
+    )
+    return blocks

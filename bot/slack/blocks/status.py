@@ -1,0 +1,196 @@
+"""The pinned status block of an incident channel, its fallback text and the channel topic."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.core.lifecycle import SEVERITY_LABELS, STATUS_LABELS, is_open
+from bot.core.timing import between, format_span
+from bot.slack.blocks.limits import (
+    MAX_FIELD,
+    MAX_HEADER,
+    MAX_TOPIC,
+    fit_mrkdwn,
+    fit_plain,
+)
+from bot.slack.blocks.parts import (
+    TIME,
+    Block,
+    context,
+    current_commander,
+    date_token,
+    field,
+    field_sections,
+    headline_emoji,
+    holders,
+    incident_ref,
+    incident_value,
+    mention,
+    mention_list,
+    plain,
+    section,
+    short_severity,
+    titled_section,
+)
+from bot.slack.ids import ActionId, BlockId
+from storage.enums import Role, Severity, Status
+from storage.models import Incident, IncidentRole, StatusUpdate
+
+MAX_STATUS_TEXT = 300
+MAX_SUMMARY = 1000
+MAX_RESPONDERS = 600
+NO_UPDATE_OPEN = "_No update yet — post one with the button below or `/incident update`._"
+NO_UPDATE_DONE = "_No updates were posted._"
+
+
+def build_status_blocks(
+    incident: Incident,
+    roles: Sequence[IncidentRole],
+    latest_update: StatusUpdate | None,
+    *,
+    now: datetime,
+) -> list[Block]:
+    """The pinned, live status block of an incident channel."""
+    blocks: list[Block] = [_header(incident)]
+    if incident.summary.strip():
+        blocks.append(section(fit_mrkdwn(incident.summary.strip(), MAX_SUMMARY)))
+    blocks.extend(field_sections(_fields(incident, roles, now=now)))
+    blocks.append({"type": "divider"})
+    if incident.resolution.strip() and not is_open(Status(incident.status)):
+        blocks.append(titled_section("*Resolution*", incident.resolution.strip(), mentions=False))
+    blocks.append(_latest_update(incident, latest_update))
+    actions = _actions(incident)
+    if actions is not None:
+        blocks.append(actions)
+    blocks.append(_footer(incident, now=now))
+    return blocks
+
+
+def build_status_text(incident: Incident) -> str:
+    """The plain notification fallback: `INC-12 · SEV2 · Investigating · Checkout is failing`."""
+    head = (
+        f"{incident_ref(incident)} · {short_severity(incident.severity)} · "
+        f"{STATUS_LABELS[Status(incident.status)]} · "
+    )
+    return head + fit_mrkdwn(incident.title, MAX_STATUS_TEXT - len(head))
+
+
+def build_topic(incident: Incident, commander_id: str | None) -> str:
+    """The channel topic: `SEV2 | Investigating | IC <@U…> | title`, at most 250 characters."""
+    head = (
+        f"{short_severity(incident.severity)} | {STATUS_LABELS[Status(incident.status)]} | "
+        f"IC {mention(commander_id, nobody='unassigned')} | "
+    )
+    return head + fit_mrkdwn(incident.title, MAX_TOPIC - len(head))
+
+
+def _header(incident: Incident) -> Block:
+    text = f"{headline_emoji(incident)} {incident_ref(incident)}: {incident.title}"
+    return {"type": "header", "text": plain(fit_plain(text, MAX_HEADER))}
+
+
+def _fields(incident: Incident, roles: Sequence[IncidentRole], *, now: datetime) -> list[Block]:
+    services = ", ".join(incident.services)
+    return [
+        field("Severity", SEVERITY_LABELS[Severity(incident.severity)]),
+        field("Status", STATUS_LABELS[Status(incident.status)]),
+        field("Commander", mention(current_commander(roles))),
+        field("Comms lead", _people(roles, Role.COMMS, "_unassigned_", MAX_FIELD - 20)),
+        field("Scribe", _people(roles, Role.SCRIBE, "_unassigned_", MAX_FIELD - 20)),
+        field("Responders", _people(roles, Role.RESPONDER, "—", MAX_RESPONDERS)),
+        field("Declared", _declared(incident, now=now)),
+        field("Acknowledged", _acknowledged(incident)),
+        field("Next update due", _next_update(incident, now=now)),
+        field("Affected services", fit_mrkdwn(services, MAX_FIELD - 30) if services else "—"),
+    ]
+
+
+def _people(roles: Sequence[IncidentRole], role: Role, nobody: str, limit: int) -> str:
+    return mention_list(holders(roles, role), limit=limit, nobody=nobody)
+
+
+def _declared(incident: Incident, *, now: datetime) -> str:
+    start = incident.declared_at
+    if start is None:
+        return "—"
+    if is_open(Status(incident.status)):
+        return f"{date_token(start)} (open {format_span(between(start, now))})"
+    end = incident.resolved_at or incident.closed_at or now
+    return f"{date_token(start)} (lasted {format_span(between(start, end))})"
+
+
+def _acknowledged(incident: Incident) -> str:
+    parts = []
+    if incident.acknowledged_by:
+        parts.append(mention(incident.acknowledged_by))
+    if incident.acknowledged_at:
+        parts.append(date_token(incident.acknowledged_at))
+    return " · ".join(parts) or "_not yet_"
+
+
+def _next_update(incident: Incident, *, now: datetime) -> str:
+    due = incident.next_update_due_at
+    if due is None or not is_open(Status(incident.status)):
+        return "—"
+    if between(due, now).total_seconds() > 0:
+        return f"*overdue* since {date_token(due)}"
+    return date_token(due, TIME)
+
+
+def _latest_update(incident: Incident, update: StatusUpdate | None) -> Block:
+    if update is None:
+        empty = NO_UPDATE_OPEN if is_open(Status(incident.status)) else NO_UPDATE_DONE
+        return section(f"*Latest update*\n{empty}")
+    head = f"*Latest update* · {mention(update.author, nobody='someone')}"
+    if update.posted_at:
+        head += f" · {date_token(update.posted_at)}"
+    return titled_section(head, update.text, mentions=True)
+
+
+def _actions(incident: Incident) -> Block | None:
+    status = Status(incident.status)
+    if status == Status.CLOSED:
+        return None
+    value = incident_value(incident)
+    elements: list[Block] = []
+    if is_open(status):
+        if incident.acknowledged_at is None:
+            elements.append(_button("Acknowledge", ActionId.ACKNOWLEDGE, value))
+        elements.append(_button("Post update", ActionId.POST_UPDATE, value, style="primary"))
+        elements.append(_button("Change severity", ActionId.CHANGE_SEVERITY, value))
+    elements.append(_button("Change status", ActionId.CHANGE_STATUS, value))
+    if is_open(status):
+        resolve = _button("Resolve", ActionId.RESOLVE, value, style="danger")
+        resolve["confirm"] = _resolve_confirm(incident)
+        elements.append(resolve)
+    return {"type": "actions", "block_id": BlockId.STATUS_ACTIONS.value, "elements": elements}
+
+
+def _button(text: str, action_id: ActionId, value: str, *, style: str | None = None) -> Block:
+    button: Block = {
+        "type": "button",
+        "text": plain(text),
+        "action_id": action_id.value,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def _resolve_confirm(incident: Incident) -> Block:
+    ref = incident_ref(incident)
+    return {
+        "title": plain(f"Resolve {ref}?"),
+        "text": plain(
+            f"{ref} will be marked resolved and the update reminders stop. "
+            "You can reopen it until it is closed."
+        ),
+        "confirm": plain("Resolve"),
+        "deny": plain("Cancel"),
+        "style": "danger",
+    }
+
+
+def _footer(incident: Incident, *, now: datetime) -> Block:
+    visibility = "🔒 private channel" if incident.private else "public channel"
+    return context(f"Incident #{incident.number} · {visibility} · last changed {date_token(now)}")

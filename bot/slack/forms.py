@@ -1,0 +1,123 @@
+"""Turning modal submissions (`view["state"]["values"]`) into typed values or field errors."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.commands import MAX_TITLE
+from bot.core.errors import InvalidInput
+from bot.slack.blocks.modals import PRIVATE_OPTION, UNCHANGED_STATUS
+from bot.slack.ids import ActionId, BlockId
+from storage.enums import Severity, Status
+
+MAX_SERVICE_NAME = 80
+
+Values = Mapping[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class DeclareForm:
+    """What the declare modal asked for."""
+
+    title: str
+    severity: Severity
+    summary: str = ""
+    services: list[str] = field(default_factory=list)
+    private: bool = False
+    commander: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateForm:
+    """A status update, with the status to move to (None keeps the current one)."""
+
+    text: str
+    status: Status | None = None
+
+
+def parse_declare_form(values: Values) -> DeclareForm:
+    """The declare modal's values, or InvalidInput naming the field at fault."""
+    title = _text(values, BlockId.TITLE, ActionId.TITLE).strip()
+    if not title:
+        raise InvalidInput("Give the incident a title.", field=BlockId.TITLE.value)
+    if len(title) > MAX_TITLE:
+        raise InvalidInput(
+            f"Keep the title to {MAX_TITLE} characters (this one has {len(title)}).",
+            field=BlockId.TITLE.value,
+        )
+    checked = _element(values, BlockId.PRIVATE, ActionId.PRIVATE).get("selected_options") or []
+    commander = _element(values, BlockId.COMMANDER, ActionId.COMMANDER).get("selected_user")
+    return DeclareForm(
+        title=title,
+        severity=_severity(values),
+        summary=_text(values, BlockId.SUMMARY, ActionId.SUMMARY).strip(),
+        services=parse_services(_text(values, BlockId.SERVICE, ActionId.SERVICE)),
+        private=any(option.get("value") == PRIVATE_OPTION for option in checked),
+        commander=commander or None,
+    )
+
+
+def parse_services(text: str) -> list[str]:
+    """Comma-separated service names, stripped, without empties or repeats."""
+    services = list(dict.fromkeys(s.strip() for s in text.split(",") if s.strip()))
+    if any(len(s) > MAX_SERVICE_NAME for s in services):
+        raise InvalidInput(
+            f"Keep each service name to {MAX_SERVICE_NAME} characters; "
+            "separate services with commas.",
+            field=BlockId.SERVICE.value,
+        )
+    return services
+
+
+def parse_update_form(values: Values) -> UpdateForm:
+    """The update modal's text and optional status change."""
+    text = _text(values, BlockId.UPDATE_TEXT, ActionId.UPDATE_TEXT).strip()
+    if not text:
+        raise InvalidInput("Write the update before posting it.", field=BlockId.UPDATE_TEXT.value)
+    chosen = _selected(values, BlockId.STATUS, ActionId.STATUS)
+    if chosen is None or chosen == UNCHANGED_STATUS:
+        return UpdateForm(text=text)
+    return UpdateForm(text=text, status=_status(chosen))
+
+
+def parse_severity_form(values: Values) -> Severity:
+    """The severity chosen in the change-severity modal."""
+    return _severity(values)
+
+
+def parse_status_form(values: Values) -> Status:
+    """The status chosen in the change-status modal."""
+    chosen = _selected(values, BlockId.STATUS, ActionId.STATUS)
+    if chosen is None:
+        raise InvalidInput("Choose the next status.", field=BlockId.STATUS.value)
+    return _status(chosen)
+
+
+def _severity(values: Values) -> Severity:
+    chosen = _selected(values, BlockId.SEVERITY, ActionId.SEVERITY)
+    try:
+        return Severity(chosen or "")
+    except ValueError:
+        raise InvalidInput("Choose a severity.", field=BlockId.SEVERITY.value) from None
+
+
+def _status(value: str) -> Status:
+    try:
+        return Status(value)
+    except ValueError:
+        raise InvalidInput(
+            "Choose one of the listed statuses.", field=BlockId.STATUS.value
+        ) from None
+
+
+def _element(values: Values, block_id: BlockId, action_id: ActionId) -> Mapping[str, Any]:
+    return (values.get(block_id.value) or {}).get(action_id.value) or {}
+
+
+def _text(values: Values, block_id: BlockId, action_id: ActionId) -> str:
+    return _element(values, block_id, action_id).get("value") or ""
+
+
+def _selected(values: Values, block_id: BlockId, action_id: ActionId) -> str | None:
+    option = _element(values, block_id, action_id).get("selected_option")
+    return option.get("value") if option else None
