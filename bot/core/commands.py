@@ -168,8 +168,8 @@ def _role(rest: str, user_id: str) -> AssignRole:
     role = ROLE_WORDS.get(word.lower())
     if role is None:
         raise InvalidInput(
-            f"Unknown role `{escape_mrkdwn(plain_from_slack(word))}`. Use one of: comms, scribe, responder "
-            "(or `/incident commander @user`)."
+            f"Unknown role `{escape_mrkdwn(plain_from_slack(word))}`. "
+            "Use one of: comms, scribe, responder (or `/incident commander @user`)."
         )
     user = _mentioned_user(who, user_id, f"/incident role {word.lower()} @alex")
     return AssignRole(role=role, user_id=user)

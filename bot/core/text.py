@@ -25,9 +25,7 @@ def plain_from_slack(text: str) -> str:
     text = _SPECIAL_MENTION.sub(r"@\1", text)
     text = _SUBTEAM.sub(lambda m: m.group(1) or "@group", text)
     text = _CHANNEL.sub(lambda m: f"#{m.group(2) or m.group(1)}", text)
-    text = _LINK.sub(
-        lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text
-    )
+    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text)
     text = _OTHER_SPECIAL.sub(lambda m: m.group(2) or m.group(1), text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 

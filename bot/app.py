@@ -1,0 +1,117 @@
+"""The composition root: settings in, a wired Slack app and HTTP app out."""
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI
+from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from bot.services.events import EventLog
+from bot.services.incidents import IncidentService
+from bot.settings import Settings
+from bot.slack.guard import failure_text
+from bot.slack.listeners import register
+from bot.slack.listeners.deps import ListenerDeps
+from bot.slack.notifier import SlackSurfaces
+from bot.web.http import build_http_app
+from storage.database import make_engine
+
+log = logging.getLogger("warroom")
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Warroom:
+    """A wired application."""
+
+    settings: Settings
+    engine: Engine
+    client: AsyncWebClient
+    slack: AsyncApp
+    incidents: IncidentService
+    http: FastAPI
+
+
+def build_client(settings: Settings) -> AsyncWebClient:
+    """A Web API client that honours rate limits and retries dropped connections."""
+    return AsyncWebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        ],
+    )
+
+
+def build_warroom(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    engine: Engine | None = None,
+    retry_delays: Sequence[float] = (0.5, 2.0),
+) -> Warroom:
+    """Wire settings, database, Slack and HTTP together."""
+    engine = engine or make_engine(settings.database_url)
+    client = build_client(settings)
+    surfaces = SlackSurfaces(
+        client,
+        channel_prefix=settings.warroom_channel_prefix,
+        announce_channel=settings.warroom_announce_channel,
+        clock=clock,
+        retry_delays=retry_delays,
+    )
+    incidents = IncidentService(
+        engine, surfaces, clock=clock, update_interval=settings.warroom_update_interval
+    )
+    slack = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret,
+        process_before_response=False,
+    )
+    register(slack, ListenerDeps(incidents=incidents, events=EventLog(engine, clock=clock)))
+    slack.error(handle_error)
+    handler = AsyncSlackRequestHandler(slack)
+
+    async def health() -> dict[str, Any]:
+        try:
+            await asyncio.to_thread(_ping, engine)
+        except Exception as error:
+            return {"ok": False, "database": type(error).__name__}
+        return {"ok": True, "database": "ok"}
+
+    http = build_http_app(slack_handler=handler.handle, health=health)
+    return Warroom(settings, engine, client, slack, incidents, http)
+
+
+def _ping(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+async def handle_error(error: Exception, body: dict[str, Any], respond: Any) -> None:
+    """The last net: log with a reference and tell the user, never show a trace."""
+    reference = uuid.uuid4().hex[:8]
+    log.error("unhandled error (reference %s)", reference, exc_info=error)
+    if respond is not None and body.get("response_url"):
+        try:
+            await respond(text=failure_text(reference), response_type="ephemeral")
+        except Exception:
+            log.exception("could not report error %s", reference)

@@ -1,0 +1,43 @@
+"""The interfaces use cases talk through; adapters implement them."""
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from storage.models import Incident, IncidentRole, StatusUpdate
+
+
+@dataclass(frozen=True)
+class IncidentSnapshot:
+    """Everything a surface needs to render one incident, read in one transaction."""
+
+    incident: Incident
+    roles: list[IncidentRole]
+    latest_update: StatusUpdate | None
+
+
+@dataclass(frozen=True)
+class StepFailure:
+    """A side-effect step that still failed after its retries."""
+
+    step: str
+    error: str
+
+
+@dataclass
+class SurfaceResult:
+    """What publishing changed (incident columns to store) and what failed."""
+
+    changes: dict[str, Any] = field(default_factory=dict)
+    failures: list[StepFailure] = field(default_factory=list)
+
+
+class IncidentSurfaces(Protocol):
+    """Where incidents are shown: the incident channel, its status block, the digest."""
+
+    async def sync(self, snapshot: IncidentSnapshot, *, invite: list[str]) -> SurfaceResult:
+        """Create what is missing and edit the rest in place to match the snapshot."""
+        ...
+
+    async def post_update(self, snapshot: IncidentSnapshot, update: StatusUpdate) -> str | None:
+        """Post a status update in the incident channel; return its message ts."""
+        ...

@@ -1,0 +1,12 @@
+"""Slack listeners, split by kind; each module has a `register(app, deps)`."""
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.slack.listeners import actions, commands, events, views
+from bot.slack.listeners.deps import ListenerDeps
+
+
+def register(app: AsyncApp, deps: ListenerDeps) -> None:
+    """Attach every listener to the app."""
+    for module in (commands, actions, views, events):
+        module.register(app, deps)

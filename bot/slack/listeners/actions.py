@@ -1,0 +1,78 @@
+"""Buttons on the status block: acknowledge at once, then one service call."""
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.errors import InvalidInput
+from bot.slack.blocks.modals import build_severity_modal, build_status_modal, build_update_modal
+from bot.slack.guard import guarded
+from bot.slack.ids import ActionId
+from bot.slack.listeners.deps import ListenerDeps
+
+
+def parse_incident_id(action: dict[str, Any]) -> int:
+    """The incident id a button carries in its value."""
+    value = str(action.get("value", ""))
+    if not value.isdigit():
+        raise InvalidInput("That button does not belong to an incident.")
+    return int(value)
+
+
+def register(app: AsyncApp, deps: ListenerDeps) -> None:
+    """Attach the status-block buttons."""
+    service = deps.incidents
+
+    def teller(respond: AsyncRespond) -> Any:
+        async def tell(text: str) -> None:
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+
+        return tell
+
+    @app.action(ActionId.ACKNOWLEDGE)
+    async def handle_acknowledge(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        user = body["user"]["id"]
+
+        async def work() -> None:
+            changed = await service.acknowledge(parse_incident_id(action), user)
+            if not changed:
+                snap = await service.snapshot(parse_incident_id(action))
+                who = snap.incident.acknowledged_by
+                await teller(respond)(f"Already acknowledged by <@{who}>.")
+
+        await guarded(teller(respond), work())
+
+    @app.action(ActionId.RESOLVE)
+    async def handle_resolve(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        user = body["user"]["id"]
+        await guarded(teller(respond), service.resolve(parse_incident_id(action), user))
+
+    async def open_modal(
+        client: AsyncWebClient, body: dict[str, Any], action: dict[str, Any], build: Any
+    ) -> None:
+        snap = await service.snapshot(parse_incident_id(action))
+        await client.views_open(trigger_id=body["trigger_id"], view=build(snap.incident))
+
+    def modal_opener(build: Any) -> Any:
+        async def handle_open_modal(
+            ack: AsyncAck,
+            body: dict[str, Any],
+            action: dict[str, Any],
+            respond: AsyncRespond,
+            client: AsyncWebClient,
+        ) -> None:
+            await ack()
+            await guarded(teller(respond), open_modal(client, body, action, build))
+
+        return handle_open_modal
+
+    app.action(ActionId.POST_UPDATE)(modal_opener(build_update_modal))
+    app.action(ActionId.CHANGE_SEVERITY)(modal_opener(build_severity_modal))
+    app.action(ActionId.CHANGE_STATUS)(modal_opener(build_status_modal))

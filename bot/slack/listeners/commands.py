@@ -1,0 +1,136 @@
+"""`/incident …`: parse, acknowledge at once, one service call, answer the user."""
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.commands import (
+    CHANNEL_BOUND,
+    AddNote,
+    AssignRole,
+    Close,
+    Command,
+    Declare,
+    ListOpen,
+    PostUpdate,
+    Resolve,
+    SetSeverity,
+    SetStatus,
+    ShowHelp,
+    parse_command,
+)
+from bot.core.errors import DomainError
+from bot.services.requests import DeclareRequest
+from bot.slack.blocks.help import build_help_blocks
+from bot.slack.blocks.messages import build_incident_list
+from bot.slack.blocks.modals import build_declare_modal, build_update_modal
+from bot.slack.guard import guarded
+from bot.slack.listeners.deps import ListenerDeps
+from storage.enums import Role, Severity
+
+COMMAND = "/incident"
+ROLE_WORDS = {Role.COMMANDER: "commander", Role.COMMS: "comms lead", Role.SCRIBE: "scribe"}
+
+
+def register(app: AsyncApp, deps: ListenerDeps) -> None:
+    """Attach the `/incident` command."""
+
+    @app.command(COMMAND)
+    async def handle_incident_command(
+        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        user = command["user_id"]
+        try:
+            parsed = parse_command(command.get("text", ""), user_id=user)
+        except DomainError as error:
+            await ack(response_type="ephemeral", text=f":warning: {error.message}")
+            return
+        if isinstance(parsed, ShowHelp):
+            blocks = build_help_blocks(parsed.unknown)
+            await ack(response_type="ephemeral", text="How to use /incident", blocks=blocks)
+            return
+        await ack()
+
+        async def tell(text: str) -> None:
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+
+        await guarded(tell, _dispatch(deps, parsed, command, client, respond))
+
+
+async def _dispatch(
+    deps: ListenerDeps,
+    parsed: Command,
+    command: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+) -> None:
+    async def tell(text: str) -> None:
+        await respond(text=text, response_type="ephemeral", replace_original=False)
+
+    user, channel = command["user_id"], command["channel_id"]
+    service = deps.incidents
+    if isinstance(parsed, Declare):
+        await _declare(deps, parsed, command, client, tell)
+        return
+    if isinstance(parsed, ListOpen):
+        incidents, commanders = await service.list_open()
+        blocks = build_incident_list(incidents, now=service.clock(), commanders=commanders)
+        await respond(response_type="ephemeral", text="Open incidents", blocks=blocks)
+        return
+    if not isinstance(parsed, CHANNEL_BOUND):
+        return
+    incident = await service.incident_for_channel(channel)
+    assert incident.id is not None
+    match parsed:
+        case PostUpdate(text=""):
+            modal = build_update_modal(incident)
+            await client.views_open(trigger_id=command["trigger_id"], view=modal)
+        case PostUpdate(text=text):
+            await service.post_update(incident.id, user, text)
+        case SetSeverity(severity=severity):
+            await service.set_severity(incident.id, user, severity)
+            await tell(f"Severity is now *{severity.value.upper()}*.")
+        case SetStatus(status=status):
+            await service.set_status(incident.id, user, status)
+            await tell(f"Status is now *{status.value}*.")
+        case AssignRole(role=role, user_id=target):
+            await service.assign_role(incident.id, user, role, target)
+            await tell(f"<@{target}> is now {ROLE_WORDS.get(role, 'a responder')}.")
+        case AddNote(text=text):
+            await service.add_note(incident.id, user, text)
+            await tell(":memo: Added to the timeline.")
+        case Resolve(summary=summary):
+            await service.resolve(incident.id, user, summary)
+        case Close():
+            await service.close(incident.id, user)
+
+
+async def _declare(
+    deps: ListenerDeps,
+    parsed: Declare,
+    command: dict[str, Any],
+    client: AsyncWebClient,
+    tell: Any,
+) -> None:
+    if not parsed.title:
+        modal = build_declare_modal(private_metadata=command["channel_id"])
+        await client.views_open(trigger_id=command["trigger_id"], view=modal)
+        return
+    request = DeclareRequest(
+        title=parsed.title,
+        severity=parsed.severity or Severity.SEV3,
+        declared_by=command["user_id"],
+    )
+    declared = await deps.incidents.declare(request)
+    await tell(declared_text(declared.incident.number, declared.incident.channel_id))
+
+
+def declared_text(number: int, channel_id: str | None) -> str:
+    """The confirmation a declarer reads."""
+    if channel_id is None:
+        return (
+            f":rotating_light: Incident INC-{number} is declared, but its channel could not be "
+            "created yet; it is retried on the next change."
+        )
+    return f":rotating_light: Incident INC-{number} is declared: <#{channel_id}>"

@@ -1,0 +1,14 @@
+"""What listeners need from the composition root."""
+
+from dataclasses import dataclass
+
+from bot.services.events import EventLog
+from bot.services.incidents import IncidentService
+
+
+@dataclass(frozen=True)
+class ListenerDeps:
+    """The use cases the listeners call."""
+
+    incidents: IncidentService
+    events: EventLog

@@ -1,0 +1,130 @@
+"""Modal submissions: validate before acknowledging, so errors land on the field."""
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.errors import DomainError
+from bot.services.requests import DeclareRequest
+from bot.slack.forms import (
+    parse_declare_form,
+    parse_severity_form,
+    parse_status_form,
+    parse_update_form,
+)
+from bot.slack.guard import guarded
+from bot.slack.ids import CallbackId
+from bot.slack.listeners.commands import declared_text
+from bot.slack.listeners.deps import ListenerDeps
+
+log = logging.getLogger(__name__)
+
+
+def register(app: AsyncApp, deps: ListenerDeps) -> None:
+    """Attach the modal submissions."""
+    service = deps.incidents
+
+    def teller(client: AsyncWebClient, user: str, channel: str | None) -> Any:
+        """Tell the submitter, ephemerally, in the channel the form belongs to."""
+
+        async def tell(text: str) -> None:
+            if channel:
+                await client.chat_postEphemeral(channel=channel, user=user, text=text)
+            else:
+                log.warning("nowhere to tell %s: %s", user, text)
+
+        return tell
+
+    async def incident_teller(client: AsyncWebClient, user: str, incident_id: int) -> Any:
+        try:
+            snap = await service.snapshot(incident_id)
+        except DomainError:
+            return teller(client, user, None)
+        return teller(client, user, snap.incident.channel_id)
+
+    async def field_errors(ack: AsyncAck, error: DomainError, default_field: str) -> None:
+        await ack(response_action="errors", errors={error.field or default_field: error.message})
+
+    @app.view(CallbackId.DECLARE)
+    async def handle_declare_submission(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        try:
+            form = parse_declare_form(view["state"]["values"])
+        except DomainError as error:
+            await field_errors(ack, error, "title")
+            return
+        await ack()
+        user = body["user"]["id"]
+        origin = view.get("private_metadata") or None
+        tell = teller(client, user, origin)
+
+        async def work() -> None:
+            request = DeclareRequest(
+                title=form.title,
+                severity=form.severity,
+                summary=form.summary,
+                services=form.services,
+                private=form.private,
+                commander=form.commander,
+                declared_by=user,
+                idempotency_key=f"view:{view['id']}",
+            )
+            declared = await service.declare(request)
+            if declared.created:
+                await tell(declared_text(declared.incident.number, declared.incident.channel_id))
+
+        await guarded(tell, work())
+
+    def incident_id_of(view: dict[str, Any]) -> int:
+        return int(view.get("private_metadata") or 0)
+
+    @app.view(CallbackId.POST_UPDATE)
+    async def handle_update_submission(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        try:
+            form = parse_update_form(view["state"]["values"])
+        except DomainError as error:
+            await field_errors(ack, error, "update_text")
+            return
+        await ack()
+        user = body["user"]["id"]
+        await guarded(
+            await incident_teller(client, user, incident_id_of(view)),
+            service.post_update(incident_id_of(view), user, form.text, form.status),
+        )
+
+    @app.view(CallbackId.CHANGE_SEVERITY)
+    async def handle_severity_submission(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        try:
+            severity = parse_severity_form(view["state"]["values"])
+        except DomainError as error:
+            await field_errors(ack, error, "severity")
+            return
+        await ack()
+        user = body["user"]["id"]
+        await guarded(
+            await incident_teller(client, user, incident_id_of(view)),
+            service.set_severity(incident_id_of(view), user, severity),
+        )
+
+    @app.view(CallbackId.CHANGE_STATUS)
+    async def handle_status_submission(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        try:
+            status = parse_status_form(view["state"]["values"])
+        except DomainError as error:
+            await field_errors(ack, error, "status")
+            return
+        await ack()
+        user = body["user"]["id"]
+        await guarded(
+            await incident_teller(client, user, incident_id_of(view)),
+            service.set_status(incident_id_of(view), user, status),
+        )

@@ -1,0 +1,108 @@
+"""Helpers for driving the real app through the sandbox."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bot.app import Warroom
+from bot.sandbox import ServerHandle
+from bot.sandbox.driver import SlackDriver
+from bot.settings import Settings
+from storage.models import Incident, IncidentRole, SideEffectFailure, TimelineEvent
+
+SECRET = "sandbox-signing-secret"
+MANIFEST = yaml.safe_load((Path(__file__).parents[2] / "manifest.yml").read_text())
+
+
+@dataclass
+class Harness:
+    """The app, the sandbox and a driver playing the people."""
+
+    driver: SlackDriver
+    warroom: Warroom
+    handle: ServerHandle
+
+    @property
+    def engine(self) -> Engine:
+        """The app's database engine."""
+        return self.warroom.engine
+
+    def incidents(self) -> list[Incident]:
+        """Every stored incident, by number."""
+        with Session(self.engine) as session:
+            return list(session.exec(select(Incident).order_by(col(Incident.number))))
+
+    def incident(self, number: int = 1) -> Incident:
+        """One stored incident, read fresh."""
+        with Session(self.engine) as session:
+            found = session.exec(select(Incident).where(Incident.number == number)).one()
+            return found
+
+    def timeline(self, number: int = 1) -> list[TimelineEvent]:
+        """The incident's timeline, in order."""
+        incident_id = self.incident(number).id
+        with Session(self.engine) as session:
+            query = (
+                select(TimelineEvent)
+                .where(TimelineEvent.incident_id == incident_id)
+                .order_by(col(TimelineEvent.occurred_at), col(TimelineEvent.id))
+            )
+            return list(session.exec(query))
+
+    def roles(self, number: int = 1) -> list[tuple[str, str]]:
+        """(role, user) pairs held in the incident."""
+        incident_id = self.incident(number).id
+        with Session(self.engine) as session:
+            rows = session.exec(select(IncidentRole).where(IncidentRole.incident_id == incident_id))
+            return sorted((r.role.value, r.user_id) for r in rows)
+
+    def failures(self) -> list[SideEffectFailure]:
+        """Slack steps recorded as failed."""
+        with Session(self.engine) as session:
+            return list(session.exec(select(SideEffectFailure)))
+
+    def declare(self, text: str, *, user: str = "alice", channel: str = "general") -> Incident:
+        """Declare by slash command and wait until the status block is pinned."""
+        before = len(self.incidents())
+        response = self.driver.slash(user, channel, f"declare {text}")
+        assert response.status_code == 200, response.text
+        self.driver.wait_for(
+            lambda: len(self.incidents()) > before and self.incidents()[-1].status_pinned,
+            description="the incident to be declared and pinned",
+        )
+        return self.incidents()[-1]
+
+    def status_message(self, number: int = 1) -> dict[str, Any]:
+        """The pinned status message as the sandbox stores it."""
+        incident = self.incident(number)
+        assert incident.channel_id and incident.status_ts
+        found: dict[str, Any] = self.driver.message(incident.channel_id, incident.status_ts)
+        return dict(found["message"])
+
+    def ephemeral_texts(self, user: str = "alice") -> list[str]:
+        """Every ephemeral text a user was shown, oldest first."""
+        return [e.get("text") or "" for e in self.driver.ephemerals(user)]
+
+    def wait_for_ephemeral(self, fragment: str, user: str = "alice") -> str:
+        """Wait until the user was shown an ephemeral message containing `fragment`."""
+        found = self.driver.wait_for(
+            lambda: [t for t in self.ephemeral_texts(user) if fragment in t],
+            description=f"an ephemeral message with {fragment!r}",
+        )
+        return str(found[-1])
+
+
+def build_test_settings(database_url: str, api_url: str, **overrides: Any) -> Settings:
+    """Settings for a test app pointed at the sandbox, ignoring any local `.env`."""
+    values: dict[str, Any] = {
+        "slack_bot_token": "xoxb-sandbox-token",
+        "slack_signing_secret": SECRET,
+        "slack_api_url": api_url,
+        "database_url": database_url,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]

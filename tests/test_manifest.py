@@ -1,0 +1,128 @@
+"""The manifest and the code agree: scopes for every Web API call, every command, every event."""
+
+import ast
+from pathlib import Path
+
+import yaml
+from slack_sdk.web.async_client import AsyncWebClient
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
+BOT_SCOPES = set(MANIFEST["oauth_config"]["scopes"]["bot"])
+
+# Scopes each Web API method needs, from Slack's method reference. Channels may be public or
+# private, so conversation methods need both families.
+METHOD_SCOPES: dict[str, set[str]] = {
+    "chat.postMessage": {"chat:write"},
+    "chat.update": {"chat:write"},
+    "chat.postEphemeral": {"chat:write"},
+    "chat.getPermalink": set(),
+    "conversations.create": {"channels:manage", "groups:write"},
+    "conversations.invite": {"channels:manage", "groups:write"},
+    "conversations.setTopic": {"channels:manage", "groups:write"},
+    "conversations.history": {"channels:history", "groups:history"},
+    "conversations.replies": {"channels:history", "groups:history"},
+    "pins.add": {"pins:write"},
+    "views.open": set(),
+    "views.update": set(),
+    "views.push": set(),
+    "files.getUploadURLExternal": {"files:write"},
+    "files.completeUploadExternal": {"files:write"},
+}
+EVENT_SCOPES = {
+    "pin_added": "pins:read",
+    "pin_removed": "pins:read",
+    "reaction_added": "reactions:read",
+}
+# Scopes no single method call shows: why each is needed.
+EXTRA_SCOPES = {
+    "commands": "the /incident slash command",
+    "chat:write.public": "the digest posts in the announce channel without joining it",
+}
+CLIENT_METHODS = {n for n in dir(AsyncWebClient) if not n.startswith("_") and "_" in n}
+
+
+def _modules() -> list[tuple[Path, ast.Module]]:
+    files = [p for p in (ROOT / "bot").rglob("*.py") if "sandbox" not in p.parts]
+    return [(p, ast.parse(p.read_text(), filename=str(p))) for p in files]
+
+
+def called_web_api_methods() -> set[str]:
+    """Web API methods the bot calls through a slack-sdk client, by AST."""
+    found = set()
+    for _path, tree in _modules():
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in CLIENT_METHODS
+                and isinstance(node.func.value, ast.Name | ast.Attribute)
+                and "client" in ast.unparse(node.func.value)
+            ):
+                found.add(node.func.attr.replace("_", "."))
+    return found
+
+
+def registered(kind: str) -> set[str]:
+    """Strings passed to `app.command(...)` or `app.event(...)`, constants resolved."""
+    found = set()
+    for _path, tree in _modules():
+        constants = {
+            t.id: n.value.value
+            for n in tree.body
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant)
+            for t in n.targets
+            if isinstance(t, ast.Name)
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == kind
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "app"
+                and node.args
+            ):
+                arg = node.args[0]
+                if isinstance(arg, ast.Constant):
+                    found.add(arg.value)
+                elif isinstance(arg, ast.Name) and arg.id in constants:
+                    found.add(constants[arg.id])
+    return found
+
+
+def test_the_scanner_sees_the_calls_we_know_about() -> None:
+    methods = called_web_api_methods()
+    assert {"conversations.create", "pins.add", "chat.update", "views.open"} <= methods
+
+
+def test_every_called_method_has_its_scopes_in_the_manifest() -> None:
+    for method in sorted(called_web_api_methods()):
+        assert method in METHOD_SCOPES, f"add {method}'s required scopes to METHOD_SCOPES"
+        missing = METHOD_SCOPES[method] - BOT_SCOPES
+        assert not missing, f"{method} needs {missing} in manifest.yml"
+
+
+def test_manifest_asks_for_no_scope_the_code_does_not_need() -> None:
+    needed = set(EXTRA_SCOPES)
+    for method in called_web_api_methods():
+        needed |= METHOD_SCOPES[method]
+    needed |= {EVENT_SCOPES[e] for e in MANIFEST["settings"]["event_subscriptions"]["bot_events"]}
+    assert needed == BOT_SCOPES
+
+
+def test_every_handled_command_is_declared() -> None:
+    declared = {c["command"] for c in MANIFEST["features"]["slash_commands"]}
+    assert registered("command") == declared
+
+
+def test_every_subscribed_event_is_handled_and_back() -> None:
+    subscribed = set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
+    assert registered("event") == subscribed
+
+
+def test_manifest_settings() -> None:
+    settings = MANIFEST["settings"]
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["socket_mode_enabled"] is True
+    assert MANIFEST["features"]["slash_commands"][0]["should_escape"] is True
