@@ -1,0 +1,61 @@
+"""Slack failing after the commit: retried, reported, never losing the incident."""
+
+from harness import Harness
+
+from storage.enums import Severity
+
+
+def test_pin_failure_is_retried_then_reported_and_repaired(harness: Harness) -> None:
+    driver = harness.driver
+    driver.inject("pins.add", "internal_error", times=3)
+    driver.slash("alice", "general", "declare sev2 Checkout is failing")
+    incident = driver.wait_for(lambda: harness.incidents(), description="incident")[0]
+    channel = driver.wait_for(lambda: harness.incident().channel_id, description="channel")
+    report = driver.wait_for(
+        lambda: [m for m in driver.messages(channel) if "pin_status" in m.get("text", "")],
+        description="a failure report in the channel",
+    )
+    assert "internal_error" in report[0]["text"]
+    assert len(driver.calls("pins.add")) == 3  # the first try and two retries
+    assert [f.step for f in harness.failures()] == ["pin_status"]
+    stored = harness.incident()
+    assert stored.status_ts and not stored.status_pinned and incident.number == 1
+    # The next change repairs the missing pin.
+    driver.slash("alice", channel, "severity sev1")
+    driver.wait_for(lambda: harness.incident().status_pinned, description="pin repaired")
+    assert [p["ts"] for p in driver.pins(channel)] == [stored.status_ts]
+    assert harness.incident().severity == Severity.SEV1
+
+
+def test_rate_limited_pin_honours_retry_after(harness: Harness) -> None:
+    driver = harness.driver
+    driver.inject("pins.add", "ratelimited", times=1, retry_after=1, status=429)
+    incident = harness.declare("sev2 Checkout is failing")
+    pins = driver.calls("pins.add")
+    assert len(pins) == 2
+    assert pins[1]["at"] - pins[0]["at"] >= 1.0
+    assert harness.failures() == []
+    assert driver.pins(incident.channel_id or "")
+
+
+def test_channel_creation_failure_keeps_the_incident(harness: Harness) -> None:
+    driver = harness.driver
+    driver.inject("conversations.create", "restricted_action", times=1)
+    driver.slash("alice", "general", "declare sev2 Checkout is failing")
+    text = harness.wait_for_ephemeral("INC-1")
+    assert "could not be created" in text
+    stored = harness.incident()
+    assert stored.channel_id is None and stored.title == "Checkout is failing"
+    assert [f.step for f in harness.failures()] == ["create_channel"]
+
+
+def test_digest_channel_missing_is_reported_in_the_incident_channel(harness: Harness) -> None:
+    driver = harness.driver
+    harness.warroom.incidents.surfaces.announce_channel = "no-such-channel"  # type: ignore[attr-defined]
+    driver.slash("alice", "general", "declare sev2 Checkout is failing")
+    channel = driver.wait_for(lambda: harness.incident().channel_id)
+    report = driver.wait_for(
+        lambda: [m for m in driver.messages(channel) if "post_digest" in m.get("text", "")]
+    )
+    assert "channel_not_found" in report[0]["text"]
+    assert harness.incident().status_pinned
