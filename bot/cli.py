@@ -70,7 +70,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Play a whole incident offline against the built-in sandbox."""
     from bot.demo import run_demo
 
-    return run_demo(keep=args.keep, database=args.database)
+    return run_demo(database=args.database)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,8 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade", "current"])
     db.set_defaults(func=cmd_db)
     demo = commands.add_parser("demo", help="run a whole incident offline")
-    demo.add_argument("--database", help="SQLite file to keep the demo's data in")
-    demo.add_argument("--keep", action="store_true", help="keep the demo database afterwards")
+    demo.add_argument(
+        "--database",
+        default="warroom-demo.db",
+        help="SQLite file for the demo's data (replaced on every run)",
+    )
     demo.set_defaults(func=cmd_demo)
     return parser
 

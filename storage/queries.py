@@ -59,6 +59,14 @@ def list_roles(session: Session, *, incident_id: int) -> Sequence[IncidentRole]:
     return session.exec(query).all()
 
 
+def map_commanders(session: Session, *, incident_ids: Sequence[int]) -> dict[int, str]:
+    """Incident id → its commander's user id, for the incidents given."""
+    query = select(IncidentRole).where(
+        col(IncidentRole.incident_id).in_(list(incident_ids)), IncidentRole.role == Role.COMMANDER
+    )
+    return {row.incident_id: row.user_id for row in session.exec(query)}
+
+
 def get_role_holder(session: Session, *, incident_id: int, role: Role) -> IncidentRole | None:
     """The person holding a single-person role."""
     query = select(IncidentRole).where(

@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bot", "storage")
 ADAPTERS = ("bot.slack", "bot.alerts", "bot.web", "bot.scheduler")
-ENTRY = ("bot.cli", "bot.app")
+ENTRY = ("bot.cli", "bot.app", "bot.serve", "bot.demo")
 SLACK_AND_HTTP = ("slack_bolt", "slack_sdk", "fastapi", "starlette")
 
 
