@@ -14,7 +14,7 @@ from sqlmodel import Session
 from bot.core.errors import DomainError, IncidentNotFound, InvalidInput, NotAnIncidentChannel
 from bot.core.lifecycle import STATUS_LABELS, is_open, transition
 from bot.core.timing import slack_ts_to_datetime
-from bot.services.ports import IncidentSnapshot, IncidentSurfaces, SurfaceResult
+from bot.services.ports import IncidentSnapshot, IncidentSurfaces, StepFailure, SurfaceResult
 from bot.services.requests import DeclareRequest, PinnedMessage
 from storage import queries
 from storage.database import unit_of_work
@@ -39,6 +39,7 @@ class Declared:
 
     incident: Incident
     created: bool
+    failures: tuple[StepFailure, ...] = ()
 
 
 class IncidentService:
@@ -117,6 +118,7 @@ class IncidentService:
             outcome = await self.publish(_id(declared.incident), invite=invite)
             for name, value in outcome.changes.items():
                 setattr(declared.incident, name, value)
+            return Declared(declared.incident, True, tuple(outcome.failures))
         return declared
 
     def _insert(self, session: Session, request: DeclareRequest, title: str) -> Declared:

@@ -1,5 +1,8 @@
 """Slack failing after the commit: retried, reported, never losing the incident."""
 
+import re
+
+import pytest
 from harness import Harness
 
 from storage.enums import Severity
@@ -43,7 +46,7 @@ def test_channel_creation_failure_keeps_the_incident(harness: Harness) -> None:
     driver.inject("conversations.create", "restricted_action", times=1)
     driver.slash("alice", "general", "declare sev2 Checkout is failing")
     text = harness.wait_for_ephemeral("INC-1")
-    assert "could not be created" in text
+    assert "refused to create its channel (`restricted_action`)" in text
     stored = harness.incident()
     assert stored.channel_id is None and stored.title == "Checkout is failing"
     assert [f.step for f in harness.failures()] == ["create_channel"]
@@ -59,3 +62,20 @@ def test_digest_channel_missing_is_reported_in_the_incident_channel(harness: Har
     )
     assert "channel_not_found" in report[0]["text"]
     assert harness.incident().status_pinned
+
+
+def test_unexpected_failure_after_ack_gives_a_reference_not_a_trace(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("statusupdate table is gone")
+
+    monkeypatch.setattr(harness.warroom.incidents, "post_update", broken)
+    response = harness.driver.slash("alice", incident.channel_id or "", "update Still broken")
+    assert response.status_code == 200
+    shown = harness.wait_for_ephemeral("Something went wrong")
+    assert re.search(r"reference `[0-9a-f]{8}`", shown)
+    assert "Traceback" not in shown and "statusupdate" not in shown
+    assert harness.incident().title == "Checkout is failing"

@@ -21,6 +21,7 @@ from bot.core.commands import (
     parse_command,
 )
 from bot.core.errors import DomainError
+from bot.services.incidents import Declared
 from bot.services.requests import DeclareRequest
 from bot.slack.blocks.help import build_help_blocks
 from bot.slack.blocks.messages import build_incident_list
@@ -123,14 +124,16 @@ async def _declare(
         declared_by=command["user_id"],
     )
     declared = await deps.incidents.declare(request)
-    await tell(declared_text(declared.incident.number, declared.incident.channel_id))
+    await tell(declared_text(declared))
 
 
-def declared_text(number: int, channel_id: str | None) -> str:
+def declared_text(declared: Declared) -> str:
     """The confirmation a declarer reads."""
-    if channel_id is None:
+    incident = declared.incident
+    if incident.channel_id is None:
+        errors = ", ".join(f"`{f.error}`" for f in declared.failures) or "unknown error"
         return (
-            f":rotating_light: Incident INC-{number} is declared, but its channel could not be "
-            "created yet; it is retried on the next change."
+            f":warning: Incident INC-{incident.number} is saved, but Slack refused to create "
+            f"its channel ({errors}). Check the app's permissions; nothing you entered is lost."
         )
-    return f":rotating_light: Incident INC-{number} is declared: <#{channel_id}>"
+    return f":rotating_light: Incident INC-{incident.number} is declared: <#{incident.channel_id}>"

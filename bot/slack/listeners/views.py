@@ -74,7 +74,7 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
             )
             declared = await service.declare(request)
             if declared.created:
-                await tell(declared_text(declared.incident.number, declared.incident.channel_id))
+                await tell(declared_text(declared))
 
         await guarded(tell, work())
 
