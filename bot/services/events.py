@@ -1,13 +1,12 @@
 """Remembering which Slack event deliveries were handled, so retries change nothing."""
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
+from bot.services.transactions import run_in_transaction
 from storage import queries
-from storage.database import unit_of_work
 
 
 class EventLog:
@@ -20,8 +19,6 @@ class EventLog:
     async def claim(self, event_id: str) -> bool:
         """True the first time an event id is seen, False for every repeat."""
 
-        def work() -> bool:
-            with unit_of_work(self.engine) as session:
-                return queries.claim_event(session, event_id=event_id, now=self.clock())
-
-        return await asyncio.to_thread(work)
+        return await run_in_transaction(
+            self.engine, lambda s: queries.claim_event(s, event_id=event_id, now=self.clock())
+        )

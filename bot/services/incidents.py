@@ -1,9 +1,7 @@
 """Incident use cases: each writes one transaction, then publishes through the surfaces port."""
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -14,12 +12,20 @@ from sqlmodel import Session
 from bot.core.errors import DomainError, IncidentNotFound, InvalidInput, NotAnIncidentChannel
 from bot.core.lifecycle import STATUS_LABELS, is_open, transition
 from bot.core.timing import slack_ts_to_datetime
-from bot.services.ports import IncidentSnapshot, IncidentSurfaces, StepFailure, SurfaceResult
+from bot.services.ports import IncidentSnapshot, IncidentSurfaces
+from bot.services.publishing import BeforeSync, Publisher
+from bot.services.records import (
+    Declared,
+    incident_id_of,
+    insert_incident,
+    new_event,
+    new_role,
+)
 from bot.services.requests import DeclareRequest, PinnedMessage
+from bot.services.transactions import run_in_transaction
 from storage import queries
-from storage.database import unit_of_work
 from storage.enums import EventKind, Role, Severity, Status
-from storage.models import Incident, IncidentRole, SideEffectFailure, StatusUpdate, TimelineEvent
+from storage.models import Incident, StatusUpdate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -31,15 +37,6 @@ ROLE_NAMES = {
     Role.SCRIBE: "scribe",
     Role.RESPONDER: "a responder",
 }
-
-
-@dataclass(frozen=True)
-class Declared:
-    """The outcome of a declaration; `created` is False when it was a repeat."""
-
-    incident: Incident
-    created: bool
-    failures: tuple[StepFailure, ...] = ()
 
 
 class IncidentService:
@@ -57,16 +54,11 @@ class IncidentService:
         self.surfaces = surfaces
         self.clock = clock
         self.update_interval = update_interval
-        self._locks: dict[int, asyncio.Lock] = {}
+        self.publisher = Publisher(engine, surfaces, clock=clock)
 
     async def _run(self, work: Callable[[Session], T]) -> T:
         """Run `work` in one transaction on a worker thread."""
-
-        def in_transaction() -> T:
-            with unit_of_work(self.engine) as session:
-                return work(session)
-
-        return await asyncio.to_thread(in_transaction)
+        return await run_in_transaction(self.engine, work)
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -95,7 +87,7 @@ class IncidentService:
 
     async def snapshot(self, incident_id: int) -> IncidentSnapshot:
         """The incident with its roles and latest update."""
-        return await self._run(lambda s: self._snapshot(s, incident_id))
+        return await self.publisher.snapshot(incident_id)
 
     # -- declare ---------------------------------------------------------------------------
 
@@ -106,7 +98,11 @@ class IncidentService:
             raise InvalidInput("Give the incident a title.", field="title")
         for attempt in range(5):
             try:
-                declared = await self._run(lambda s: self._insert(s, request, title))
+                declared = await self._run(
+                    lambda s: insert_incident(
+                        s, request, title, now=self.clock(), update_interval=self.update_interval
+                    )
+                )
                 break
             except IntegrityError:
                 # Two declarations raced for a number or an idempotency key: look again.
@@ -115,42 +111,11 @@ class IncidentService:
         if declared.created:
             commander = request.commander or request.declared_by
             invite = list(dict.fromkeys([request.declared_by, commander]))
-            outcome = await self.publish(_id(declared.incident), invite=invite)
+            outcome = await self.publisher.publish(incident_id_of(declared.incident), invite=invite)
             for name, value in outcome.changes.items():
                 setattr(declared.incident, name, value)
             return Declared(declared.incident, True, tuple(outcome.failures))
         return declared
-
-    def _insert(self, session: Session, request: DeclareRequest, title: str) -> Declared:
-        if request.idempotency_key:
-            existing = queries.get_incident_by_key(session, key=request.idempotency_key)
-            if existing is not None:
-                return Declared(existing, created=False)
-        now = self.clock()
-        incident = Incident(
-            number=queries.next_incident_number(session),
-            title=title,
-            summary=request.summary.strip(),
-            severity=request.severity,
-            status=request.initial_status,
-            services=list(request.services),
-            private=request.private,
-            declared_by=request.declared_by,
-            idempotency_key=request.idempotency_key,
-            detected_at=request.detected_at or now,
-            declared_at=now,
-            next_update_due_at=now + self.update_interval,
-        )
-        session.add(incident)
-        session.flush()
-        commander = request.commander or request.declared_by
-        session.add(_role(incident, Role.COMMANDER, commander, request.declared_by, now))
-        label = f"{request.severity.value.upper()} declared by <@{request.declared_by}>: {title}"
-        session.add(_event(incident, EventKind.DECLARED, label, request.declared_by, now))
-        if commander != request.declared_by:
-            text = f"<@{commander}> is incident commander"
-            session.add(_event(incident, EventKind.ROLE_ASSIGNED, text, request.declared_by, now))
-        return Declared(incident, created=True)
 
     # -- changes ---------------------------------------------------------------------------
 
@@ -164,7 +129,7 @@ class IncidentService:
                 raise DomainError("This incident is no longer open.")
             incident.acknowledged_at, incident.acknowledged_by = now, user
             session.add(
-                _event(incident, EventKind.ACKNOWLEDGED, f"Acknowledged by <@{user}>", user, now)
+                new_event(incident, EventKind.ACKNOWLEDGED, f"Acknowledged by <@{user}>", user, now)
             )
             if incident.status == Status.TRIAGE:
                 self._move(session, incident, Status.INVESTIGATING, user, now)
@@ -182,7 +147,7 @@ class IncidentService:
                 raise DomainError(f"The incident is already {severity.value.upper()}.")
             old, incident.severity = incident.severity, severity
             text = f"Severity {old.value.upper()} → {severity.value.upper()} by <@{user}>"
-            session.add(_event(incident, EventKind.SEVERITY_CHANGED, text, user, now))
+            session.add(new_event(incident, EventKind.SEVERITY_CHANGED, text, user, now))
             return True
 
         return await self._change(incident_id, work)
@@ -226,16 +191,16 @@ class IncidentService:
         def work(session: Session, incident: Incident, now: datetime) -> bool:
             if incident.status == Status.CLOSED:
                 raise DomainError("This incident is closed; roles can no longer change.")
-            holders = queries.list_roles(session, incident_id=_id(incident))
+            holders = queries.list_roles(session, incident_id=incident_id_of(incident))
             if any(h.role == role and h.user_id == target for h in holders):
                 raise DomainError(f"<@{target}> is already {ROLE_NAMES[role]}.")
             for holder in holders:
                 if role in SINGLE_HOLDER and holder.role == role:
                     session.delete(holder)
             session.flush()
-            session.add(_role(incident, role, target, user, now))
+            session.add(new_role(incident, role, target, user, now))
             text = f"<@{target}> is now {ROLE_NAMES[role]} (set by <@{user}>)"
-            session.add(_event(incident, EventKind.ROLE_ASSIGNED, text, user, now))
+            session.add(new_event(incident, EventKind.ROLE_ASSIGNED, text, user, now))
             return True
 
         return await self._change(incident_id, work, invite=[target])
@@ -246,7 +211,7 @@ class IncidentService:
             raise InvalidInput("A note needs text.")
 
         def work(session: Session, incident: Incident, now: datetime) -> bool:
-            session.add(_event(incident, EventKind.NOTE, text.strip(), user, now))
+            session.add(new_event(incident, EventKind.NOTE, text.strip(), user, now))
             return False  # nothing on the status block changes
 
         await self._change(incident_id, work)
@@ -266,7 +231,7 @@ class IncidentService:
             if status is not None and status != incident.status:
                 self._move(session, incident, status, user, now)
             update = StatusUpdate(
-                incident_id=_id(incident),
+                incident_id=incident_id_of(incident),
                 text=text.strip(),
                 author=user,
                 posted_at=now,
@@ -274,7 +239,7 @@ class IncidentService:
                 severity=incident.severity,
             )
             session.add(update)
-            session.add(_event(incident, EventKind.UPDATE, text.strip(), user, now))
+            session.add(new_event(incident, EventKind.UPDATE, text.strip(), user, now))
             incident.last_update_at = now
             if is_open(incident.status):
                 incident.next_update_due_at = now + self.update_interval
@@ -282,7 +247,10 @@ class IncidentService:
             holder.append(update)
             return True
 
-        await self._change(incident_id, work, after=lambda snap: self._announce(snap, holder[0]))
+        async def announce(snap: IncidentSnapshot) -> None:
+            await self.publisher.announce_update(snap, holder[0])
+
+        await self._change(incident_id, work, before_sync=announce)
         return holder[0]
 
     async def record_pinned(self, message: PinnedMessage) -> bool:
@@ -293,10 +261,10 @@ class IncidentService:
             if incident is None or message.ts == incident.status_ts:
                 return False
             if queries.has_timeline_source(
-                session, incident_id=_id(incident), source_ts=message.ts
+                session, incident_id=incident_id_of(incident), source_ts=message.ts
             ):
                 return False
-            event = _event(
+            event = new_event(
                 incident,
                 EventKind.PINNED,
                 message.text,
@@ -335,7 +303,7 @@ class IncidentService:
         text = f"Status {STATUS_LABELS[previous]} → {STATUS_LABELS[target]} by <@{user}>"
         if note:
             text += f": {note}"
-        session.add(_event(incident, kind, text, user, now))
+        session.add(new_event(incident, kind, text, user, now))
 
     async def _change(
         self,
@@ -343,7 +311,7 @@ class IncidentService:
         work: Callable[[Session, Incident, datetime], bool],
         *,
         invite: list[str] | None = None,
-        after: Callable[[IncidentSnapshot], object] | None = None,
+        before_sync: BeforeSync | None = None,
     ) -> bool:
         """Apply `work` to the incident in one transaction, then republish if it changed."""
 
@@ -355,83 +323,5 @@ class IncidentService:
 
         changed = await self._run(in_tx)
         if changed or invite:
-            await self.publish(incident_id, invite=invite or [], after=after)
+            await self.publisher.publish(incident_id, invite=invite, before_sync=before_sync)
         return changed
-
-    async def publish(
-        self,
-        incident_id: int,
-        *,
-        invite: list[str] | None = None,
-        after: Callable[[IncidentSnapshot], object] | None = None,
-    ) -> SurfaceResult:
-        """Bring every Slack surface in line with the database, one incident at a time."""
-        lock = self._locks.setdefault(incident_id, asyncio.Lock())
-        async with lock:
-            snap = await self.snapshot(incident_id)
-            if after is not None:
-                result = after(snap)
-                if asyncio.iscoroutine(result):
-                    await result
-            outcome = await self.surfaces.sync(snap, invite=invite or [])
-            if outcome.changes or outcome.failures:
-                await self._run(lambda s: self._store_outcome(s, incident_id, outcome))
-            return outcome
-
-    async def _announce(self, snap: IncidentSnapshot, update: StatusUpdate) -> None:
-        ts = await self.surfaces.post_update(snap, update)
-        if ts is not None:
-
-            def store(session: Session) -> None:
-                row = session.get(StatusUpdate, update.id)
-                if row is not None:
-                    row.message_ts = ts
-
-            await self._run(store)
-
-    def _store_outcome(self, session: Session, incident_id: int, outcome: SurfaceResult) -> None:
-        incident = queries.get_incident(session, incident_id=incident_id)
-        if incident is None:
-            return
-        for name, value in outcome.changes.items():
-            setattr(incident, name, value)
-        now = self.clock()
-        for failure in outcome.failures:
-            log.warning("incident %s: %s failed: %s", incident.number, failure.step, failure.error)
-            session.add(
-                SideEffectFailure(
-                    incident_id=incident_id,
-                    step=failure.step,
-                    error=failure.error[:500],
-                    occurred_at=now,
-                )
-            )
-
-    def _snapshot(self, session: Session, incident_id: int) -> IncidentSnapshot:
-        incident = queries.get_incident(session, incident_id=incident_id)
-        if incident is None:
-            raise IncidentNotFound("That incident no longer exists.")
-        return IncidentSnapshot(
-            incident=incident,
-            roles=list(queries.list_roles(session, incident_id=incident_id)),
-            latest_update=queries.get_latest_update(session, incident_id=incident_id),
-        )
-
-
-def _id(incident: Incident) -> int:
-    assert incident.id is not None, "incident not flushed"
-    return incident.id
-
-
-def _role(incident: Incident, role: Role, user: str, by: str, now: datetime) -> IncidentRole:
-    return IncidentRole(
-        incident_id=_id(incident), role=role, user_id=user, assigned_by=by, assigned_at=now
-    )
-
-
-def _event(
-    incident: Incident, kind: EventKind, text: str, actor: str | None, when: datetime
-) -> TimelineEvent:
-    return TimelineEvent(
-        incident_id=_id(incident), kind=kind, text=text, actor=actor, occurred_at=when
-    )

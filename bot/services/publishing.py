@@ -1,0 +1,97 @@
+"""Publishing: render the database onto the surfaces, one incident at a time."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.core.errors import IncidentNotFound
+from bot.services.ports import IncidentSnapshot, IncidentSurfaces, SurfaceResult
+from bot.services.transactions import run_in_transaction
+from storage import queries
+from storage.models import SideEffectFailure, StatusUpdate
+
+log = logging.getLogger(__name__)
+BeforeSync = Callable[[IncidentSnapshot], Awaitable[None]]
+
+
+class Publisher:
+    """Reads a snapshot, syncs the surfaces, and stores what they changed or failed."""
+
+    def __init__(
+        self, engine: Engine, surfaces: IncidentSurfaces, *, clock: Callable[[], datetime]
+    ) -> None:
+        self.engine = engine
+        self.surfaces = surfaces
+        self.clock = clock
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def snapshot(self, incident_id: int) -> IncidentSnapshot:
+        """The incident with its roles and latest update, read in one transaction."""
+        return await run_in_transaction(self.engine, lambda s: read_snapshot(s, incident_id))
+
+    async def publish(
+        self,
+        incident_id: int,
+        *,
+        invite: list[str] | None = None,
+        before_sync: BeforeSync | None = None,
+    ) -> SurfaceResult:
+        """Bring every surface in line with the database; one publish per incident at a time."""
+        lock = self._locks.setdefault(incident_id, asyncio.Lock())
+        async with lock:
+            snap = await self.snapshot(incident_id)
+            if before_sync is not None:
+                await before_sync(snap)
+            outcome = await self.surfaces.sync(snap, invite=invite or [])
+            if outcome.changes or outcome.failures:
+                await run_in_transaction(
+                    self.engine, lambda s: self._store_outcome(s, incident_id, outcome)
+                )
+            return outcome
+
+    async def announce_update(self, snap: IncidentSnapshot, update: StatusUpdate) -> None:
+        """Post a status update and remember its message ts."""
+        ts = await self.surfaces.post_update(snap, update)
+        if ts is None:
+            return
+
+        def store(session: Session) -> None:
+            row = session.get(StatusUpdate, update.id)
+            if row is not None:
+                row.message_ts = ts
+
+        await run_in_transaction(self.engine, store)
+
+    def _store_outcome(self, session: Session, incident_id: int, outcome: SurfaceResult) -> None:
+        incident = queries.get_incident(session, incident_id=incident_id)
+        if incident is None:
+            return
+        for name, value in outcome.changes.items():
+            setattr(incident, name, value)
+        now = self.clock()
+        for failure in outcome.failures:
+            log.warning("incident %s: %s failed: %s", incident.number, failure.step, failure.error)
+            session.add(
+                SideEffectFailure(
+                    incident_id=incident_id,
+                    step=failure.step,
+                    error=failure.error[:500],
+                    occurred_at=now,
+                )
+            )
+
+
+def read_snapshot(session: Session, incident_id: int) -> IncidentSnapshot:
+    """The incident with its roles and latest update."""
+    incident = queries.get_incident(session, incident_id=incident_id)
+    if incident is None:
+        raise IncidentNotFound("That incident no longer exists.")
+    return IncidentSnapshot(
+        incident=incident,
+        roles=list(queries.list_roles(session, incident_id=incident_id)),
+        latest_update=queries.get_latest_update(session, incident_id=incident_id),
+    )
