@@ -2,6 +2,7 @@
 
 import re
 
+import httpx
 import pytest
 from harness import Harness
 
@@ -79,3 +80,23 @@ def test_unexpected_failure_after_ack_gives_a_reference_not_a_trace(
     assert re.search(r"reference `[0-9a-f]{8}`", shown)
     assert "Traceback" not in shown and "statusupdate" not in shown
     assert harness.incident().title == "Checkout is failing"
+
+
+def test_deleted_status_message_is_posted_and_pinned_again(harness: Harness) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    channel, old_ts = incident.channel_id or "", incident.status_ts or ""
+    api = harness.warroom.settings.slack_api_url
+    # Someone (an admin) deletes the pinned status message.
+    deleted = httpx.post(
+        f"{api}chat.delete",
+        headers={"Authorization": "Bearer xoxb-sandbox-token"},
+        data={"channel": channel, "ts": old_ts},
+    ).json()
+    assert deleted["ok"], deleted
+    harness.driver.slash("alice", channel, "severity sev1")
+    fresh = harness.driver.wait_for(
+        lambda: (i := harness.incident()).status_ts != old_ts and i.status_pinned and i,
+        description="a new pinned status message",
+    )
+    assert [p["ts"] for p in harness.driver.pins(channel)] == [fresh.status_ts]
+    assert "SEV1" in str(harness.status_message()["blocks"])
