@@ -1,7 +1,8 @@
 """Modal submissions: validate before acknowledging, so errors land on the field."""
 
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -20,6 +21,7 @@ from bot.slack.listeners.commands import declared_text
 from bot.slack.listeners.deps import ListenerDeps
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def register(app: AsyncApp, deps: ListenerDeps) -> None:
@@ -81,50 +83,40 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
     def incident_id_of(view: dict[str, Any]) -> int:
         return int(view.get("private_metadata") or 0)
 
-    @app.view(CallbackId.POST_UPDATE)
-    async def handle_update_submission(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        try:
-            form = parse_update_form(view["state"]["values"])
-        except DomainError as error:
-            await field_errors(ack, error, "update_text")
-            return
-        await ack()
-        user = body["user"]["id"]
-        await guarded(
-            await incident_teller(client, user, incident_id_of(view)),
-            service.post_update(incident_id_of(view), user, form.text, form.status),
-        )
+    def incident_form(
+        parse: Callable[[Any], T],
+        default_field: str,
+        apply: Callable[[int, str, T], Awaitable[Any]],
+    ) -> Any:
+        """A submission handler for a form that changes one incident."""
 
-    @app.view(CallbackId.CHANGE_SEVERITY)
-    async def handle_severity_submission(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        try:
-            severity = parse_severity_form(view["state"]["values"])
-        except DomainError as error:
-            await field_errors(ack, error, "severity")
-            return
-        await ack()
-        user = body["user"]["id"]
-        await guarded(
-            await incident_teller(client, user, incident_id_of(view)),
-            service.set_severity(incident_id_of(view), user, severity),
-        )
+        async def handle_incident_form(
+            ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+        ) -> None:
+            try:
+                form = parse(view["state"]["values"])
+            except DomainError as error:
+                await field_errors(ack, error, default_field)
+                return
+            await ack()
+            user, incident_id = body["user"]["id"], incident_id_of(view)
+            tell = await incident_teller(client, user, incident_id)
+            await guarded(tell, apply(incident_id, user, form))
 
-    @app.view(CallbackId.CHANGE_STATUS)
-    async def handle_status_submission(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        try:
-            status = parse_status_form(view["state"]["values"])
-        except DomainError as error:
-            await field_errors(ack, error, "status")
-            return
-        await ack()
-        user = body["user"]["id"]
-        await guarded(
-            await incident_teller(client, user, incident_id_of(view)),
-            service.set_status(incident_id_of(view), user, status),
+        return handle_incident_form
+
+    app.view(CallbackId.POST_UPDATE)(
+        incident_form(
+            parse_update_form,
+            "update_text",
+            lambda incident, user, form: service.post_update(
+                incident, user, form.text, form.status
+            ),
         )
+    )
+    app.view(CallbackId.CHANGE_SEVERITY)(
+        incident_form(parse_severity_form, "severity", service.set_severity)
+    )
+    app.view(CallbackId.CHANGE_STATUS)(
+        incident_form(parse_status_form, "status", service.set_status)
+    )
