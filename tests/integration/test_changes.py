@@ -2,7 +2,7 @@
 
 from harness import Harness
 
-from bot.slack.ids import ActionId
+from bot.slack.ids import ActionId, BlockId
 from storage.enums import EventKind, Severity, Status
 
 
@@ -167,3 +167,28 @@ def test_list_shows_open_incidents(harness: Harness) -> None:
     )
     text = str(listing[-1])
     assert text.index("Payments down") < text.index("Checkout is failing")
+
+
+def test_severity_and_status_buttons_open_forms_that_apply(harness: Harness) -> None:
+    incident = harness.declare("sev3 Search is slow")
+    channel, ts = incident.channel_id or "", incident.status_ts or ""
+    driver = harness.driver
+    driver.click("bob", channel, ts, ActionId.CHANGE_SEVERITY)
+    view = driver.wait_for(lambda: driver.latest_view("bob"), description="severity form")
+    driver.submit_view("bob", view["id"], {BlockId.SEVERITY: {ActionId.SEVERITY: "sev2"}})
+    driver.wait_for(lambda: harness.incident().severity == Severity.SEV2, description="SEV2")
+    driver.click("bob", channel, ts, ActionId.CHANGE_STATUS)
+    view = driver.wait_for(lambda: driver.latest_view("bob"), description="status form")
+    options = str(driver.view(view["id"])["blocks"])
+    assert "mitigated" in options and "closed" not in options  # only allowed moves
+    driver.submit_view("bob", view["id"], {BlockId.STATUS: {ActionId.STATUS: "mitigated"}})
+    driver.wait_for(lambda: harness.incident().status == Status.MITIGATED, description="status")
+
+
+def test_resolve_button_resolves(harness: Harness) -> None:
+    incident = harness.declare("sev3 Search is slow")
+    channel, ts = incident.channel_id or "", incident.status_ts or ""
+    harness.driver.click("bob", channel, ts, ActionId.RESOLVE)
+    harness.driver.wait_for(lambda: harness.incident().status == Status.RESOLVED)
+    bob = harness.driver.user("bob")["id"]
+    assert harness.timeline()[-1].actor == bob
