@@ -1,4 +1,9 @@
-"""SlackDriver: plays the people and Slack itself against the app, over HTTP only."""
+"""Drivers: play the people and Slack itself against the app.
+
+`BaseDriver` turns what people do into Slack's payloads (built by `payloads`); `SlackDriver`
+sends them as signed HTTP requests to the app's request URL, and `socket_driver.SocketModeDriver`
+as Socket Mode envelopes.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import json
 import time
 import uuid
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, Self, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -20,18 +25,18 @@ from bot.sandbox.signing import sign
 FORM = "application/x-www-form-urlencoded"
 ACK_DEADLINE_SECONDS = 3.0
 
+R = TypeVar("R")
 
-class SlackDriver(SandboxClient):
-    """Sends signed slash commands, clicks, submissions and events to the app's events URL.
 
-    `events_url` is the app's full request URL (e.g. `http://127.0.0.1:8000/slack/events`);
-    `sandbox_url` is the sandbox root (e.g. `SandboxServer.url`).
+class BaseDriver(SandboxClient, Generic[R]):
+    """What people do through the app; subclasses decide how each payload reaches it.
+
+    `sandbox_url` is the sandbox root (e.g. `SandboxServer.url`). Every action returns what
+    the transport gives back for the app's answer (`R`).
     """
 
     def __init__(
         self,
-        events_url: str,
-        signing_secret: str,
         sandbox_url: str,
         *,
         team_id: str = TEAM_ID,
@@ -41,17 +46,14 @@ class SlackDriver(SandboxClient):
         timeout: float = 10.0,
     ) -> None:
         super().__init__(sandbox_url, timeout=timeout)
-        self.events_url = events_url
-        self.signing_secret = signing_secret
         self.team_id = team_id
         self.team_domain = team_domain
         self.api_app_id = api_app_id
         self.verification_token = verification_token
-        self.late_acks: list[tuple[str, float]] = []
         self.last_trigger_id: str | None = None
         self.last_response_url: str | None = None
 
-    def __enter__(self) -> SlackDriver:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -62,30 +64,31 @@ class SlackDriver(SandboxClient):
     ) -> None:
         self.close()
 
-    # -- signed delivery ------------------------------------------------------------
+    # -- how payloads reach the app (the transport) ----------------------------------
 
-    def post_signed(
+    def _deliver_command(
+        self, form: dict[str, str], response_url: str, options: dict[str, Any]
+    ) -> R:
+        raise NotImplementedError
+
+    def _deliver_interaction(self, payload: dict[str, Any], options: dict[str, Any]) -> R:
+        raise NotImplementedError
+
+    def _deliver_submission(
+        self, payload: dict[str, Any], view_id: str, options: dict[str, Any]
+    ) -> R:
+        return self._deliver_interaction(payload, options)
+
+    def _deliver_event(
         self,
-        body: str,
-        content_type: str,
-        *,
-        signature: str | None = None,
-        timestamp: int | str | None = None,
-        unsigned: bool = False,
-        headers: dict[str, str] | None = None,
-    ) -> httpx.Response:
-        """POST a body to the app, signed like Slack unless told otherwise."""
-        sent_at = str(int(time.time()) if timestamp is None else timestamp)
-        all_headers = {"Content-Type": content_type, "User-Agent": "Slackbot 1.0"}
-        if not unsigned:
-            all_headers["X-Slack-Request-Timestamp"] = sent_at
-            all_headers["X-Slack-Signature"] = signature or sign(self.signing_secret, sent_at, body)
-        all_headers.update(headers or {})
-        response = self.http.post(self.events_url, content=body, headers=all_headers)
-        seconds = response.elapsed.total_seconds()
-        if seconds > ACK_DEADLINE_SECONDS:
-            self.late_acks.append((body[:80], seconds))
-        return response
+        envelope: dict[str, Any],
+        retry_num: int | None,
+        retry_reason: str | None,
+        options: dict[str, Any],
+    ) -> R:
+        raise NotImplementedError
+
+    # -- payload context -------------------------------------------------------------
 
     def _interaction(self, user: str, **context: Any) -> tuple[str, str | None]:
         data = self._post_control("/interaction", {"user": user, **context})
@@ -104,14 +107,11 @@ class SlackDriver(SandboxClient):
     def _team(self) -> dict[str, str]:
         return {"id": self.team_id, "domain": self.team_domain}
 
-    def _post_payload(self, payload: dict[str, Any], **sign_options: Any) -> httpx.Response:
-        return self.post_signed(urlencode({"payload": json.dumps(payload)}), FORM, **sign_options)
-
     # -- what people do through the app ---------------------------------------------
 
     def slash(
         self, user: str, channel: str, text: str, command: str = "/incident", **sign_options: Any
-    ) -> httpx.Response:
+    ) -> R:
         """Run a slash command; an immediate reply in the answer is shown like Slack would."""
         person, target = self.user(user), self.channel(channel)
         trigger_id, response_url = self._interaction(person["id"], channel=target["id"])
@@ -130,18 +130,7 @@ class SlackDriver(SandboxClient):
             response_url=response_url,
             trigger_id=trigger_id,
         )
-        response = self.post_signed(urlencode(form), FORM, **sign_options)
-        if response.status_code == 200 and response.content.strip():
-            self._show_immediate_reply(response, response_url)
-        return response
-
-    def _show_immediate_reply(self, response: httpx.Response, response_url: str) -> None:
-        try:
-            message = response.json()
-        except ValueError:
-            message = {"text": response.text}
-        if isinstance(message, dict) and (message.get("text") or message.get("blocks")):
-            self.http.post(response_url, json=message, headers={"X-Sandbox-Immediate": "1"})
+        return self._deliver_command(form, response_url, sign_options)
 
     def click(
         self,
@@ -154,7 +143,7 @@ class SlackDriver(SandboxClient):
         *,
         as_shown: dict[str, Any] | None = None,
         **sign_options: Any,
-    ) -> httpx.Response:
+    ) -> R:
         """Click a button on a stored message; LookupError when there is no such button.
 
         `as_shown` is the message as a slow client still shows it (a double click lands on
@@ -180,7 +169,7 @@ class SlackDriver(SandboxClient):
         option: Any,
         block_id: str | None = None,
         **sign_options: Any,
-    ) -> httpx.Response:
+    ) -> R:
         """Pick an option (value or label) in a select menu on a stored message."""
         return self._act_on_message(
             user, channel, message_ts, action_id, block_id, option, sign_options
@@ -196,7 +185,7 @@ class SlackDriver(SandboxClient):
         given: Any,
         sign_options: dict[str, Any],
         as_shown: dict[str, Any] | None = None,
-    ) -> httpx.Response:
+    ) -> R:
         found = self.message(channel, message_ts)
         message, is_ephemeral = as_shown or found["message"], found["is_ephemeral"]
         block, element = payloads.find_action(message.get("blocks") or [], action_id, block_id)
@@ -222,7 +211,7 @@ class SlackDriver(SandboxClient):
             state_values=payloads.build_state_values(message.get("blocks") or []),
             actions=[payloads.build_action(block, element, f"{time.time():.6f}", given)],
         )
-        return self._post_payload(payload, **sign_options)
+        return self._deliver_interaction(payload, sign_options)
 
     def click_in_view(
         self,
@@ -232,7 +221,7 @@ class SlackDriver(SandboxClient):
         value: Any = None,
         block_id: str | None = None,
         **sign_options: Any,
-    ) -> httpx.Response:
+    ) -> R:
         """Use a button or menu inside an open modal (a block_actions with a view container)."""
         view = self.view(view_id)
         block, element = payloads.find_action(view["blocks"], action_id, block_id)
@@ -249,7 +238,7 @@ class SlackDriver(SandboxClient):
             state_values=payloads.build_state_values(view["blocks"]),
             actions=[payloads.build_action(block, element, f"{time.time():.6f}", given)],
         )
-        return self._post_payload(payload, **sign_options)
+        return self._deliver_interaction(payload, sign_options)
 
     def submit_view(
         self,
@@ -259,7 +248,7 @@ class SlackDriver(SandboxClient):
         *,
         enforce_required: bool = True,
         **sign_options: Any,
-    ) -> httpx.Response:
+    ) -> R:
         """Submit an open modal with answers given as {block_id: {action_id: value}}."""
         view = self.view(view_id)
         state = payloads.build_state_values(view["blocks"], values)
@@ -275,15 +264,7 @@ class SlackDriver(SandboxClient):
             state_values=state,
             trigger_id=trigger_id,
         )
-        response = self._post_payload(payload, **sign_options)
-        try:
-            answer = response.json() if response.content.strip() else None
-        except ValueError:
-            answer = None
-        self._post_control(
-            f"/views/{view_id}/answer", {"status": response.status_code, "body": answer}
-        )
-        return response
+        return self._deliver_submission(payload, view_id, sign_options)
 
     # -- events ----------------------------------------------------------------------
 
@@ -295,8 +276,8 @@ class SlackDriver(SandboxClient):
         retry_num: int | None = None,
         retry_reason: str | None = None,
         **sign_options: Any,
-    ) -> httpx.Response:
-        """POST an Events API envelope for `event`, signed, optionally marked as a retry."""
+    ) -> R:
+        """Send an Events API envelope for `event`, optionally marked as a retry."""
         envelope = build_envelope(
             event,
             event_id=event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
@@ -305,37 +286,110 @@ class SlackDriver(SandboxClient):
             api_app_id=self.api_app_id,
             token=self.verification_token,
         )
-        return self._send_envelope(envelope, retry_num, retry_reason, sign_options)
+        return self._deliver_event(envelope, retry_num, retry_reason, sign_options)
 
     def redeliver(
         self,
         event_id: str,
         *,
         retry_num: int = 1,
-        retry_reason: str = "http_timeout",
+        retry_reason: str | None = None,
         **sign_options: Any,
-    ) -> httpx.Response:
+    ) -> R:
         """Send a recorded event again, as Slack's retry `retry_num` would."""
         recorded = [e for e in self.state("events")["events"] if e["event_id"] == event_id]
         if not recorded:
             raise LookupError(f"no recorded event {event_id}")
-        return self._send_envelope(recorded[0]["envelope"], retry_num, retry_reason, sign_options)
+        return self._deliver_event(recorded[0]["envelope"], retry_num, retry_reason, sign_options)
 
-    def _send_envelope(
+
+class SlackDriver(BaseDriver[httpx.Response]):
+    """Sends signed slash commands, clicks, submissions and events to the app's events URL.
+
+    `events_url` is the app's full request URL (e.g. `http://127.0.0.1:8000/slack/events`);
+    `sandbox_url` is the sandbox root (e.g. `SandboxServer.url`).
+    """
+
+    def __init__(
+        self, events_url: str, signing_secret: str, sandbox_url: str, **options: Any
+    ) -> None:
+        super().__init__(sandbox_url, **options)
+        self.events_url = events_url
+        self.signing_secret = signing_secret
+        self.late_acks: list[tuple[str, float]] = []
+
+    def post_signed(
         self,
-        envelope: dict[str, Any],
-        retry_num: int | None,
-        retry_reason: str | None,
-        sign_options: dict[str, Any],
+        body: str,
+        content_type: str,
+        *,
+        signature: str | None = None,
+        timestamp: int | str | None = None,
+        unsigned: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
-        headers = dict(sign_options.pop("headers", None) or {})
-        if retry_num is not None:
-            headers["X-Slack-Retry-Num"] = str(retry_num)
-            headers["X-Slack-Retry-Reason"] = retry_reason or "http_timeout"
-        return self.post_signed(
-            json.dumps(envelope), "application/json", headers=headers, **sign_options
-        )
+        """POST a body to the app, signed like Slack unless told otherwise."""
+        sent_at = str(int(time.time()) if timestamp is None else timestamp)
+        all_headers = {"Content-Type": content_type, "User-Agent": "Slackbot 1.0"}
+        if not unsigned:
+            all_headers["X-Slack-Request-Timestamp"] = sent_at
+            all_headers["X-Slack-Signature"] = signature or sign(self.signing_secret, sent_at, body)
+        all_headers.update(headers or {})
+        response = self.http.post(self.events_url, content=body, headers=all_headers)
+        seconds = response.elapsed.total_seconds()
+        if seconds > ACK_DEADLINE_SECONDS:
+            self.late_acks.append((body[:80], seconds))
+        return response
 
     def connect_events(self) -> None:
         """Tell the sandbox to deliver events to this driver's events URL and secret."""
         self.configure(event_url=self.events_url, signing_secret=self.signing_secret)
+
+    def _deliver_command(
+        self, form: dict[str, str], response_url: str, options: dict[str, Any]
+    ) -> httpx.Response:
+        response = self.post_signed(urlencode(form), FORM, **options)
+        if response.status_code == 200 and response.content.strip():
+            self._show_immediate_reply(response, response_url)
+        return response
+
+    def _show_immediate_reply(self, response: httpx.Response, response_url: str) -> None:
+        try:
+            message = response.json()
+        except ValueError:
+            message = {"text": response.text}
+        if isinstance(message, dict) and (message.get("text") or message.get("blocks")):
+            self.http.post(response_url, json=message, headers={"X-Sandbox-Immediate": "1"})
+
+    def _deliver_interaction(
+        self, payload: dict[str, Any], options: dict[str, Any]
+    ) -> httpx.Response:
+        return self.post_signed(urlencode({"payload": json.dumps(payload)}), FORM, **options)
+
+    def _deliver_submission(
+        self, payload: dict[str, Any], view_id: str, options: dict[str, Any]
+    ) -> httpx.Response:
+        response = self._deliver_interaction(payload, options)
+        try:
+            answer = response.json() if response.content.strip() else None
+        except ValueError:
+            answer = None
+        self._post_control(
+            f"/views/{view_id}/answer", {"status": response.status_code, "body": answer}
+        )
+        return response
+
+    def _deliver_event(
+        self,
+        envelope: dict[str, Any],
+        retry_num: int | None,
+        retry_reason: str | None,
+        options: dict[str, Any],
+    ) -> httpx.Response:
+        headers = dict(options.pop("headers", None) or {})
+        if retry_num is not None:
+            headers["X-Slack-Retry-Num"] = str(retry_num)
+            headers["X-Slack-Retry-Reason"] = retry_reason or "http_timeout"
+        return self.post_signed(
+            json.dumps(envelope), "application/json", headers=headers, **options
+        )

@@ -1,4 +1,4 @@
-"""The sandbox over HTTP: Slack's Web API, response_url and upload targets, and `/_sandbox`."""
+"""The sandbox over HTTP: Web API, Socket Mode, response_url and upload targets, `/_sandbox`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from bot.sandbox.errors import SlackError
 from bot.sandbox.methods.files import receive_upload
 from bot.sandbox.multipart import parse_multipart
 from bot.sandbox.responses import handle_response_url_post
+from bot.sandbox.socket_routes import build_socket_router
 from bot.sandbox.web_api import handle_api_call
 from bot.sandbox.world import World
 
@@ -34,6 +35,8 @@ def create_sandbox_app(world: World) -> FastAPI:
     """Return the ASGI app serving `world` (the Web API lives under `/api/`)."""
     app = FastAPI(title="Warroom Slack sandbox", docs_url=None, redoc_url=None)
     app.state.world = world
+    # First: `apps.connections.open` takes the app-level token, not the bot token.
+    app.include_router(build_socket_router())
 
     @app.api_route("/api/{method}", methods=["GET", "POST"])
     async def web_api(method: str, request: Request) -> Response:

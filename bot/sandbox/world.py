@@ -28,6 +28,7 @@ from bot.sandbox.model import (
 from bot.sandbox.rendering import render_message
 from bot.sandbox.seed import seed_workspace
 from bot.sandbox.shapes import build_permalink
+from bot.sandbox.socket_mode import DEFAULT_APP_TOKEN, SocketModeHub
 
 _DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -39,6 +40,7 @@ class World:
         self,
         *,
         token: str = DEFAULT_TOKEN,
+        app_token: str = DEFAULT_APP_TOKEN,
         signing_secret: str = DEFAULT_SIGNING_SECRET,
         event_url: str | None = None,
         scopes: Iterable[str] = DEFAULT_SCOPES,
@@ -51,6 +53,7 @@ class World:
         self.lock = threading.RLock()
         self.clock = clock or Clock()
         self.token = token
+        self.app_token = app_token
         self.signing_secret = signing_secret
         self.event_url = event_url
         self.scopes = set(scopes)
@@ -68,6 +71,7 @@ class World:
         self.faults = FaultInjector()
         self.rate_limiter = RateLimiter()
         self.dispatcher = EventDispatcher(retry_delays=retry_delays, timeout=delivery_timeout)
+        self.socket_mode = SocketModeHub(ack_timeout=delivery_timeout, retry_delays=retry_delays)
         self._counters: dict[str, int] = {}
         self._last_us = 0
         self.interactions = Interactions(self.clock, self.lock)
@@ -291,9 +295,12 @@ class World:
             visible = event["type"] in events.WORKSPACE_EVENTS or (
                 channel is not None and BOT_USER_ID in channel.members
             )
-            queued = bool(self.event_url) and visible and event["type"] in self.subscriptions
+            wanted = visible and event["type"] in self.subscriptions
+            # While the app is connected over Socket Mode, Slack sends events there, not over HTTP.
+            socket = wanted and self.socket_mode.submit_event(envelope)
+            queued = socket or (bool(self.event_url) and wanted)
             self.events.append({"event_id": event_id, "envelope": envelope, "queued": queued})
-            if queued and self.event_url:
+            if queued and not socket and self.event_url:
                 key = channel.id if channel is not None else "workspace"
                 self.dispatcher.submit(
                     envelope, key=key, url=self.event_url, secret=self.signing_secret
@@ -318,5 +325,6 @@ class World:
             return [c for c in self.calls if c.method == method]
 
     def close(self) -> None:
-        """Stop background event delivery."""
+        """Stop background event delivery, over HTTP and over Socket Mode."""
         self.dispatcher.close()
+        self.socket_mode.close()
