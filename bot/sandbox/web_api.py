@@ -61,7 +61,8 @@ def _check_access(world: World, method: str, token: str | None, params: dict[str
     if not token:
         raise SlackError("not_authed")
     if token != world.token:
-        raise SlackError("invalid_auth")
+        # An app-level token is a real token of the wrong kind for bot methods.
+        raise SlackError("not_allowed_token_type" if token == world.app_token else "invalid_auth")
     fault = world.faults.take(method)
     if fault is not None:
         raise fault

@@ -9,6 +9,7 @@ import time
 from collections.abc import Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import httpx
 import pytest
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -309,3 +310,13 @@ def test_driver_needs_an_open_connection(slack: SocketModeDriver) -> None:
     with pytest.raises(SandboxActionError) as refused:
         slack.slash("alice", "general", "declare sev2 Nobody listening")
     assert refused.value.error == "not_connected"
+
+
+def test_app_token_on_a_bot_method_is_the_wrong_token_type() -> None:
+    with SandboxServer() as sandbox:
+        answer = httpx.post(
+            f"{sandbox.api_url}chat.postMessage",
+            headers={"Authorization": f"Bearer {sandbox.world.app_token}"},
+            data={"channel": "general", "text": "hi"},
+        ).json()
+    assert answer["ok"] is False and answer["error"] == "not_allowed_token_type"
