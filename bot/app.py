@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 from fastapi import FastAPI
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
@@ -22,7 +23,7 @@ from sqlalchemy.engine import Engine
 from bot.services.events import EventLog
 from bot.services.incidents import IncidentService
 from bot.settings import Settings
-from bot.slack.guard import failure_text
+from bot.slack.guard import WorkSlots, failure_text
 from bot.slack.listeners import register
 from bot.slack.listeners.deps import ListenerDeps
 from bot.slack.notifier import SlackSurfaces
@@ -86,7 +87,12 @@ def build_warroom(
         signing_secret=settings.slack_signing_secret,
         process_before_response=False,
     )
-    register(slack, ListenerDeps(incidents=incidents, events=EventLog(engine, clock=clock)))
+    deps = ListenerDeps(
+        incidents=incidents,
+        events=EventLog(engine, clock=clock),
+        slots=WorkSlots(settings.warroom_workers),
+    )
+    register(slack, deps)
     slack.error(handle_error)
     handler = AsyncSlackRequestHandler(slack)
 
@@ -97,7 +103,21 @@ def build_warroom(
             return {"ok": False, "database": type(error).__name__}
         return {"ok": True, "database": "ok"}
 
-    http = build_http_app(slack_handler=handler.handle, health=health)
+    async def open_connections() -> None:
+        # One pooled HTTP session for every Web API call, instead of one per call.
+        client.session = aiohttp.ClientSession()
+
+    async def close_connections() -> None:
+        if client.session is not None:
+            await client.session.close()
+            client.session = None
+
+    http = build_http_app(
+        slack_handler=handler.handle,
+        health=health,
+        on_startup=open_connections,
+        on_shutdown=close_connections,
+    )
     return Warroom(settings, engine, client, slack, incidents, http)
 
 

@@ -47,6 +47,7 @@ class Settings(DatabaseSettings):
     warroom_port: int = Field(default=3000, ge=1, le=65535)
     warroom_update_interval: Duration = timedelta(minutes=30)
     warroom_log_level: str = "INFO"
+    warroom_workers: int = Field(default=4, ge=1, le=64)
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -111,6 +111,13 @@ class SideEffectFailure(SQLModel, table=True):
     occurred_at: datetime | None = _ts()
 
 
+class Counter(SQLModel, table=True):
+    """A named number handed out atomically (incident numbers)."""
+
+    name: str = Field(primary_key=True, max_length=32)
+    value: int = 0
+
+
 class ProcessedEvent(SQLModel, table=True):
     """An Events API delivery already handled; Slack re-sends on retry."""
 

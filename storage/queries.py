@@ -3,12 +3,19 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.enums import Role, Status
-from storage.models import Incident, IncidentRole, ProcessedEvent, StatusUpdate, TimelineEvent
+from storage.models import (
+    Counter,
+    Incident,
+    IncidentRole,
+    ProcessedEvent,
+    StatusUpdate,
+    TimelineEvent,
+)
 
 OPEN = (Status.TRIAGE, Status.INVESTIGATING, Status.IDENTIFIED, Status.MITIGATED)
 
@@ -33,10 +40,26 @@ def get_incident_by_number(session: Session, *, number: int) -> Incident | None:
     return session.exec(select(Incident).where(Incident.number == number)).first()
 
 
-def next_incident_number(session: Session) -> int:
-    """One more than the highest number used so far."""
-    highest = session.exec(select(func.max(Incident.number))).one()
-    return int(highest or 0) + 1
+def take_incident_number(session: Session) -> int:
+    """The next incident number, taken atomically: concurrent declarations never share one.
+
+    The counter row is locked until the transaction ends, so a rolled-back declaration
+    gives its number back.
+    """
+    statement = (
+        update(Counter)
+        .where(col(Counter.name) == "incident")
+        .values(value=Counter.value + 1)
+        .returning(col(Counter.value))
+    )
+    taken = session.execute(statement).scalar_one_or_none()
+    if taken is not None:
+        return int(taken)
+    # No counter row (a database restored without it): start after the highest number.
+    highest = int(session.exec(select(func.max(Incident.number))).one() or 0)
+    session.add(Counter(name="incident", value=highest + 1))
+    session.flush()
+    return highest + 1
 
 
 def list_open_incidents(session: Session) -> Sequence[Incident]:

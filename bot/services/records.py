@@ -35,7 +35,7 @@ def insert_incident(
         if existing is not None:
             return Declared(existing, created=False)
     incident = Incident(
-        number=queries.next_incident_number(session),
+        number=queries.take_incident_number(session),
         title=title,
         summary=request.summary.strip(),
         severity=request.severity,

@@ -1,5 +1,6 @@
 """Turning errors inside listeners into clear words for the user, never a stack trace."""
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -20,10 +21,28 @@ def failure_text(reference: str) -> str:
     )
 
 
-async def guarded(tell: Tell, work: Awaitable[Any]) -> None:
+class WorkSlots:
+    """Caps how much after-ack work runs at once, so a burst never delays the next ack.
+
+    Acks happen before a slot is taken; the work waits for a slot on the same event loop.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._semaphore: asyncio.Semaphore | None = None
+
+    async def run(self, work: Awaitable[Any]) -> Any:
+        """Await `work` once a slot is free."""
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.size)
+        async with self._semaphore:
+            return await work
+
+
+async def guarded(tell: Tell, work: Awaitable[Any], slots: WorkSlots | None = None) -> None:
     """Await `work`; tell the user about domain errors and log anything else with a reference."""
     try:
-        await work
+        await (slots.run(work) if slots is not None else work)
     except DomainError as error:
         await _safe_tell(tell, f":warning: {error.message}")
     except Exception:

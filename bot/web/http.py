@@ -1,6 +1,7 @@
 """The HTTP surface: Slack's requests and a health check."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -8,11 +9,31 @@ from fastapi.responses import JSONResponse
 
 SlackHandler = Callable[[Request], Awaitable[Response]]
 HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
+Hook = Callable[[], Awaitable[None]]
 
 
-def build_http_app(*, slack_handler: SlackHandler, health: HealthCheck) -> FastAPI:
+def build_http_app(
+    *,
+    slack_handler: SlackHandler,
+    health: HealthCheck,
+    on_startup: Hook | None = None,
+    on_shutdown: Hook | None = None,
+) -> FastAPI:
     """A FastAPI app serving `POST /slack/events` and `GET /healthz`."""
-    api = FastAPI(title="Warroom", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
+        if on_startup is not None:
+            await on_startup()
+        try:
+            yield
+        finally:
+            if on_shutdown is not None:
+                await on_shutdown()
+
+    api = FastAPI(
+        title="Warroom", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
 
     @api.post("/slack/events")
     async def slack_events(request: Request) -> Response:

@@ -1,11 +1,13 @@
 """Declaring: `/incident declare` and the declare form."""
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 from harness import Harness
 
 from bot.sandbox import payloads
+from bot.sandbox.driver import SlackDriver
 from bot.slack.ids import ActionId, BlockId, CallbackId
 from storage.enums import Severity, Status
 
@@ -144,3 +146,27 @@ def test_long_unicode_title_makes_a_legal_channel_name(harness: Harness) -> None
     incident = harness.declare("sev3 Überlastung der Datenbank " + "sehr lange Wörter " * 7)
     name = incident.channel_name or ""
     assert len(name) <= 80 and name.startswith("inc-1-uberlastung-der-datenbank")
+
+
+def test_concurrent_declarations_all_land_with_distinct_numbers(harness: Harness) -> None:
+    count = 24
+
+    def declare(n: int) -> int:
+        with SlackDriver(
+            harness.driver.events_url, harness.driver.signing_secret, harness.driver.sandbox_url
+        ) as driver:
+            return driver.slash("alice", "general", f"declare sev3 Burst {n}").status_code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        assert set(pool.map(declare, range(count))) == {200}
+    harness.driver.wait_for(
+        lambda: len([i for i in harness.incidents() if i.status_pinned]) == count,
+        timeout=30,
+        description=f"{count} pinned incidents",
+    )
+    numbers = sorted(i.number for i in harness.incidents())
+    assert numbers == list(range(1, count + 1))
+    assert sorted(i.title for i in harness.incidents()) == sorted(
+        f"Burst {n}" for n in range(count)
+    )
+    assert not [t for t in harness.ephemeral_texts() if "went wrong" in t]

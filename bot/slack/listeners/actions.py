@@ -44,7 +44,7 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
                 who = snap.incident.acknowledged_by
                 await teller(respond)(f"Already acknowledged by <@{who}>.")
 
-        await guarded(teller(respond), work())
+        await guarded(teller(respond), work(), deps.slots)
 
     @app.action(ActionId.RESOLVE)
     async def handle_resolve(
@@ -52,7 +52,7 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
     ) -> None:
         await ack()
         user = body["user"]["id"]
-        await guarded(teller(respond), service.resolve(parse_incident_id(action), user))
+        await guarded(teller(respond), service.resolve(parse_incident_id(action), user), deps.slots)
 
     async def open_modal(
         client: AsyncWebClient, body: dict[str, Any], action: dict[str, Any], build: Any
@@ -69,6 +69,7 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
             client: AsyncWebClient,
         ) -> None:
             await ack()
+            # No slot: a trigger_id lives 3 s, so opening a form never queues.
             await guarded(teller(respond), open_modal(client, body, action, build))
 
         return handle_open_modal

@@ -56,7 +56,10 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
         async def tell(text: str) -> None:
             await respond(text=text, response_type="ephemeral", replace_original=False)
 
-        await guarded(tell, _dispatch(deps, parsed, command, client, respond))
+        # Forms open without waiting for a slot: a trigger_id lives only 3 s.
+        opens_form = parsed in (Declare(title=""), PostUpdate(text=""))
+        slots = None if opens_form else deps.slots
+        await guarded(tell, _dispatch(deps, parsed, command, client, respond), slots)
 
 
 async def _dispatch(

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from bot.services.events import EventLog
 from bot.services.incidents import IncidentService
+from bot.slack.guard import WorkSlots
 
 
 @dataclass(frozen=True)
@@ -12,3 +13,4 @@ class ListenerDeps:
 
     incidents: IncidentService
     events: EventLog
+    slots: WorkSlots

@@ -78,7 +78,7 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
             if declared.created:
                 await tell(declared_text(declared))
 
-        await guarded(tell, work())
+        await guarded(tell, work(), deps.slots)
 
     def incident_id_of(view: dict[str, Any]) -> int:
         return int(view.get("private_metadata") or 0)
@@ -101,7 +101,7 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
             await ack()
             user, incident_id = body["user"]["id"], incident_id_of(view)
             tell = await incident_teller(client, user, incident_id)
-            await guarded(tell, apply(incident_id, user, form))
+            await guarded(tell, apply(incident_id, user, form), deps.slots)
 
         return handle_incident_form
 

@@ -1,4 +1,4 @@
-"""Initial schema: incidents, roles, timeline, status updates, failed steps, seen events.
+"""Initial schema: incidents, roles, timeline, updates, failed steps, seen events, counters.
 
 Revision ID: d596ceb575cb
 Revises: nothing, this is the first revision
@@ -58,6 +58,13 @@ def upgrade() -> None:
     op.create_index(op.f("ix_incident_number"), "incident", ["number"], unique=True)
     op.create_index(op.f("ix_incident_status"), "incident", ["status"], unique=False)
 
+    counter = op.create_table(
+        "counter",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("value", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_counter")),
+    )
+    op.bulk_insert(counter, [{"name": "incident", "value": 0}])
     op.create_table(
         "processedevent",
         sa.Column("event_id", sa.String(length=64), nullable=False),
@@ -157,6 +164,7 @@ def downgrade() -> None:
     op.drop_table("incidentrole")
 
     op.drop_table("processedevent")
+    op.drop_table("counter")
 
     op.drop_index(op.f("ix_incident_status"), table_name="incident")
     op.drop_index(op.f("ix_incident_number"), table_name="incident")
