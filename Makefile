@@ -29,7 +29,7 @@ demo: $(STAMP)
 	$(BIN)/warroom demo
 
 bench: $(STAMP)
-	@set -e; for script in bench/*.py; do \
+	@set -e; for script in bench/[!_]*.py; do \
 		[ -e "$$script" ] || continue; \
 		echo "== $$script"; \
 		$(BIN)/python "$$script"; \

@@ -1,0 +1,309 @@
+"""Slash-command acknowledgement latency, and Web API calls per declaration.
+
+Runs the real app over real HTTP against its own sandbox and a fresh SQLite file, sends
+correctly signed `/incident` commands a fixed number at a time, and times only the POST to
+`/slack/events`. Prints each figure beside its goal with PASS or MISS; a miss is reported,
+not raised: the exit status is non-zero only when the run itself broke.
+
+    .venv/bin/python bench/ack_latency.py [--requests 500 --concurrency 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from _harness import (
+    BenchError,
+    Reply,
+    Stack,
+    count_rows,
+    describe_machine,
+    percentile,
+    post_concurrently,
+    prepare_slash_commands,
+    running_stack,
+    silence_logs,
+    verdict,
+    wait_until,
+)
+
+ACK_P99_GOAL_MS = 100.0
+CALLS_GOAL = 8
+WARMUP_REQUESTS = 5
+DRAIN_TIMEOUT_SECONDS = 90.0
+STALL_SECONDS = 10.0
+BENCH_TITLE = "Bench incident"
+WARMUP_TITLE = "Warm-up incident"
+# Bolt calls auth.test once per process to learn who it is; that is not the declaration's cost.
+ONCE_PER_PROCESS = frozenset({"auth.test"})
+
+
+@dataclass(frozen=True)
+class Acks:
+    """Round-trip times of one workload, in seconds, and how long the whole burst took."""
+
+    name: str
+    seconds: list[float]
+    wall: float
+    last_ack_at: float
+
+    def ms(self, pct: float) -> float:
+        """A percentile in milliseconds."""
+        return percentile(self.seconds, pct) * 1000
+
+    @property
+    def max_ms(self) -> float:
+        """The slowest acknowledgement in milliseconds."""
+        return max(self.seconds) * 1000
+
+
+Check = Callable[[Reply], str | None]
+
+
+def expect_empty_ack(reply: Reply) -> str | None:
+    """A declaration is acknowledged with an empty 200; the reply comes later."""
+    if reply.status != 200:
+        return f"HTTP {reply.status}: {reply.body[:200]!r}"
+    if reply.body.strip():
+        return f"unexpected immediate reply: {reply.body[:200]!r}"
+    return None
+
+
+def expect_help_ack(reply: Reply) -> str | None:
+    """`help` is answered in the acknowledgement itself, with blocks."""
+    if reply.status != 200:
+        return f"HTTP {reply.status}: {reply.body[:200]!r}"
+    if b'"blocks"' not in reply.body:
+        return f"help reply without blocks: {reply.body[:200]!r}"
+    return None
+
+
+def fire(stack: Stack, name: str, texts: list[str], concurrency: int, check: Check) -> Acks:
+    """Send one workload and time each acknowledgement (the POST round trip only)."""
+    requests = prepare_slash_commands(stack, texts)
+    started = time.perf_counter()
+    replies = post_concurrently(stack.events_url, requests, concurrency)
+    wall = time.perf_counter() - started
+    problems = [p for p in map(check, replies) if p]
+    if problems:
+        raise BenchError(f"{len(problems)} bad acknowledgements, first: {problems[0]}")
+    seconds = [r.seconds for r in replies]
+    return Acks(name, seconds, wall, max(r.finished_at for r in replies))
+
+
+def pinned_count(stack: Stack, title_prefix: str) -> Callable[[], int]:
+    """How many incidents with this title prefix have their status block pinned."""
+    reader = stack.reader()
+
+    def count() -> int:
+        return count_rows(
+            reader,
+            "SELECT count(*) FROM incident WHERE status_pinned AND title LIKE :prefix",
+            prefix=f"{title_prefix} %",
+        )
+
+    return count
+
+
+@dataclass(frozen=True)
+class DeclareLoad:
+    """Workload (a): acknowledgements, and the background work they left behind."""
+
+    acks: Acks
+    drained: bool
+    drain_seconds: float
+    incidents: int
+    pinned: int
+    failures: int
+
+
+def wait_for_backlog(count: Callable[[], int], target: int) -> tuple[bool, float]:
+    """Wait until `count()` reaches `target`, giving up once it stops moving.
+
+    Returns whether it got there, and when the count last moved (perf_counter time).
+    """
+    started = last_change = time.perf_counter()
+    seen = count()
+    while seen < target:
+        now = time.perf_counter()
+        if now - started > DRAIN_TIMEOUT_SECONDS or now - last_change > STALL_SECONDS:
+            return False, last_change
+        time.sleep(0.05)
+        latest = count()
+        if latest != seen:
+            seen, last_change = latest, time.perf_counter()
+    return True, last_change
+
+
+def run_declare_load(stack: Stack, requests: int, concurrency: int) -> DeclareLoad:
+    """Declare `requests` incidents and wait for all of them to be fully set up in Slack."""
+    warmup = [f"declare sev3 {WARMUP_TITLE} {n}" for n in range(1, WARMUP_REQUESTS + 1)]
+    fire(stack, "warm-up", warmup, concurrency, expect_empty_ack)
+    warm = pinned_count(stack, WARMUP_TITLE)
+    if not wait_for_backlog(warm, WARMUP_REQUESTS)[0]:
+        raise BenchError(f"only {warm()} of {WARMUP_REQUESTS} warm-up incidents were set up")
+
+    texts = [f"declare sev3 {BENCH_TITLE} {n}" for n in range(1, requests + 1)]
+    acks = fire(stack, "/incident declare", texts, concurrency, expect_empty_ack)
+    pinned = pinned_count(stack, BENCH_TITLE)
+    drained, last_change = wait_for_backlog(pinned, requests)
+    reader = stack.reader()
+    incidents = count_rows(
+        reader,
+        "SELECT count(DISTINCT number) FROM incident WHERE title LIKE :prefix",
+        prefix=f"{BENCH_TITLE} %",
+    )
+    failures = count_rows(reader, "SELECT count(*) FROM sideeffectfailure")
+    return DeclareLoad(
+        acks, drained, max(0.0, last_change - acks.last_ack_at), incidents, pinned(), failures
+    )
+
+
+def describe_breakage(load: DeclareLoad, requests: int) -> list[str]:
+    """What makes workload (a) untrustworthy: lost incidents, unfinished or failed Slack work."""
+    problems = []
+    if load.incidents != requests:
+        problems.append(
+            f"{requests} declarations were acknowledged but {load.incidents} incidents exist "
+            "(see the errors the app logged above)"
+        )
+    if load.pinned != requests:
+        problems.append(f"only {load.pinned} of {requests} incidents got a pinned status block")
+    if load.failures:
+        problems.append(f"{load.failures} Slack steps were recorded as failed")
+    return problems
+
+
+def run_help_load(stack: Stack, requests: int, concurrency: int) -> Acks:
+    """`/incident help`: the acknowledgement is the whole answer."""
+    fire(stack, "warm-up", ["help"] * WARMUP_REQUESTS, concurrency, expect_help_ack)
+    return fire(stack, "/incident help", ["help"] * requests, concurrency, expect_help_ack)
+
+
+def count_declaration_calls() -> Counter[str]:
+    """Declare one incident on a fresh app and sandbox; count the Web API calls it made."""
+    with running_stack() as stack:
+        driver = stack.driver
+        response = driver.slash("alice", "general", "declare sev3 Counting calls")
+        if response.status_code != 200:
+            raise BenchError(f"declaration refused: HTTP {response.status_code}")
+        pinned = pinned_count(stack, "Counting")
+        wait_until(lambda: pinned() == 1, timeout=10, what="the incident to be pinned")
+        wait_until(
+            lambda: any("is declared" in (e.get("text") or "") for e in driver.ephemerals("alice")),
+            timeout=10,
+            what="the declaration's confirmation",
+        )
+        driver.wait_for_deliveries()
+        time.sleep(0.3)  # anything the delivered events set off
+        driver.wait_for_deliveries()
+        calls = Counter(c["method"] for c in driver.calls())
+        if not calls:
+            raise BenchError("the sandbox saw no Web API calls at all")
+        return Counter({m: n for m, n in calls.items() if m not in ONCE_PER_PROCESS})
+
+
+Row = tuple[str, str, str, str]
+
+
+def latency_rows(acks: Acks) -> list[Row]:
+    """p50, p99 (against the goal), max and throughput of one workload."""
+    p99 = acks.ms(99)
+    goal = f"< {ACK_P99_GOAL_MS:.0f} ms"
+    return [
+        (f"ack p50, {acks.name}", f"{acks.ms(50):.1f} ms", "", ""),
+        (f"ack p99, {acks.name}", f"{p99:.1f} ms", goal, verdict(p99 < ACK_P99_GOAL_MS)),
+        (f"ack max, {acks.name}", f"{acks.max_ms:.1f} ms", "", ""),
+        (f"throughput, {acks.name}", f"{len(acks.seconds) / acks.wall:.0f} req/s", "", ""),
+    ]
+
+
+def backlog_rows(load: DeclareLoad, requests: int) -> list[Row]:
+    """How the work left behind by the declarations went."""
+    drained = f"{load.drain_seconds:.1f} s"
+    if not load.drained:
+        drained = f"{load.drain_seconds:.1f} s (stalled)"
+    complete = load.incidents == load.pinned == requests
+    return [
+        ("backlog drained, after last ack", drained, "", ""),
+        (
+            "incidents declared and pinned",
+            f"{min(load.incidents, load.pinned)}/{requests}",
+            "all",
+            "" if complete else "BROKEN",
+        ),
+        (
+            "Slack steps recorded as failed",
+            str(load.failures),
+            "0",
+            "BROKEN" if load.failures else "",
+        ),
+    ]
+
+
+def print_report(
+    load: DeclareLoad, help_acks: Acks, calls: Counter[str], requests: int, concurrency: int
+) -> None:
+    """Every figure beside its goal."""
+    total = sum(calls.values())
+    calls_goal = f"<= {CALLS_GOAL}"
+    rows = [
+        *latency_rows(load.acks),
+        *backlog_rows(load, requests),
+        *latency_rows(help_acks),
+        ("Web API calls per declaration", str(total), calls_goal, verdict(total <= CALLS_GOAL)),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"Warroom ack latency, {date.today().isoformat()}, {describe_machine()}")
+    print(
+        f"{requests} signed slash commands per workload, {concurrency} in flight; "
+        f"{WARMUP_REQUESTS} warm-up requests not counted; sandbox rate limits off"
+    )
+    print()
+    print(f"{'figure':<{width}}  {'value':>12}  {'goal':<9}  result")
+    for figure, value, goal, result in rows:
+        print(f"{figure:<{width}}  {value:>12}  {goal:<9}  {result}".rstrip())
+    print()
+    print("Web API calls of one declaration (auth.test excluded: once per process):")
+    for method, count in sorted(calls.items()):
+        print(f"  {method:<28} {count}")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=500, help="per workload (default 500)")
+    parser.add_argument("--concurrency", type=int, default=20, help="in flight (default 20)")
+    args = parser.parse_args(argv)
+    if args.requests < 1 or args.concurrency < 1:
+        parser.error("--requests and --concurrency must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run both workloads and the call count; 0 unless the run broke."""
+    args = parse_args(argv)
+    silence_logs()
+    try:
+        with running_stack() as stack:
+            load = run_declare_load(stack, args.requests, args.concurrency)
+            help_acks = run_help_load(stack, args.requests, args.concurrency)
+        calls = count_declaration_calls()
+    except BenchError as error:
+        print(f"bench/ack_latency.py: the run broke: {error}", file=sys.stderr)
+        return 2
+    print_report(load, help_acks, calls, args.requests, args.concurrency)
+    problems = describe_breakage(load, args.requests)
+    for problem in problems:
+        print(f"bench/ack_latency.py: the run broke: {problem}", file=sys.stderr)
+    return 2 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
