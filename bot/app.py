@@ -20,13 +20,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from bot.scheduler.ticker import build_ticker
 from bot.services.events import EventLog
 from bot.services.incidents import IncidentService
-from bot.settings import Settings
+from bot.services.reminders import ReminderService
+from bot.settings import Settings, cadence_policy
 from bot.slack.guard import WorkSlots, failure_text
 from bot.slack.listeners import register
 from bot.slack.listeners.deps import ListenerDeps
 from bot.slack.notifier import SlackSurfaces
+from bot.slack.reminders import SlackReminders
 from bot.web.http import build_http_app
 from storage.database import make_engine
 
@@ -47,6 +50,7 @@ class Warroom:
     client: AsyncWebClient
     slack: AsyncApp
     incidents: IncidentService
+    reminders: ReminderService
     http: FastAPI
 
 
@@ -79,9 +83,16 @@ def build_warroom(
         clock=clock,
         retry_delays=retry_delays,
     )
-    incidents = IncidentService(
-        engine, surfaces, clock=clock, update_interval=settings.warroom_update_interval
+    policy = cadence_policy(settings)
+    incidents = IncidentService(engine, surfaces, clock=clock, policy=policy)
+    reminders = ReminderService(
+        engine,
+        SlackReminders(client, policy=policy, clock=clock),
+        incidents.publisher,
+        policy=policy,
+        clock=clock,
     )
+    ticker = build_ticker(reminders.tick, settings.warroom_tick_interval)
     slack = AsyncApp(
         client=client,
         signing_secret=settings.slack_signing_secret,
@@ -106,8 +117,10 @@ def build_warroom(
     async def open_connections() -> None:
         # One pooled HTTP session for every Web API call, instead of one per call.
         client.session = aiohttp.ClientSession()
+        ticker.start()
 
     async def close_connections() -> None:
+        ticker.shutdown(wait=False)
         if client.session is not None:
             await client.session.close()
             client.session = None
@@ -118,7 +131,7 @@ def build_warroom(
         on_startup=open_connections,
         on_shutdown=close_connections,
     )
-    return Warroom(settings, engine, client, slack, incidents, http)
+    return Warroom(settings, engine, client, slack, incidents, reminders, http)
 
 
 def _ping(engine: Engine) -> None:

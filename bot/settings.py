@@ -7,14 +7,19 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.cadence import DEFAULT_ACK_TARGETS, CadencePolicy
 from bot.core.timing import parse_duration
+from storage.enums import Severity
 
 
 def _duration(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
     return parse_duration(value) if isinstance(value, str) else value
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
+OptionalDuration = Annotated[timedelta | None, BeforeValidator(_duration)]
 
 
 class DatabaseSettings(BaseSettings):
@@ -46,6 +51,17 @@ class Settings(DatabaseSettings):
     warroom_host: str = "127.0.0.1"
     warroom_port: int = Field(default=3000, ge=1, le=65535)
     warroom_update_interval: Duration = timedelta(minutes=30)
+    warroom_update_interval_sev1: OptionalDuration = None
+    warroom_update_interval_sev2: OptionalDuration = None
+    warroom_update_interval_sev3: OptionalDuration = None
+    warroom_update_interval_sev4: OptionalDuration = None
+    warroom_update_interval_mitigated: Duration = timedelta(minutes=60)
+    warroom_ack_target_sev1: Duration = DEFAULT_ACK_TARGETS[Severity.SEV1]
+    warroom_ack_target_sev2: Duration = DEFAULT_ACK_TARGETS[Severity.SEV2]
+    warroom_ack_target_sev3: Duration = DEFAULT_ACK_TARGETS[Severity.SEV3]
+    warroom_ack_target_sev4: Duration = DEFAULT_ACK_TARGETS[Severity.SEV4]
+    warroom_commander_reminder: Duration = timedelta(minutes=5)
+    warroom_tick_interval: Duration = timedelta(seconds=5)
     warroom_log_level: str = "INFO"
     warroom_workers: int = Field(default=4, ge=1, le=64)
 
@@ -86,6 +102,22 @@ class Settings(DatabaseSettings):
         if not re.fullmatch(r"[a-z0-9_-]{1,80}|[CG][A-Z0-9]{2,}", value):
             raise ValueError("must be a channel name like incidents or a channel id")
         return value
+
+
+def cadence_policy(settings: Settings) -> CadencePolicy:
+    """The update cadence and response targets the settings describe."""
+    intervals = {
+        severity: value
+        for severity in Severity
+        if (value := getattr(settings, f"warroom_update_interval_{severity.value}")) is not None
+    }
+    return CadencePolicy(
+        default_interval=settings.warroom_update_interval,
+        severity_intervals=intervals,
+        mitigated_interval=settings.warroom_update_interval_mitigated,
+        ack_targets={s: getattr(settings, f"warroom_ack_target_{s.value}") for s in Severity},
+        commander_grace=settings.warroom_commander_reminder,
+    )
 
 
 def describe_settings_error(error: ValidationError) -> str:

@@ -45,3 +45,14 @@ class EventKind(StrEnum):
     PINNED = "pinned"
     RESOLVED = "resolved"
     CLOSED = "closed"
+    UPDATE_MISSED = "update_missed"
+    ACK_TARGET_MISSED = "ack_target_missed"
+    SNOOZED = "snoozed"
+
+
+class ReminderKind(StrEnum):
+    """What a scheduled reminder is about."""
+
+    UPDATE_DUE = "update_due"
+    COMMANDER_MISSING = "commander_missing"
+    ACK_BREACH = "ack_breach"

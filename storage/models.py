@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.enums import EventKind, Role, Severity, Status
+from storage.enums import EventKind, ReminderKind, Role, Severity, Status
 from storage.types import StrEnumType, UTCDateTime
 
 # Named constraints let later migrations drop or alter them, SQLite batch mode included.
@@ -57,7 +57,14 @@ class Incident(SQLModel, table=True):
 
     resolution: str = Field(default="", sa_type=Text)
     last_update_at: datetime | None = _ts()
-    next_update_due_at: datetime | None = _ts(index=True)
+    next_update_due_at: datetime | None = _ts()
+
+    # What the scheduler acts on: when each reminder is next due (None: nothing to do).
+    update_reminder_at: datetime | None = _ts(index=True)
+    missed_updates: int = 0
+    ack_due_at: datetime | None = _ts(index=True)
+    ack_breached_at: datetime | None = _ts()
+    commander_reminder_at: datetime | None = _ts(index=True)
 
 
 class IncidentRole(SQLModel, table=True):
@@ -99,6 +106,26 @@ class StatusUpdate(SQLModel, table=True):
     status: Status = Field(sa_type=StrEnumType(Status))
     severity: Severity = Field(sa_type=StrEnumType(Severity))
     message_ts: str | None = Field(default=None, max_length=32)
+
+
+class Reminder(SQLModel, table=True):
+    """One reminder the scheduler claimed: created once per due time, then delivered.
+
+    The unique key makes a second claim of the same due time fail, whichever process tries.
+    """
+
+    __table_args__ = (UniqueConstraint("incident_id", "kind", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    kind: ReminderKind = Field(sa_type=StrEnumType(ReminderKind))
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    seq: int = 1
+    created_at: datetime | None = _ts()
+    claimed_until: datetime | None = _ts()
+    sent_at: datetime | None = _ts(index=True)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
 
 
 class SideEffectFailure(SQLModel, table=True):

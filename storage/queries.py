@@ -2,8 +2,10 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -13,6 +15,7 @@ from storage.models import (
     Incident,
     IncidentRole,
     ProcessedEvent,
+    Reminder,
     StatusUpdate,
     TimelineEvent,
 )
@@ -134,3 +137,51 @@ def claim_event(session: Session, *, event_id: str, now: datetime) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def list_due_incidents(session: Session, *, now: datetime, limit: int) -> Sequence[Incident]:
+    """Open incidents with a reminder due, locked for this transaction where the database can.
+
+    On PostgreSQL the rows are locked and rows another process holds are skipped, so several
+    schedulers share the work; SQLite has one writer at a time, and the reminder's unique key
+    turns a second claim of the same due time into a rolled-back transaction.
+    """
+    due = or_(
+        col(Incident.update_reminder_at) <= now,
+        col(Incident.ack_due_at) <= now,
+        col(Incident.commander_reminder_at) <= now,
+    )
+    query = (
+        select(Incident)
+        .where(col(Incident.status).in_([s.value for s in OPEN]), due)
+        .order_by(col(Incident.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return session.exec(query).all()
+
+
+def list_stale_reminders(session: Session, *, now: datetime, limit: int) -> Sequence[Reminder]:
+    """Reminders claimed but never sent whose claim has lapsed (their sender died)."""
+    query = (
+        select(Reminder)
+        .where(col(Reminder.sent_at).is_(None), col(Reminder.claimed_until) < now)
+        .order_by(col(Reminder.id))
+        .limit(limit)
+    )
+    return session.exec(query).all()
+
+
+def reclaim_reminder(session: Session, *, reminder_id: int, now: datetime, until: datetime) -> bool:
+    """Take over a lapsed reminder; False when another process already did."""
+    statement = (
+        update(Reminder)
+        .where(
+            col(Reminder.id) == reminder_id,
+            col(Reminder.sent_at).is_(None),
+            col(Reminder.claimed_until) < now,
+        )
+        .values(claimed_until=until)
+    )
+    result = cast(CursorResult[Any], session.execute(statement))
+    return bool(result.rowcount)

@@ -22,6 +22,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.setTopic": {"channels:manage", "groups:write"},
     "conversations.history": {"channels:history", "groups:history"},
     "conversations.replies": {"channels:history", "groups:history"},
+    "conversations.open": {"im:write"},
     "pins.add": {"pins:write"},
     "views.open": set(),
     "views.update": set(),

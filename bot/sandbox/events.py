@@ -58,8 +58,17 @@ def build_envelope(
 
 
 def channel_type_of(channel: Channel) -> str:
-    """Return the `channel_type` message events carry (`channel` or `group`)."""
+    """Return the `channel_type` message events carry (`channel`, `group` or `im`)."""
+    if channel.is_im:
+        return "im"
     return "group" if channel.is_private else "channel"
+
+
+def subscription_for(event: dict[str, Any], channel: Channel | None) -> str:
+    """Return the event subscription that brings this event: DM messages need `message.im`."""
+    if event["type"] == "message" and channel is not None and channel.is_im:
+        return "message.im"
+    return str(event["type"])
 
 
 def build_message_event(

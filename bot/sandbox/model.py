@@ -39,6 +39,9 @@ DEFAULT_SCOPES = frozenset(
         "users:read.email",
         "files:read",
         "files:write",
+        "im:read",
+        "im:write",
+        "im:history",
     }
 )
 
@@ -72,7 +75,7 @@ class Topic:
 
 @dataclass
 class Channel:
-    """A public or private channel."""
+    """A public or private channel, or a direct message (`is_im`) between the bot and `user`."""
 
     id: str
     name: str
@@ -86,6 +89,8 @@ class Channel:
     archived: bool = False
     is_general: bool = False
     previous_names: list[str] = field(default_factory=list)
+    is_im: bool = False
+    user: str | None = None
 
 
 @dataclass

@@ -73,10 +73,31 @@ def _build_topic_json(topic: Topic) -> dict[str, Any]:
     return {"value": topic.value, "creator": topic.creator, "last_set": topic.last_set}
 
 
+def build_im_json(channel: Channel) -> dict[str, Any]:
+    """Return a direct-message conversation as `conversations.open` (`return_im`) answers it."""
+    return {
+        "id": channel.id,
+        "created": channel.created,
+        "is_archived": channel.archived,
+        "is_im": True,
+        "is_org_shared": False,
+        "context_team_id": TEAM_ID,
+        "user": channel.user,
+        "last_read": "0000000000.000000",
+        "latest": None,
+        "unread_count": 0,
+        "unread_count_display": 0,
+        "is_open": True,
+        "priority": 0,
+    }
+
+
 def build_channel_json(
     channel: Channel, *, viewer: str = BOT_USER_ID, num_members: bool = False
 ) -> dict[str, Any]:
     """Return a conversation object as `conversations.info` answers it."""
+    if channel.is_im:
+        return build_im_json(channel)
     body: dict[str, Any] = {
         "id": channel.id,
         "name": channel.name,
@@ -190,6 +211,7 @@ def build_file_json(stored: StoredFile, channels: dict[str, Channel]) -> dict[st
     extension = stored.filename.rsplit(".", 1)[-1].lower() if "." in stored.filename else "binary"
     private_url = f"{PERMALINK_BASE}/files-pri/{TEAM_ID}-{stored.id}/{stored.filename}"
     shares: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    ims = {c for c in stored.channels if c in channels and channels[c].is_im}
     for channel_id, timestamps in stored.shares.items():
         channel = channels.get(channel_id)
         kind = "private" if channel is not None and channel.is_private else "public"
@@ -217,8 +239,8 @@ def build_file_json(stored: StoredFile, channels: dict[str, Channel]) -> dict[st
         "url_private_download": private_url.replace("files-pri", "files-pri-download", 1),
         "permalink": f"{PERMALINK_BASE}/files/{stored.user}/{stored.id}/{stored.filename}",
         "channels": [c for c in stored.channels if c in shares.get("public", {})],
-        "groups": [c for c in stored.channels if c in shares.get("private", {})],
-        "ims": [],
+        "groups": [c for c in stored.channels if c in shares.get("private", {}) and c not in ims],
+        "ims": [c for c in stored.channels if c in ims],
         "shares": shares,
     }
     if stored.alt_txt:

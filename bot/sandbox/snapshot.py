@@ -38,6 +38,8 @@ def build_channel_state(channel: Channel) -> dict[str, Any]:
         "pins": list(channel.pins),
         "archived": channel.archived,
         "previous_names": list(channel.previous_names),
+        "is_im": channel.is_im,
+        "user": channel.user,
     }
 
 

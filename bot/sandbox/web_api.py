@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 from bot.sandbox.errors import SlackError
 from bot.sandbox.methods import METHOD_SCOPES, METHODS
 from bot.sandbox.methods.args import Args
+from bot.sandbox.methods.common import require_scope
 from bot.sandbox.model import Call
 from bot.sandbox.multipart import parse_multipart
 from bot.sandbox.world import World
@@ -71,11 +72,8 @@ def _check_access(world: World, method: str, token: str | None, params: dict[str
         channel = world.find_channel(ref) if ref else None
         world.rate_limiter.check(method, world.now(), channel=channel.id if channel else ref)
     accepted = METHOD_SCOPES.get(method, ())
-    if accepted and not any(scope in world.scopes for scope in accepted):
-        raise SlackError(
-            "missing_scope",
-            extra={"needed": accepted[0], "provided": ",".join(sorted(world.scopes))},
-        )
+    if accepted:
+        require_scope(world, *accepted)
 
 
 def handle_api_call(

@@ -130,7 +130,8 @@ class World:
             if ref in self.channels:
                 return self.channels[ref]
             name = ref[1:] if ref.startswith("#") else ref
-            return next((c for c in self.channels.values() if c.name == name), None)
+            named = (c for c in self.channels.values() if c.name == name and not c.is_im)
+            return next(named, None)
 
     def _new_channel(self, name: str, *, creator: str, is_private: bool) -> Channel:
         channel = Channel(self.new_id("C"), name, is_private, int(self.now()), creator)
@@ -295,7 +296,7 @@ class World:
             visible = event["type"] in events.WORKSPACE_EVENTS or (
                 channel is not None and BOT_USER_ID in channel.members
             )
-            wanted = visible and event["type"] in self.subscriptions
+            wanted = visible and events.subscription_for(event, channel) in self.subscriptions
             # While the app is connected over Socket Mode, Slack sends events there, not over HTTP.
             socket = wanted and self.socket_mode.submit_event(envelope)
             queued = socket or (bool(self.event_url) and wanted)

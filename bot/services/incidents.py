@@ -9,6 +9,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.core import cadence
+from bot.core.cadence import CadencePolicy
 from bot.core.errors import DomainError, IncidentNotFound, InvalidInput, NotAnIncidentChannel
 from bot.core.lifecycle import STATUS_LABELS, is_open, transition
 from bot.core.timing import slack_ts_to_datetime
@@ -30,6 +32,7 @@ from storage.models import Incident, StatusUpdate
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Clock = Callable[[], datetime]
+SNOOZE_MINUTES = (15, 30, 60)
 SINGLE_HOLDER = frozenset({Role.COMMANDER, Role.COMMS, Role.SCRIBE})
 ROLE_NAMES = {
     Role.COMMANDER: "incident commander",
@@ -48,12 +51,12 @@ class IncidentService:
         surfaces: IncidentSurfaces,
         *,
         clock: Clock,
-        update_interval: timedelta,
+        policy: CadencePolicy,
     ) -> None:
         self.engine = engine
         self.surfaces = surfaces
         self.clock = clock
-        self.update_interval = update_interval
+        self.policy = policy
         self.publisher = Publisher(engine, surfaces, clock=clock)
 
     async def _run(self, work: Callable[[Session], T]) -> T:
@@ -100,7 +103,7 @@ class IncidentService:
             try:
                 declared = await self._run(
                     lambda s: insert_incident(
-                        s, request, title, now=self.clock(), update_interval=self.update_interval
+                        s, request, title, now=self.clock(), policy=self.policy
                     )
                 )
                 break
@@ -128,6 +131,7 @@ class IncidentService:
             if not is_open(incident.status):
                 raise DomainError("This incident is no longer open.")
             incident.acknowledged_at, incident.acknowledged_by = now, user
+            incident.ack_due_at = None
             session.add(
                 new_event(incident, EventKind.ACKNOWLEDGED, f"Acknowledged by <@{user}>", user, now)
             )
@@ -146,6 +150,8 @@ class IncidentService:
             if incident.severity == severity:
                 raise DomainError(f"The incident is already {severity.value.upper()}.")
             old, incident.severity = incident.severity, severity
+            cadence.reschedule_updates(incident, self.policy)
+            cadence.reschedule_ack_target(incident, self.policy)
             text = f"Severity {old.value.upper()} → {severity.value.upper()} by <@{user}>"
             session.add(new_event(incident, EventKind.SEVERITY_CHANGED, text, user, now))
             return True
@@ -199,11 +205,29 @@ class IncidentService:
                     session.delete(holder)
             session.flush()
             session.add(new_role(incident, role, target, user, now))
+            if role == Role.COMMANDER:
+                incident.commander_reminder_at = None
             text = f"<@{target}> is now {ROLE_NAMES[role]} (set by <@{user}>)"
             session.add(new_event(incident, EventKind.ROLE_ASSIGNED, text, user, now))
             return True
 
         return await self._change(incident_id, work, invite=[target])
+
+    async def snooze(self, incident_id: int, user: str, minutes: int) -> bool:
+        """Hold the update reminder for a while; posting an update is still what resets it."""
+        if minutes not in SNOOZE_MINUTES:
+            raise InvalidInput(f"Snooze for {', '.join(map(str, SNOOZE_MINUTES))} minutes.")
+
+        def work(session: Session, incident: Incident, now: datetime) -> bool:
+            if not is_open(incident.status):
+                raise DomainError("This incident is no longer open; there is nothing to snooze.")
+            cadence.snooze(incident, until=now + timedelta(minutes=minutes))
+            text = f"Update reminders snoozed for {minutes} min by <@{user}>"
+            session.add(new_event(incident, EventKind.SNOOZED, text, user, now))
+            return False  # the status block does not change
+
+        await self._change(incident_id, work)
+        return True
 
     async def add_note(self, incident_id: int, user: str, text: str) -> bool:
         """Add a note to the timeline."""
@@ -240,9 +264,7 @@ class IncidentService:
             )
             session.add(update)
             session.add(new_event(incident, EventKind.UPDATE, text.strip(), user, now))
-            incident.last_update_at = now
-            if is_open(incident.status):
-                incident.next_update_due_at = now + self.update_interval
+            cadence.record_update(incident, self.policy, now=now)
             session.flush()
             holder.append(update)
             return True
@@ -293,10 +315,10 @@ class IncidentService:
         note: str = "",
     ) -> None:
         previous = transition(incident, target, now=now)
-        if not is_open(target):
-            incident.next_update_due_at = None
-        elif not is_open(previous):
-            incident.next_update_due_at = now + self.update_interval
+        if is_open(target) and not is_open(previous):
+            cadence.reopen(incident, self.policy, now=now)
+        else:
+            cadence.reschedule_updates(incident, self.policy)
         kind = {Status.RESOLVED: EventKind.RESOLVED, Status.CLOSED: EventKind.CLOSED}.get(
             target, EventKind.STATUS_CHANGED
         )

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from storage.models import Incident, IncidentRole, StatusUpdate
+from storage.models import Incident, IncidentRole, Reminder, StatusUpdate
 
 
 @dataclass(frozen=True)
@@ -40,4 +40,20 @@ class IncidentSurfaces(Protocol):
 
     async def post_update(self, snapshot: IncidentSnapshot, update: StatusUpdate) -> str | None:
         """Post a status update in the incident channel; return its message ts."""
+        ...
+
+
+class ReminderNotSent(Exception):
+    """A reminder could not be delivered; `error` says why (a Slack error code)."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+class ReminderSender(Protocol):
+    """Where reminders go: the incident channel, the commander's DMs, the digest thread."""
+
+    async def send(self, reminder: Reminder, snapshot: IncidentSnapshot) -> None:
+        """Deliver one reminder, or raise ReminderNotSent."""
         ...

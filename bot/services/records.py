@@ -1,10 +1,11 @@
 """Rows a use case writes: the new incident, roles and timeline events."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.core.cadence import CadencePolicy, start_clocks
 from bot.services.ports import StepFailure
 from bot.services.requests import DeclareRequest
 from storage import queries
@@ -27,7 +28,7 @@ def insert_incident(
     title: str,
     *,
     now: datetime,
-    update_interval: timedelta,
+    policy: CadencePolicy,
 ) -> Declared:
     """Insert the incident, its commander and its first timeline event (once per key)."""
     if request.idempotency_key:
@@ -46,11 +47,11 @@ def insert_incident(
         idempotency_key=request.idempotency_key,
         detected_at=request.detected_at or now,
         declared_at=now,
-        next_update_due_at=now + update_interval,
     )
+    commander = request.commander or request.declared_by
+    start_clocks(incident, policy, has_commander=bool(commander))
     session.add(incident)
     session.flush()
-    commander = request.commander or request.declared_by
     session.add(new_role(incident, Role.COMMANDER, commander, request.declared_by, now))
     label = f"{request.severity.value.upper()} declared by <@{request.declared_by}>: {title}"
     session.add(new_event(incident, EventKind.DECLARED, label, request.declared_by, now))

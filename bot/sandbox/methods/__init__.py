@@ -15,7 +15,8 @@ METHODS: dict[str, Handler] = {
     **views.HANDLERS,
 }
 
-# Any one of these scopes lets the bot call the method.
+# Any one of these scopes lets the bot call the method; where Slack wants the scope of the
+# conversation's own type (channels:, groups: or im:), the method checks that too.
 METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "chat.delete": ("chat:write",),
     "chat.postEphemeral": ("chat:write",),
@@ -23,14 +24,15 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "chat.update": ("chat:write",),
     "conversations.archive": ("channels:manage", "groups:write"),
     "conversations.create": ("channels:manage", "groups:write"),
-    "conversations.history": ("channels:history", "groups:history"),
-    "conversations.info": ("channels:read", "groups:read"),
+    "conversations.history": ("channels:history", "groups:history", "im:history"),
+    "conversations.info": ("channels:read", "groups:read", "im:read"),
     "conversations.invite": ("channels:manage", "groups:write"),
     "conversations.join": ("channels:join",),
-    "conversations.list": ("channels:read", "groups:read"),
-    "conversations.members": ("channels:read", "groups:read"),
+    "conversations.list": ("channels:read", "groups:read", "im:read"),
+    "conversations.members": ("channels:read", "groups:read", "im:read"),
+    "conversations.open": ("im:write",),
     "conversations.rename": ("channels:manage", "groups:write"),
-    "conversations.replies": ("channels:history", "groups:history"),
+    "conversations.replies": ("channels:history", "groups:history", "im:history"),
     "conversations.setPurpose": ("channels:manage", "groups:write"),
     "conversations.setTopic": ("channels:manage", "groups:write", "channels:write.topic"),
     "files.completeUploadExternal": ("files:write",),

@@ -36,6 +36,29 @@ def require_membership(channel: Channel) -> None:
         raise SlackError("not_in_channel")
 
 
+def require_scope(world: World, *accepted: str) -> None:
+    """Fail with `missing_scope` unless the token has one of these scopes."""
+    if not any(scope in world.scopes for scope in accepted):
+        raise SlackError(
+            "missing_scope",
+            extra={"needed": accepted[0], "provided": ",".join(sorted(world.scopes))},
+        )
+
+
+def require_conversation_scope(world: World, channel: Channel, access: str) -> None:
+    """Check the scope this kind of conversation needs for `read` or `history` access."""
+    if channel.is_im:
+        require_scope(world, f"im:{access}")
+    else:
+        require_scope(world, f"channels:{access}", f"groups:{access}")
+
+
+def reject_im(channel: Channel) -> None:
+    """Fail the way Slack does when a channel-only method is given a direct message."""
+    if channel.is_im:
+        raise SlackError("method_not_supported_for_channel_type")
+
+
 def require_active(channel: Channel) -> None:
     """Fail with `is_archived` for an archived channel."""
     if channel.archived:

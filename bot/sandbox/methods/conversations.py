@@ -12,8 +12,11 @@ from bot.sandbox.methods.common import (
     find_message,
     find_visible_channel,
     paginate,
+    reject_im,
     require_active,
+    require_conversation_scope,
     require_membership,
+    require_scope,
     ts_key,
 )
 from bot.sandbox.model import BOT_USER_ID, Channel
@@ -24,6 +27,13 @@ MAX_NAME_LENGTH = 80
 MAX_TOPIC_LENGTH = 250
 MAX_PURPOSE_LENGTH = 250
 MAX_INVITEES = 100
+# The scope conversations.list needs for each conversation type it is asked for.
+LIST_TYPE_SCOPES = {
+    "public_channel": "channels:read",
+    "private_channel": "groups:read",
+    "mpim": "mpim:read",
+    "im": "im:read",
+}
 _NAME_CHARS = re.compile(r"[a-z0-9_\-]+")
 
 
@@ -49,7 +59,8 @@ def handle_create(world: World, args: Args) -> dict[str, Any]:
     return {"channel": build_channel_json(channel)}
 
 
-def _parse_invitees(args: Args) -> list[str]:
+def parse_user_list(args: Args) -> list[str]:
+    """Return the `users` argument (comma-separated or a JSON list) without duplicates."""
     raw: object = args.params.get("users")
     if isinstance(raw, str) and raw.lstrip().startswith("["):
         raw = args.structured("users", error="invalid_arguments")
@@ -60,9 +71,10 @@ def _parse_invitees(args: Args) -> list[str]:
 def handle_invite(world: World, args: Args) -> dict[str, Any]:
     """conversations.invite: all or nothing, unless `force` is set."""
     channel = find_visible_channel(world, args.text("channel"))
+    reject_im(channel)
     require_active(channel)
     require_membership(channel)
-    users = _parse_invitees(args)
+    users = parse_user_list(args)
     if not users:
         raise SlackError("no_user")
     if len(users) > MAX_INVITEES:
@@ -94,6 +106,7 @@ def handle_invite(world: World, args: Args) -> dict[str, Any]:
 def handle_info(world: World, args: Args) -> dict[str, Any]:
     """conversations.info."""
     channel = find_visible_channel(world, args.text("channel"))
+    require_conversation_scope(world, channel, "read")
     return {"channel": build_channel_json(channel, num_members=args.flag("include_num_members"))}
 
 
@@ -148,18 +161,27 @@ def handle_set_purpose(world: World, args: Args) -> dict[str, Any]:
 def handle_members(world: World, args: Args) -> dict[str, Any]:
     """conversations.members, paged."""
     channel = find_visible_channel(world, args.text("channel"))
+    require_conversation_scope(world, channel, "read")
     page, cursor = paginate(sorted(channel.members), args, default=100, maximum=1000)
     return {"members": page, "response_metadata": {"next_cursor": cursor}}
 
 
+def _list_type(channel: Channel) -> str:
+    if channel.is_im:
+        return "im"
+    return "private_channel" if channel.is_private else "public_channel"
+
+
 def handle_list(world: World, args: Args) -> dict[str, Any]:
-    """conversations.list, paged; private channels only where the bot is a member."""
-    types = set((args.text("types") or "public_channel").split(","))
+    """conversations.list, paged; private channels and DMs only where the bot is a member."""
+    types = {t.strip() for t in (args.text("types") or "public_channel").split(",")}
+    for kind in sorted(types & LIST_TYPE_SCOPES.keys()):
+        require_scope(world, LIST_TYPE_SCOPES[kind])
     exclude_archived = args.flag("exclude_archived")
     channels = [
         c
         for c in world.channels.values()
-        if ("private_channel" if c.is_private else "public_channel") in types
+        if _list_type(c) in types
         and (not c.is_private or BOT_USER_ID in c.members)
         and not (exclude_archived and c.archived)
     ]
@@ -173,6 +195,7 @@ def handle_list(world: World, args: Args) -> dict[str, Any]:
 def handle_history(world: World, args: Args) -> dict[str, Any]:
     """conversations.history: top-level messages, newest first."""
     channel = find_visible_channel(world, args.text("channel"))
+    require_conversation_scope(world, channel, "history")
     require_membership(channel)
     inclusive = args.flag("inclusive")
     oldest = ts_key(args.text("oldest"))
@@ -201,6 +224,7 @@ def handle_history(world: World, args: Args) -> dict[str, Any]:
 def handle_replies(world: World, args: Args) -> dict[str, Any]:
     """conversations.replies: the parent, then its replies oldest first."""
     channel = find_visible_channel(world, args.text("channel"))
+    require_conversation_scope(world, channel, "history")
     require_membership(channel)
     try:
         parent = find_message(world, channel, args.text("ts"))
@@ -219,6 +243,7 @@ def handle_replies(world: World, args: Args) -> dict[str, Any]:
 def handle_archive(world: World, args: Args) -> dict[str, Any]:
     """conversations.archive."""
     channel = find_visible_channel(world, args.text("channel"))
+    reject_im(channel)
     if channel.archived:
         raise SlackError("already_archived")
     if channel.is_general:
@@ -231,6 +256,7 @@ def handle_archive(world: World, args: Args) -> dict[str, Any]:
 def handle_rename(world: World, args: Args) -> dict[str, Any]:
     """conversations.rename, under the same name rules as create."""
     channel = find_visible_channel(world, args.text("channel"))
+    reject_im(channel)
     require_membership(channel)
     name = args.text("name") or ""
     check_channel_name(world, name, ignore=channel)

@@ -36,6 +36,19 @@ def mrkdwn(text: str) -> Block:
     return {"type": "mrkdwn", "text": truncate(text, MAX_TEXT)}
 
 
+def button(text: str, action_id: str, value: str, *, style: str | None = None) -> Block:
+    """A button; `value` carries what the listener needs (an incident id)."""
+    element: Block = {
+        "type": "button",
+        "text": plain(text),
+        "action_id": str(action_id),
+        "value": value,
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
 def section(text: str, *, block_id: str | None = None) -> Block:
     """A section with one mrkdwn text."""
     block: Block = {"type": "section", "text": mrkdwn(text)}

@@ -15,6 +15,7 @@ from bot.slack.blocks.limits import (
 from bot.slack.blocks.parts import (
     TIME,
     Block,
+    button,
     context,
     current_commander,
     date_token,
@@ -154,27 +155,15 @@ def _actions(incident: Incident) -> Block | None:
     elements: list[Block] = []
     if is_open(status):
         if incident.acknowledged_at is None:
-            elements.append(_button("Acknowledge", ActionId.ACKNOWLEDGE, value))
-        elements.append(_button("Post update", ActionId.POST_UPDATE, value, style="primary"))
-        elements.append(_button("Change severity", ActionId.CHANGE_SEVERITY, value))
-    elements.append(_button("Change status", ActionId.CHANGE_STATUS, value))
+            elements.append(button("Acknowledge", ActionId.ACKNOWLEDGE, value))
+        elements.append(button("Post update", ActionId.POST_UPDATE, value, style="primary"))
+        elements.append(button("Change severity", ActionId.CHANGE_SEVERITY, value))
+    elements.append(button("Change status", ActionId.CHANGE_STATUS, value))
     if is_open(status):
-        resolve = _button("Resolve", ActionId.RESOLVE, value, style="danger")
+        resolve = button("Resolve", ActionId.RESOLVE, value, style="danger")
         resolve["confirm"] = _resolve_confirm(incident)
         elements.append(resolve)
     return {"type": "actions", "block_id": BlockId.STATUS_ACTIONS.value, "elements": elements}
-
-
-def _button(text: str, action_id: ActionId, value: str, *, style: str | None = None) -> Block:
-    button: Block = {
-        "type": "button",
-        "text": plain(text),
-        "action_id": action_id.value,
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
 
 
 def _resolve_confirm(incident: Incident) -> Block:

@@ -10,6 +10,7 @@ from bot.slack.blocks.modals import build_severity_modal, build_status_modal, bu
 from bot.slack.guard import guarded
 from bot.slack.ids import ActionId
 from bot.slack.listeners.deps import ListenerDeps
+from storage.enums import Role
 
 
 def parse_incident_id(action: dict[str, Any]) -> int:
@@ -77,3 +78,52 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
     app.action(ActionId.POST_UPDATE)(modal_opener(build_update_modal))
     app.action(ActionId.CHANGE_SEVERITY)(modal_opener(build_severity_modal))
     app.action(ActionId.CHANGE_STATUS)(modal_opener(build_status_modal))
+    register_reminder_buttons(app, deps)
+
+
+def parse_snooze(action: dict[str, Any]) -> tuple[int, int]:
+    """`<incident id>:<minutes>` from a Snooze button."""
+    incident, _, minutes = str(action.get("value", "")).partition(":")
+    if not (incident.isdigit() and minutes.isdigit()):
+        raise InvalidInput("That snooze button is not valid any more.")
+    return int(incident), int(minutes)
+
+
+def register_reminder_buttons(app: AsyncApp, deps: ListenerDeps) -> None:
+    """Attach the buttons on reminders: Snooze and Take command (Post update is shared)."""
+    service = deps.incidents
+
+    async def handle_snooze(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        user = body["user"]["id"]
+
+        async def tell(text: str) -> None:
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+
+        async def work() -> None:
+            incident_id, minutes = parse_snooze(action)
+            await service.snooze(incident_id, user, minutes)
+            await tell(f":zzz: Update reminders snoozed for {minutes} minutes.")
+
+        await guarded(tell, work(), deps.slots)
+
+    for action_id in (ActionId.SNOOZE_15, ActionId.SNOOZE_30, ActionId.SNOOZE_60):
+        app.action(action_id)(handle_snooze)
+
+    @app.action(ActionId.TAKE_COMMAND)
+    async def handle_take_command(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        user = body["user"]["id"]
+
+        async def tell(text: str) -> None:
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+
+        async def work() -> None:
+            await service.assign_role(parse_incident_id(action), user, Role.COMMANDER, user)
+            await tell("You are now the incident commander.")
+
+        await guarded(tell, work(), deps.slots)

@@ -48,13 +48,17 @@ def upgrade() -> None:
         sa.Column("resolution", sa.Text(), nullable=False),
         sa.Column("last_update_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("next_update_due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("update_reminder_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("missed_updates", sa.Integer(), nullable=False),
+        sa.Column("ack_due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("ack_breached_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("commander_reminder_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_incident")),
         sa.UniqueConstraint("channel_id", name=op.f("uq_incident_channel_id")),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_incident_idempotency_key")),
     )
-    op.create_index(
-        op.f("ix_incident_next_update_due_at"), "incident", ["next_update_due_at"], unique=False
-    )
+    for column in ("update_reminder_at", "ack_due_at", "commander_reminder_at"):
+        op.create_index(op.f(f"ix_incident_{column}"), "incident", [column], unique=False)
     op.create_index(op.f("ix_incident_number"), "incident", ["number"], unique=True)
     op.create_index(op.f("ix_incident_status"), "incident", ["status"], unique=False)
 
@@ -108,6 +112,29 @@ def upgrade() -> None:
     )
 
     op.create_table(
+        "reminder",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["incident_id"], ["incident.id"], name=op.f("fk_reminder_incident_id_incident")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reminder")),
+        sa.UniqueConstraint(
+            "incident_id", "kind", "due_at", name=op.f("uq_reminder_incident_id_kind_due_at")
+        ),
+    )
+    op.create_index(op.f("ix_reminder_incident_id"), "reminder", ["incident_id"], unique=False)
+    op.create_index(op.f("ix_reminder_sent_at"), "reminder", ["sent_at"], unique=False)
+
+    op.create_table(
         "statusupdate",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=False),
@@ -154,6 +181,10 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_timelineevent_incident_id"), table_name="timelineevent")
     op.drop_table("timelineevent")
 
+    op.drop_index(op.f("ix_reminder_sent_at"), table_name="reminder")
+    op.drop_index(op.f("ix_reminder_incident_id"), table_name="reminder")
+    op.drop_table("reminder")
+
     op.drop_index(op.f("ix_statusupdate_incident_id"), table_name="statusupdate")
     op.drop_table("statusupdate")
 
@@ -168,5 +199,6 @@ def downgrade() -> None:
 
     op.drop_index(op.f("ix_incident_status"), table_name="incident")
     op.drop_index(op.f("ix_incident_number"), table_name="incident")
-    op.drop_index(op.f("ix_incident_next_update_due_at"), table_name="incident")
+    for column in ("update_reminder_at", "ack_due_at", "commander_reminder_at"):
+        op.drop_index(op.f(f"ix_incident_{column}"), table_name="incident")
     op.drop_table("incident")

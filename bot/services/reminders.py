@@ -1,0 +1,170 @@
+"""The scheduler's use case: claim due reminders once, deliver them, re-render the incidents."""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.core import cadence
+from bot.core.cadence import CadencePolicy, DueReminder
+from bot.core.timing import format_span
+from bot.services.ports import ReminderNotSent, ReminderSender
+from bot.services.publishing import Publisher
+from bot.services.records import new_event
+from bot.services.transactions import run_in_transaction
+from storage import queries
+from storage.enums import EventKind, ReminderKind, Severity
+from storage.models import Incident, Reminder
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+@dataclass
+class TickReport:
+    """What one tick did."""
+
+    claimed: list[int] = field(default_factory=list)
+    sent: int = 0
+    failed: int = 0
+    conflicts: int = 0
+
+
+class ReminderService:
+    """Due work lives in the database; every tick claims it atomically, then delivers it."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        sender: ReminderSender,
+        publisher: Publisher,
+        *,
+        policy: CadencePolicy,
+        clock: Callable[[], datetime],
+        batch: int = 500,
+        lease: timedelta = timedelta(seconds=60),
+    ) -> None:
+        self.engine = engine
+        self.sender = sender
+        self.publisher = publisher
+        self.policy = policy
+        self.clock = clock
+        self.batch = batch
+        self.lease = lease
+
+    async def tick(self) -> TickReport:
+        """Claim what is due, deliver it, retry what a dead process left behind."""
+        report = TickReport()
+        try:
+            report.claimed = await run_in_transaction(self.engine, self.claim)
+        except IntegrityError:
+            # Another scheduler claimed the same due times first (SQLite has no row locks).
+            report.conflicts += 1
+        stale = await run_in_transaction(self.engine, self._reclaim_stale)
+        for reminder_id in [*report.claimed, *stale]:
+            if await self._deliver(reminder_id):
+                report.sent += 1
+            else:
+                report.failed += 1
+        incidents = await run_in_transaction(
+            self.engine, lambda s: _incidents_of(s, [*report.claimed, *stale])
+        )
+        for incident_id in incidents:
+            await self.publisher.publish(incident_id)
+        return report
+
+    def claim(self, session: Session) -> list[int]:
+        """Create a reminder row for everything due now and move the clocks on (one tx)."""
+        now = self.clock()
+        incidents = queries.list_due_incidents(session, now=now, limit=self.batch)
+        ids = [i.id for i in incidents if i.id is not None]
+        commanders = queries.map_commanders(session, incident_ids=ids)
+        created: list[Reminder] = []
+        for incident in incidents:
+            has_commander = incident.id in commanders
+            for due in cadence.claim_due(
+                incident, self.policy, has_commander=has_commander, now=now
+            ):
+                created.append(self._record(session, incident, due, now))
+        session.flush()
+        return [r.id for r in created if r.id is not None]
+
+    def _record(
+        self, session: Session, incident: Incident, due: DueReminder, now: datetime
+    ) -> Reminder:
+        assert incident.id is not None
+        reminder = Reminder(
+            incident_id=incident.id,
+            kind=due.kind,
+            due_at=due.due_at,
+            seq=due.seq,
+            created_at=now,
+            claimed_until=now + self.lease,
+        )
+        session.add(reminder)
+        if due.kind == ReminderKind.UPDATE_DUE:
+            text = f"Status update missed ({_nth(due.seq)} reminder in a row)"
+            session.add(new_event(incident, EventKind.UPDATE_MISSED, text, None, now))
+        elif due.kind == ReminderKind.ACK_BREACH:
+            target = self.policy.ack_target(Severity(incident.severity))
+            text = (
+                f"Not acknowledged within the {incident.severity.value.upper()} target "
+                f"({format_span(target)})"
+            )
+            session.add(new_event(incident, EventKind.ACK_TARGET_MISSED, text, None, now))
+        return reminder
+
+    def _reclaim_stale(self, session: Session) -> list[int]:
+        now = self.clock()
+        taken = []
+        for reminder in queries.list_stale_reminders(session, now=now, limit=self.batch):
+            assert reminder.id is not None
+            if reminder.attempts >= MAX_ATTEMPTS:
+                continue
+            if queries.reclaim_reminder(
+                session, reminder_id=reminder.id, now=now, until=now + self.lease
+            ):
+                taken.append(reminder.id)
+        return taken
+
+    async def _deliver(self, reminder_id: int) -> bool:
+        reminder = await run_in_transaction(self.engine, lambda s: s.get(Reminder, reminder_id))
+        if reminder is None or reminder.sent_at is not None:
+            return False
+        snapshot = await self.publisher.snapshot(reminder.incident_id)
+        error: str | None = None
+        try:
+            await self.sender.send(reminder, snapshot)
+        except ReminderNotSent as failure:
+            error = failure.error
+        except Exception as failure:  # network trouble: retried when the claim lapses
+            log.exception("reminder %s failed", reminder_id)
+            error = type(failure).__name__
+        await run_in_transaction(self.engine, lambda s: self._finish(s, reminder_id, error))
+        return error is None
+
+    def _finish(self, session: Session, reminder_id: int, error: str | None) -> None:
+        row = session.get(Reminder, reminder_id)
+        if row is None:
+            return
+        now = self.clock()
+        row.attempts += 1
+        if error is None:
+            row.sent_at = now
+            return
+        row.last_error = error[:500]
+        # Back off before another process (or the next tick) tries again.
+        row.claimed_until = now + timedelta(seconds=30 * 2**row.attempts)
+
+
+def _incidents_of(session: Session, reminder_ids: list[int]) -> list[int]:
+    ids = {r.incident_id for r in (session.get(Reminder, i) for i in reminder_ids) if r}
+    return sorted(ids)
+
+
+def _nth(n: int) -> str:
+    return {1: "1st", 2: "2nd", 3: "3rd"}.get(n, f"{n}th")

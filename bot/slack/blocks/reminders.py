@@ -1,0 +1,91 @@
+"""Reminders: a missed update, nobody leading, an acknowledgement target missed."""
+
+from datetime import datetime, timedelta
+
+from bot.core.text import escape_mrkdwn, truncate
+from bot.core.timing import format_span
+from bot.slack.blocks.parts import (
+    Block,
+    button,
+    context,
+    date_token,
+    incident_ref,
+    incident_value,
+    mention,
+    section,
+)
+from bot.slack.ids import ActionId
+from storage.models import Incident
+
+SNOOZES = ((ActionId.SNOOZE_15, 15), (ActionId.SNOOZE_30, 30), (ActionId.SNOOZE_60, 60))
+
+
+def _title(incident: Incident) -> str:
+    return escape_mrkdwn(truncate(incident.title, 150))
+
+
+def build_update_reminder(
+    incident: Incident, commander: str | None, *, seq: int, now: datetime
+) -> tuple[str, list[Block]]:
+    """The nag in the incident channel: mentions the commander, offers Post update and Snooze."""
+    since = incident.last_update_at or incident.declared_at or now
+    who = mention(commander, nobody="Whoever is leading")
+    lead = f"{who}, a status update for *{incident_ref(incident)}* is due"
+    if seq > 1:
+        lead += f" — {seq} reminders in a row"
+    text = f":alarm_clock: {lead}. Last update {format_span(now - since)} ago."
+    value = incident_value(incident)
+    buttons = [button("Post update", ActionId.POST_UPDATE, value, style="primary")]
+    buttons += [button(f"Snooze {m} min", a, f"{value}:{m}") for a, m in SNOOZES]
+    blocks = [
+        section(text),
+        {"type": "actions", "elements": buttons},
+        context("Posting an update by any path resets this reminder."),
+    ]
+    return f"Status update due for {incident_ref(incident)}", blocks
+
+
+def build_update_reminder_dm(incident: Incident, *, seq: int) -> tuple[str, list[Block]]:
+    """The commander's DM after a second missed reminder in a row."""
+    channel = f"<#{incident.channel_id}>" if incident.channel_id else incident_ref(incident)
+    text = (
+        f":alarm_clock: {channel} ({_title(incident)}) has missed {seq} status updates in a row. "
+        "Stakeholders are waiting: post one with `/incident update <text>`."
+    )
+    value = incident_value(incident)
+    buttons = [button("Post update", ActionId.POST_UPDATE, value, style="primary")]
+    return f"{incident_ref(incident)} needs a status update", [
+        section(text),
+        {"type": "actions", "elements": buttons},
+    ]
+
+
+def build_unattended_notice(incident: Incident, commander: str | None, *, seq: int) -> str:
+    """The digest-thread post after a third missed reminder: the incident looks unattended."""
+    return (
+        f":warning: {incident_ref(incident)} has had no status update through {seq} reminders "
+        f"in a row; commander {mention(commander)}. It may be unattended."
+    )
+
+
+def build_commander_reminder(incident: Incident) -> tuple[str, list[Block]]:
+    """Nobody leads the incident yet: ask, with a Take command button."""
+    text = (
+        f":raising_hand: Who is leading *{incident_ref(incident)}*? "
+        "Nobody is incident commander yet."
+    )
+    take = button("Take command", ActionId.TAKE_COMMAND, incident_value(incident))
+    return "Who is leading this incident?", [
+        section(text),
+        {"type": "actions", "elements": [take]},
+    ]
+
+
+def build_ack_breach(incident: Incident, target: timedelta, *, due_at: datetime) -> str:
+    """The escalation when nobody acknowledged within the severity's target."""
+    return (
+        f":rotating_light: {incident_ref(incident)} ({_title(incident)}) is "
+        f"{incident.severity.value.upper()} and was not acknowledged within its "
+        f"{format_span(target)} target (due {date_token(due_at)}). Press *Acknowledge* on "
+        "the status block to take it."
+    )
