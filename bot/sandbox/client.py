@@ -173,6 +173,25 @@ class SandboxClient:
         found = self.state("messages")["messages"].get(channel_id, [])
         return [m for m in found if include_system or m.get("subtype") not in SYSTEM_SUBTYPES]
 
+    def dm_channel(self, user: str) -> str | None:
+        """Return the id of the bot's DM with a person (by id or name), or None if never opened."""
+        user_id = self.user(user)["id"]
+        for channel in self.state("channels")["channels"]:
+            if channel.get("is_im") and channel["user"] == user_id:
+                return str(channel["id"])
+        return None
+
+    def dm_messages(self, user: str) -> list[dict[str, Any]]:
+        """Return what the bot sent a person (by id or name) by DM, oldest first."""
+        user_id = self.user(user)["id"]
+        state = self.state("team", "channels", "messages")
+        bot_user = state["team"]["bot_user_id"]
+        for channel in state["channels"]:
+            if channel.get("is_im") and channel["user"] == user_id:
+                found = state["messages"].get(channel["id"], [])
+                return [m for m in found if m.get("user") == bot_user]
+        return []
+
     def message(self, channel: str, ts: str) -> dict[str, Any]:
         """Return {message, is_ephemeral, channel} for a channel or ephemeral message."""
         return self._get_control("/message", channel=self.channel(channel)["id"], ts=ts)

@@ -28,6 +28,11 @@ ACK_DEADLINE_SECONDS = 3.0
 R = TypeVar("R")
 
 
+def _channel_name(channel: dict[str, Any]) -> str:
+    # Slack names every DM `directmessage` in slash commands and interaction payloads.
+    return "directmessage" if channel.get("is_im") else str(channel["name"])
+
+
 class BaseDriver(SandboxClient, Generic[R]):
     """What people do through the app; subclasses decide how each payload reaches it.
 
@@ -121,7 +126,7 @@ class BaseDriver(SandboxClient, Generic[R]):
             team_id=self.team_id,
             team_domain=self.team_domain,
             channel_id=target["id"],
-            channel_name=target["name"],
+            channel_name=_channel_name(target),
             user_id=person["id"],
             user_name=person["name"],
             command=command,
@@ -206,7 +211,7 @@ class BaseDriver(SandboxClient, Generic[R]):
                 "channel_id": target["id"],
                 "is_ephemeral": is_ephemeral,
             },
-            channel={"id": target["id"], "name": target["name"]},
+            channel={"id": target["id"], "name": _channel_name(target)},
             message=None if is_ephemeral else message,
             state_values=payloads.build_state_values(message.get("blocks") or []),
             actions=[payloads.build_action(block, element, f"{time.time():.6f}", given)],

@@ -7,8 +7,9 @@ import contextlib
 import socket
 import threading
 import time
+from collections.abc import Coroutine
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 
@@ -16,6 +17,9 @@ from bot.sandbox.server import create_sandbox_app
 from bot.sandbox.world import World
 
 STARTUP_TIMEOUT_SECONDS = 10.0
+
+
+T = TypeVar("T")
 
 
 class _ThreadServer(uvicorn.Server):
@@ -50,6 +54,13 @@ class ServerHandle:
         self.thread = thread
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
+
+    def run(self, work: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
+        """Run a coroutine on the server's own event loop and wait for its result."""
+        loop = self.server._loop
+        if loop is None:
+            raise RuntimeError("the server is not running")
+        return asyncio.run_coroutine_threadsafe(work, loop).result(timeout)
 
     def stop(self) -> None:
         """Shut the server down and wait for its thread."""

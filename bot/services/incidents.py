@@ -114,6 +114,8 @@ class IncidentService:
         if declared.created:
             commander = request.commander or request.declared_by
             invite = list(dict.fromkeys([request.declared_by, commander]))
+            if request.leaderless:
+                invite = [request.declared_by]
             outcome = await self.publisher.publish(incident_id_of(declared.incident), invite=invite)
             for name, value in outcome.changes.items():
                 setattr(declared.incident, name, value)

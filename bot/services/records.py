@@ -48,14 +48,15 @@ def insert_incident(
         detected_at=request.detected_at or now,
         declared_at=now,
     )
-    commander = request.commander or request.declared_by
-    start_clocks(incident, policy, has_commander=bool(commander))
+    commander = None if request.leaderless else request.commander or request.declared_by
+    start_clocks(incident, policy, has_commander=commander is not None)
     session.add(incident)
     session.flush()
-    session.add(new_role(incident, Role.COMMANDER, commander, request.declared_by, now))
+    if commander is not None:
+        session.add(new_role(incident, Role.COMMANDER, commander, request.declared_by, now))
     label = f"{request.severity.value.upper()} declared by <@{request.declared_by}>: {title}"
     session.add(new_event(incident, EventKind.DECLARED, label, request.declared_by, now))
-    if commander != request.declared_by:
+    if commander is not None and commander != request.declared_by:
         text = f"<@{commander}> is incident commander"
         session.add(new_event(incident, EventKind.ROLE_ASSIGNED, text, request.declared_by, now))
     return Declared(incident, created=True)

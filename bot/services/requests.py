@@ -20,6 +20,7 @@ class DeclareRequest:
     idempotency_key: str | None = None
     detected_at: datetime | None = None
     initial_status: Status = Status.INVESTIGATING
+    leaderless: bool = False  # no commander yet (alert-born incidents): "who is leading?"
 
 
 @dataclass(frozen=True)

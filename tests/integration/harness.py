@@ -1,6 +1,7 @@
 """Helpers for driving the real app through the sandbox."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +12,26 @@ from sqlmodel import Session, col, select
 from bot.app import Warroom
 from bot.sandbox import ServerHandle
 from bot.sandbox.driver import SlackDriver
+from bot.services.reminders import TickReport
 from bot.settings import Settings
 from storage.models import Incident, IncidentRole, SideEffectFailure, TimelineEvent
 
 SECRET = "sandbox-signing-secret"
 MANIFEST = yaml.safe_load((Path(__file__).parents[2] / "manifest.yml").read_text())
+
+
+class ShiftableClock:
+    """Real time plus an offset tests can move forward: reminders come due on demand."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, **delta: float) -> None:
+        """Move time forward, e.g. `advance(minutes=31)`."""
+        self.offset += timedelta(**delta)
 
 
 @dataclass
@@ -25,6 +41,11 @@ class Harness:
     driver: SlackDriver
     warroom: Warroom
     handle: ServerHandle
+    clock: ShiftableClock
+
+    def tick(self) -> TickReport:
+        """Run one scheduler tick on the app's event loop."""
+        return self.handle.run(self.warroom.reminders.tick())
 
     @property
     def engine(self) -> Engine:
@@ -103,6 +124,7 @@ def build_test_settings(database_url: str, api_url: str, **overrides: Any) -> Se
         "slack_signing_secret": SECRET,
         "slack_api_url": api_url,
         "database_url": database_url,
+        "warroom_tick_interval": "1d",  # tests tick by hand
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

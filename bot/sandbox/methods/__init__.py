@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from bot.sandbox.methods import chat, conversations, files, pins, reactions, users, views
+from bot.sandbox.methods import chat, conversations, dms, files, pins, reactions, users, views
 from bot.sandbox.methods.common import Handler
 
 METHODS: dict[str, Handler] = {
     **chat.HANDLERS,
     **conversations.HANDLERS,
+    **dms.HANDLERS,
     **files.HANDLERS,
     **pins.HANDLERS,
     **reactions.HANDLERS,

@@ -16,6 +16,7 @@ from bot.sandbox.methods.common import (
     parse_blocks,
     require_active,
 )
+from bot.sandbox.methods.dms import dm_for_user_id
 from bot.sandbox.model import BOT_ID, BOT_USER_ID, Channel
 from bot.sandbox.world import World
 
@@ -30,8 +31,9 @@ def _postable_channel(world: World, ref: str | None) -> Channel:
 
 
 def handle_post_message(world: World, args: Args) -> dict[str, Any]:
-    """chat.postMessage: by channel ID or name; public channels need no membership."""
-    channel = _postable_channel(world, args.text("channel"))
+    """chat.postMessage: by channel ID or name, or a user ID for the bot's DM with that person."""
+    ref = args.text("channel")
+    channel = dm_for_user_id(world, ref) or _postable_channel(world, ref)
     text = args.text("text")
     blocks = parse_blocks(args)
     attachments = parse_attachments(args)

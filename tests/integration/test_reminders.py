@@ -1,0 +1,183 @@
+"""Update nags, the commander's DM, the digest thread, and response targets, on a moved clock."""
+
+from harness import Harness
+
+from bot.services.requests import DeclareRequest
+from bot.slack.ids import ActionId
+from storage.enums import EventKind, Severity, Status
+
+
+def _acknowledge(harness: Harness) -> None:
+    incident = harness.incident()
+    harness.driver.click(
+        "bob", incident.channel_id or "", incident.status_ts or "", ActionId.ACKNOWLEDGE
+    )
+    harness.driver.wait_for(lambda: harness.incident().acknowledged_at)
+
+
+def _reminders(harness: Harness, channel: str) -> list[dict]:
+    return [
+        m
+        for m in harness.driver.messages(channel)
+        if m.get("text", "").startswith("Status update due")
+    ]
+
+
+def test_missed_update_posts_one_reminder_mentioning_the_commander(harness: Harness) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    channel = incident.channel_id or ""
+    alice = harness.driver.user("alice")["id"]
+    _acknowledge(harness)  # only the update reminder is due at 31 minutes, not the ack target
+    harness.clock.advance(minutes=29)
+    assert harness.tick().claimed == []
+    harness.clock.advance(minutes=2)
+    assert len(harness.tick().claimed) == 1
+    assert len(harness.tick().claimed) == 0  # never twice for one due time
+    reminders = _reminders(harness, channel)
+    assert len(reminders) == 1
+    shown = str(reminders[0]["blocks"])
+    assert f"<@{alice}>" in shown
+    for action in (
+        ActionId.POST_UPDATE,
+        ActionId.SNOOZE_15,
+        ActionId.SNOOZE_30,
+        ActionId.SNOOZE_60,
+    ):
+        assert action.value in shown
+    harness.driver.wait_for(lambda: "overdue" in str(harness.status_message()["blocks"]).lower())
+    assert [e.kind for e in harness.timeline()][-1] == EventKind.UPDATE_MISSED
+
+
+def test_second_reminder_dms_the_commander_and_third_tells_the_digest_thread(
+    harness: Harness,
+) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    channel = incident.channel_id or ""
+    harness.driver.wait_for(lambda: harness.incident().digest_ts)
+    _acknowledge(harness)
+    for _ in range(3):
+        harness.clock.advance(minutes=31)
+        harness.tick()
+    assert len(_reminders(harness, channel)) == 3
+    assert "3 reminders in a row" in str(_reminders(harness, channel)[-1]["blocks"])
+    dms = harness.driver.dm_messages("alice")
+    assert len(dms) == 2  # the 2nd and 3rd reminders
+    digest = harness.incident()
+    thread = [
+        m
+        for m in harness.driver.messages(digest.digest_channel_id or "")
+        if m.get("thread_ts") == digest.digest_ts and m["ts"] != digest.digest_ts
+    ]
+    assert len(thread) == 1 and "unattended" in thread[0]["text"]
+
+
+def test_posting_an_update_resets_the_reminders(harness: Harness) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    channel = incident.channel_id or ""
+    harness.clock.advance(minutes=31)
+    harness.tick()
+    harness.driver.slash("alice", channel, "update Rolled back")
+    harness.driver.wait_for(lambda: harness.incident().missed_updates == 0)
+    harness.clock.advance(minutes=29)
+    assert harness.tick().claimed == []
+    harness.clock.advance(minutes=2)
+    harness.tick()
+    latest = _reminders(harness, channel)[-1]
+    assert "in a row" not in str(latest["blocks"])  # the count started again
+    assert harness.driver.dm_messages("alice") == []
+
+
+def test_snooze_holds_the_reminder(harness: Harness) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    channel = incident.channel_id or ""
+    harness.clock.advance(minutes=31)
+    harness.tick()
+    reminder = _reminders(harness, channel)[0]
+    harness.driver.click("alice", channel, reminder["ts"], ActionId.SNOOZE_60)
+    harness.wait_for_ephemeral("snoozed for 60 minutes")
+    harness.clock.advance(minutes=45)  # past the normal 30-minute cadence
+    assert harness.tick().claimed == []
+    harness.clock.advance(minutes=16)
+    assert len(harness.tick().claimed) == 1
+
+
+def test_resolved_incidents_are_never_nagged(harness: Harness) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    harness.driver.slash("alice", incident.channel_id or "", "resolve")
+    harness.driver.wait_for(lambda: harness.incident().status == Status.RESOLVED)
+    harness.clock.advance(hours=10)
+    assert harness.tick().claimed == []
+    assert _reminders(harness, incident.channel_id or "") == []
+
+
+def test_unacknowledged_sev1_past_its_target_escalates_once(harness: Harness) -> None:
+    incident = harness.declare("sev1 Payments down")
+    channel = incident.channel_id or ""
+    harness.driver.wait_for(lambda: harness.incident().digest_ts)
+    harness.clock.advance(minutes=14)
+    assert harness.tick().claimed == []
+    harness.clock.advance(minutes=2)
+    harness.tick()
+    harness.tick()
+    posts = [
+        m
+        for m in harness.driver.messages(channel)
+        if "not acknowledged within" in m.get("text", "")
+    ]
+    assert len(posts) == 1 and "15m target" in posts[0]["text"]
+    stored = harness.incident()
+    assert stored.ack_breached_at is not None
+    thread = [
+        m
+        for m in harness.driver.messages(stored.digest_channel_id or "")
+        if m.get("thread_ts") == stored.digest_ts and "not acknowledged" in m.get("text", "")
+    ]
+    assert len(thread) == 1
+    assert EventKind.ACK_TARGET_MISSED in [e.kind for e in harness.timeline()]
+
+
+def test_acknowledged_in_time_never_escalates(harness: Harness) -> None:
+    incident = harness.declare("sev1 Payments down")
+    harness.driver.click(
+        "bob", incident.channel_id or "", incident.status_ts or "", ActionId.ACKNOWLEDGE
+    )
+    harness.driver.wait_for(lambda: harness.incident().acknowledged_at)
+    harness.clock.advance(minutes=16)
+    harness.tick()
+    assert harness.incident().ack_breached_at is None
+
+
+def test_severity_change_moves_the_cadence(harness: Harness) -> None:
+    incident = harness.declare("sev3 Search is slow")
+    harness.driver.slash("alice", incident.channel_id or "", "status mitigated")
+    harness.driver.wait_for(lambda: harness.incident().status == Status.MITIGATED)
+    harness.clock.advance(minutes=45)
+    assert harness.tick().claimed == []  # mitigated: 60-minute cadence from the declaration
+    harness.clock.advance(minutes=16)
+    assert len(harness.tick().claimed) == 1
+
+
+def test_nobody_leading_gets_a_take_command_reminder(harness: Harness) -> None:
+    bob = harness.driver.user("bob")["id"]
+    request = DeclareRequest(
+        title="Disk full on db-3", declared_by=bob, severity=Severity.SEV3, leaderless=True
+    )
+    harness.handle.run(harness.warroom.incidents.declare(request))
+    channel = harness.driver.wait_for(
+        lambda: harness.incident().status_pinned and harness.incident().channel_id
+    )
+    harness.clock.advance(minutes=4)
+    assert harness.tick().claimed == []
+    harness.clock.advance(minutes=2)
+    harness.tick()
+    asks = [m for m in harness.driver.messages(channel) if "Who is leading" in m.get("text", "")]
+    assert len(asks) == 1
+    harness.driver.click("carol", channel, asks[0]["ts"], ActionId.TAKE_COMMAND)
+    carol = harness.driver.user("carol")["id"]
+    harness.driver.wait_for(lambda: ("commander", carol) in harness.roles())
+    harness.clock.advance(minutes=10)
+    harness.tick()
+    assert (
+        len([m for m in harness.driver.messages(channel) if "Who is leading" in m.get("text", "")])
+        == 1
+    )
