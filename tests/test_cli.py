@@ -1,41 +1,27 @@
 """The `warroom` command as a user runs it: real processes, real HTTP."""
 
-import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from processes import WARROOM, running_warroom, warroom_env
 from sqlalchemy import create_engine, inspect
 
 from bot.sandbox import SandboxServer
 from bot.sandbox.driver import SlackDriver
 
-WARROOM = [sys.executable, "-m", "bot.cli"]
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _env(**values: str) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WARROOM_"))}
-    keep.pop("DATABASE_URL", None)
-    keep["PYTHONPATH"] = str(ROOT)
-    return {**keep, **values}
-
 
 def _run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*WARROOM, *args], cwd=cwd, env=_env(**env), capture_output=True, text=True, timeout=60
+        [*WARROOM, *args],
+        cwd=cwd,
+        env=warroom_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.parametrize(
@@ -95,38 +81,17 @@ def test_run_refuses_an_unmigrated_postgres(blank_database_url: str, tmp_path: P
 @pytest.fixture
 def running_app(tmp_path: Path) -> Iterator[tuple[str, SandboxServer]]:
     """`warroom run` in HTTP mode as its own process, talking to an in-process sandbox."""
-    with SandboxServer() as sandbox:
-        port = _free_port()
-        process = subprocess.Popen(
-            [*WARROOM, "run"],
-            cwd=tmp_path,
-            env=_env(
-                SLACK_BOT_TOKEN="xoxb-sandbox-token",
-                SLACK_SIGNING_SECRET="process-secret",
-                SLACK_API_URL=sandbox.api_url.rstrip("/"),
-                WARROOM_PORT=str(port),
-                WARROOM_LOG_LEVEL="WARNING",
-            ),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    if httpx.get(f"{url}/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert process.poll() is None, process.stdout.read() if process.stdout else ""
-                assert time.monotonic() < deadline, "warroom run did not come up"
-                time.sleep(0.1)
-            yield url, sandbox
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with (
+        SandboxServer() as sandbox,
+        running_warroom(
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-sandbox-token",
+            SLACK_SIGNING_SECRET="process-secret",
+            SLACK_API_URL=sandbox.api_url.rstrip("/"),
+            WARROOM_LOG_LEVEL="WARNING",
+        ) as app,
+    ):
+        yield app.url, sandbox
 
 
 def test_run_serves_health_and_signed_slack_requests(
@@ -155,4 +120,6 @@ def test_demo_plays_a_whole_incident(tmp_path: Path) -> None:
         assert step in out
     assert "#inc-1-checkout-api-returning-502s" in out and "#incidents" in out
     assert "Closed" in out and "Rollback done" in out
+    assert "a status update for *INC-1* is due" in out and "[Snooze 15 min]" in out
+    assert "update_missed" in out
     assert f"Data stored in the SQLite file {tmp_path / 'warroom-demo.db'}" in out

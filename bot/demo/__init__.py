@@ -21,6 +21,7 @@ from storage.enums import Status
 from storage.models import Incident, TimelineEvent
 
 EVENTS = ["pin_added", "pin_removed", "reaction_added"]
+UPDATE_SECONDS = 3
 
 
 class Demo:
@@ -76,6 +77,9 @@ def run_demo(*, database: str = "warroom-demo.db", out: TextIO = sys.stdout) -> 
             slack_signing_secret=secret,
             slack_api_url=sandbox.api_url,
             database_url=url,
+            # Short enough to show a missed-update reminder while the demo runs.
+            warroom_update_interval=f"{UPDATE_SECONDS}s",
+            warroom_tick_interval="1s",
         )
         warroom = build_warroom(settings)
         with serve_in_thread(warroom.http) as app:
@@ -122,6 +126,23 @@ def play(demo: Demo) -> None:
 
     demo.slash("alice", channel, "update Errors started 09:58 after deploy 4812; rolling back")
     demo.until(lambda i: i.last_update_at, "the first update")
+
+    demo.say(
+        f"\n… {UPDATE_SECONDS} s pass with no update (the demo's WARROOM_UPDATE_INTERVAL; "
+        "30m by default)"
+    )
+    reminder = demo.driver.wait_for(
+        lambda: [
+            m
+            for m in demo.driver.messages(channel)
+            if m.get("text", "").startswith("Status update due")
+        ],
+        timeout=15,
+        description="the missed-update reminder",
+    )[0]
+    users, channels = _names(demo)
+    demo.say("  The scheduler posts a reminder in the channel:")
+    demo.say(render_message(reminder, users=users, channels=channels))
 
     demo.driver.join("carol", channel)
     ts = demo.driver.post_message("carol", channel, "Error rate dropping: 12% → 0.4%")
