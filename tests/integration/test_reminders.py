@@ -181,3 +181,35 @@ def test_nobody_leading_gets_a_take_command_reminder(harness: Harness) -> None:
         len([m for m in harness.driver.messages(channel) if "Who is leading" in m.get("text", "")])
         == 1
     )
+
+
+def test_failed_delivery_is_retried_after_its_claim_lapses(harness: Harness) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    channel = incident.channel_id or ""
+    _acknowledge(harness)
+    harness.driver.inject("chat.postMessage", "internal_error", times=1)
+    harness.clock.advance(minutes=31)
+    report = harness.tick()
+    assert (len(report.claimed), report.sent, report.failed) == (1, 0, 1)
+    assert _reminders(harness, channel) == []
+    harness.clock.advance(seconds=30)
+    assert harness.tick().sent == 0  # still backing off
+    harness.clock.advance(seconds=40)
+    assert harness.tick().sent == 1
+    assert len(_reminders(harness, channel)) == 1
+    assert harness.tick().sent == 0
+
+
+def test_post_update_on_the_reminder_opens_the_form(harness: Harness) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    channel = incident.channel_id or ""
+    _acknowledge(harness)
+    harness.clock.advance(minutes=31)
+    harness.tick()
+    reminder = _reminders(harness, channel)[0]
+    harness.driver.click("alice", channel, reminder["ts"], ActionId.POST_UPDATE)
+    view = harness.driver.wait_for(lambda: harness.driver.latest_view("alice"))
+    harness.driver.submit_view(
+        "alice", view["id"], {"update_text": {"update_text": "Back to normal"}}
+    )
+    harness.driver.wait_for(lambda: harness.incident().missed_updates == 0)
