@@ -1,6 +1,6 @@
 """The tables. These sqlmodel classes are the entities; nothing mirrors them."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
@@ -56,6 +56,15 @@ class Incident(SQLModel, table=True):
     closed_at: datetime | None = _ts()
 
     resolution: str = Field(default="", sa_type=Text)
+    impact: str = Field(default="", sa_type=Text)
+    root_cause: str = Field(default="", sa_type=Text)
+    users_affected: int | None = None
+    estimated_cost: str = Field(default="", max_length=100)
+    postmortem_file_id: str | None = Field(default=None, max_length=32)
+    postmortem_permalink: str | None = Field(default=None, max_length=1000)
+    review_due_at: datetime | None = _ts(index=True)
+    reviewed_at: datetime | None = _ts()
+    reviewed_by: str | None = Field(default=None, max_length=32)
     last_update_at: datetime | None = _ts()
     next_update_due_at: datetime | None = _ts()
 
@@ -112,13 +121,15 @@ class Reminder(SQLModel, table=True):
     """One reminder the scheduler claimed: created once per due time, then delivered.
 
     The unique key makes a second claim of the same due time fail, whichever process tries.
+    `subject_id` names what inside the incident it is about (an action item), 0 otherwise.
     """
 
-    __table_args__ = (UniqueConstraint("incident_id", "kind", "due_at"),)
+    __table_args__ = (UniqueConstraint("incident_id", "kind", "subject_id", "due_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     kind: ReminderKind = Field(sa_type=StrEnumType(ReminderKind))
+    subject_id: int = 0
     due_at: datetime = Field(sa_type=UTCDateTime)
     seq: int = 1
     created_at: datetime | None = _ts()
@@ -126,6 +137,29 @@ class Reminder(SQLModel, table=True):
     sent_at: datetime | None = _ts(index=True)
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=500)
+
+
+class ActionItem(SQLModel, table=True):
+    """Follow-up work from an incident, with an owner and a due date."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    text: str = Field(sa_type=Text)
+    owner: str | None = Field(default=None, max_length=32, index=True)
+    due_on: date | None = None
+    created_by: str = Field(max_length=32)
+    created_at: datetime | None = _ts()
+    done_at: datetime | None = _ts(index=True)
+    done_by: str | None = Field(default=None, max_length=32)
+
+
+class Postmortem(SQLModel, table=True):
+    """The postmortem document drafted on close, as rendered and shared."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", unique=True)
+    markdown: str = Field(sa_type=Text)
+    rendered_at: datetime | None = _ts()
 
 
 class SideEffectFailure(SQLModel, table=True):

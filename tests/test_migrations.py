@@ -142,3 +142,25 @@ def test_a_subprocess_given_the_url_sees_the_same_database(database_url: str) ->
         assert schema.startswith("warroom_test_")
     else:
         assert schema == "main"
+
+
+def test_later_revisions_upgrade_a_database_that_holds_incidents(blank_database_url: str) -> None:
+    migrate.upgrade(blank_database_url, "d596ceb575cb")
+    engine = create_engine(blank_database_url, poolclass=pool.NullPool)
+    declared = datetime(2026, 11, 1, tzinfo=UTC).replace(tzinfo=None)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO incident (number, title, summary, severity, status, services, private,"
+            " declared_by, status_pinned, resolution, missed_updates, declared_at)"
+            " VALUES (1, 'Old', '', 'sev2', 'closed', '[]', false, 'U1', true, '', 0, %s)"
+            if engine.dialect.name == "postgresql"
+            else "INSERT INTO incident (number, title, summary, severity, status, services,"
+            " private, declared_by, status_pinned, resolution, missed_updates, declared_at)"
+            " VALUES (1, 'Old', '', 'sev2', 'closed', '[]', 0, 'U1', 1, '', 0, ?)",
+            (declared,),
+        )
+    migrate.upgrade(blank_database_url)
+    with Session(engine) as session:
+        old = session.exec(select(Incident)).one()
+        assert (old.title, old.impact, old.root_cause, old.estimated_cost) == ("Old", "", "", "")
+    engine.dispose()
