@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from bot.scheduler.ticker import build_ticker
 from bot.services.events import EventLog
+from bot.services.followups import FollowUpService
 from bot.services.incidents import IncidentService
 from bot.services.reminders import ReminderService
 from bot.settings import Settings, cadence_policy
@@ -100,6 +101,7 @@ def build_warroom(
     )
     deps = ListenerDeps(
         incidents=incidents,
+        followups=FollowUpService(incidents),
         events=EventLog(engine, clock=clock),
         slots=WorkSlots(settings.warroom_workers),
     )

@@ -1,7 +1,7 @@
 """Small named queries. Each takes the session first and keyword arguments after."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import func, or_, update
@@ -9,8 +9,9 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.enums import Role, Status
+from storage.enums import ReminderKind, Role, Status
 from storage.models import (
+    ActionItem,
     Counter,
     Incident,
     IncidentRole,
@@ -185,3 +186,86 @@ def reclaim_reminder(session: Session, *, reminder_id: int, now: datetime, until
     )
     result = cast(CursorResult[Any], session.execute(statement))
     return bool(result.rowcount)
+
+
+def list_action_items(session: Session, *, incident_id: int) -> Sequence[ActionItem]:
+    """An incident's action items in the order they were added."""
+    query = (
+        select(ActionItem).where(ActionItem.incident_id == incident_id).order_by(col(ActionItem.id))
+    )
+    return session.exec(query).all()
+
+
+def list_open_action_items(session: Session, *, limit: int = 500) -> Sequence[ActionItem]:
+    """Action items not yet done, across incidents, soonest due first."""
+    query = (
+        select(ActionItem)
+        .where(col(ActionItem.done_at).is_(None))
+        .order_by(col(ActionItem.due_on), col(ActionItem.id))
+        .limit(limit)
+    )
+    return session.exec(query).all()
+
+
+def get_incidents(session: Session, *, incident_ids: Sequence[int]) -> dict[int, Incident]:
+    """Incidents by id."""
+    query = select(Incident).where(col(Incident.id).in_(list(incident_ids)))
+    return {i.id: i for i in session.exec(query) if i.id is not None}
+
+
+def list_status_updates(session: Session, *, incident_id: int) -> Sequence[StatusUpdate]:
+    """An incident's status updates, oldest first."""
+    query = (
+        select(StatusUpdate)
+        .where(StatusUpdate.incident_id == incident_id)
+        .order_by(col(StatusUpdate.id))
+    )
+    return session.exec(query).all()
+
+
+def list_overdue_action_items(
+    session: Session, *, today: date, day_start: datetime, limit: int
+) -> Sequence[ActionItem]:
+    """Open, owned action items past their due date with no reminder yet today."""
+    reminded_today = (
+        select(Reminder.id)
+        .where(
+            Reminder.kind == ReminderKind.ACTION_OVERDUE,
+            Reminder.subject_id == ActionItem.id,
+            Reminder.due_at == day_start,
+        )
+        .exists()
+    )
+    query = (
+        select(ActionItem)
+        .where(
+            col(ActionItem.done_at).is_(None),
+            col(ActionItem.owner).is_not(None),
+            col(ActionItem.due_on) < today,
+            ~reminded_today,
+        )
+        .order_by(col(ActionItem.id))
+        .limit(limit)
+    )
+    return session.exec(query).all()
+
+
+def list_due_reviews(session: Session, *, now: datetime, limit: int) -> Sequence[Incident]:
+    """Closed incidents whose review is due, not yet reviewed nor reminded."""
+    reminded = (
+        select(Reminder.id)
+        .where(Reminder.kind == ReminderKind.REVIEW_DUE, Reminder.incident_id == Incident.id)
+        .exists()
+    )
+    query = (
+        select(Incident)
+        .where(
+            Incident.status == Status.CLOSED,
+            col(Incident.reviewed_at).is_(None),
+            col(Incident.review_due_at) <= now,
+            ~reminded,
+        )
+        .order_by(col(Incident.id))
+        .limit(limit)
+    )
+    return session.exec(query).all()

@@ -27,6 +27,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "views.open": set(),
     "views.update": set(),
     "views.push": set(),
+    # slack-sdk's files_upload_v2: getUploadURLExternal, upload, completeUploadExternal.
+    "files.upload.v2": {"files:write"},
     "files.getUploadURLExternal": {"files:write"},
     "files.completeUploadExternal": {"files:write"},
 }

@@ -1,7 +1,9 @@
 """Parsing `/incident …` text into typed commands. Pure: no Slack, no database."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from bot.core.errors import InvalidInput
 from bot.core.lifecycle import parse_severity, parse_status
@@ -63,6 +65,39 @@ class Resolve:
 
 
 @dataclass(frozen=True)
+class SetImpact:
+    """Record the impact for the postmortem."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class SetRootCause:
+    """Record the root cause for the postmortem."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class AddAction:
+    """An action item; empty text opens the action form."""
+
+    text: str
+    owner: str | None = None
+    due_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ListActions:
+    """Open action items across incidents, mine first."""
+
+
+@dataclass(frozen=True)
+class MarkReviewed:
+    """The postmortem review took place."""
+
+
+@dataclass(frozen=True)
 class Close:
     """Close a resolved incident."""
 
@@ -90,6 +125,11 @@ Command = (
     | Close
     | ListOpen
     | ShowHelp
+    | SetImpact
+    | SetRootCause
+    | AddAction
+    | ListActions
+    | MarkReviewed
 )
 
 ROLE_WORDS: dict[str, Role] = {
@@ -100,7 +140,20 @@ ROLE_WORDS: dict[str, Role] = {
     "ic": Role.COMMANDER,
 }
 
-CHANNEL_BOUND = (PostUpdate, SetSeverity, SetStatus, AssignRole, AddNote, Resolve, Close)
+CHANNEL_BOUND = (
+    PostUpdate,
+    SetSeverity,
+    SetStatus,
+    AssignRole,
+    AddNote,
+    Resolve,
+    Close,
+    SetImpact,
+    SetRootCause,
+    AddAction,
+    MarkReviewed,
+)
+_DUE = re.compile(r"(?:^|\s)due\s+(\S+)\s*$", re.IGNORECASE)
 
 
 def parse_command(raw: str, *, user_id: str) -> Command:
@@ -186,6 +239,53 @@ def _resolve(rest: str, _user: str) -> Resolve:
     return Resolve(summary=plain_from_slack(rest).strip())
 
 
+def _impact(rest: str, _user: str) -> SetImpact:
+    text = plain_from_slack(rest).strip()
+    if not text:
+        raise InvalidInput("Describe the impact: `/incident impact 30% of checkouts failed`.")
+    return SetImpact(text=text)
+
+
+def _root_cause(rest: str, _user: str) -> SetRootCause:
+    text = plain_from_slack(rest).strip()
+    if not text:
+        raise InvalidInput("Describe the root cause: `/incident rootcause Expired TLS cert`.")
+    return SetRootCause(text=text)
+
+
+def parse_due_date(text: str) -> date:
+    """A due date given as YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            f"`{escape_mrkdwn(text)}` is not a date; write the due date as YYYY-MM-DD."
+        ) from None
+
+
+def _action(rest: str, _user: str) -> AddAction:
+    if not rest.strip():
+        return AddAction(text="")
+    due_on = None
+    match = _DUE.search(rest)
+    if match:
+        due_on = parse_due_date(match.group(1))
+        rest = rest[: match.start()]
+    owners = user_ids_in(rest)
+    if len(owners) > 1:
+        raise InvalidInput("An action item has one owner: mention one person with @.")
+    text = (
+        plain_from_slack(_USER_TOKEN.sub("", rest)).strip()
+        if owners
+        else plain_from_slack(rest).strip()
+    )
+    if not text:
+        raise InvalidInput(
+            "Say what needs doing: `/incident action Add cert expiry alert @alex due 2026-12-01`."
+        )
+    return AddAction(text=text, owner=owners[0] if owners else None, due_on=due_on)
+
+
 _PARSERS: dict[str, Callable[[str, str], Command]] = {
     "declare": _declare,
     "new": _declare,
@@ -200,4 +300,11 @@ _PARSERS: dict[str, Callable[[str, str], Command]] = {
     "resolve": _resolve,
     "close": lambda _rest, _user: Close(),
     "list": lambda _rest, _user: ListOpen(),
+    "impact": _impact,
+    "rootcause": _root_cause,
+    "root-cause": _root_cause,
+    "action": _action,
+    "actions": lambda _rest, _user: ListActions(),
+    "reviewed": lambda _rest, _user: MarkReviewed(),
 }
+_USER_TOKEN = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")

@@ -5,6 +5,7 @@ import secrets
 import sys
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -78,8 +79,8 @@ def run_demo(*, database: str = "warroom-demo.db", out: TextIO = sys.stdout) -> 
             slack_api_url=sandbox.api_url,
             database_url=url,
             # Short enough to show a missed-update reminder while the demo runs.
-            warroom_update_interval=f"{UPDATE_SECONDS}s",
-            warroom_tick_interval="1s",
+            warroom_update_interval=timedelta(seconds=UPDATE_SECONDS),
+            warroom_tick_interval=timedelta(seconds=1),
         )
         warroom = build_warroom(settings)
         with serve_in_thread(warroom.http) as app:

@@ -1,7 +1,7 @@
 """Incident use cases: each writes one transaction, then publishes through the surfaces port."""
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -52,11 +52,14 @@ class IncidentService:
         *,
         clock: Clock,
         policy: CadencePolicy,
+        review_due: timedelta = timedelta(days=7),
     ) -> None:
         self.engine = engine
         self.surfaces = surfaces
         self.clock = clock
         self.policy = policy
+        self.review_due = review_due
+        self.after_close: Callable[[int], Awaitable[None]] | None = None
         self.publisher = Publisher(engine, surfaces, clock=clock)
 
     async def _run(self, work: Callable[[Session], T]) -> T:
@@ -141,7 +144,7 @@ class IncidentService:
                 self._move(session, incident, Status.INVESTIGATING, user, now)
             return True
 
-        return await self._change(incident_id, work)
+        return await self.change(incident_id, work)
 
     async def set_severity(self, incident_id: int, user: str, severity: Severity) -> bool:
         """Change the severity."""
@@ -158,7 +161,7 @@ class IncidentService:
             session.add(new_event(incident, EventKind.SEVERITY_CHANGED, text, user, now))
             return True
 
-        return await self._change(incident_id, work)
+        return await self.change(incident_id, work)
 
     async def set_status(self, incident_id: int, user: str, status: Status) -> bool:
         """Move the lifecycle as the transition table allows."""
@@ -167,18 +170,33 @@ class IncidentService:
             self._move(session, incident, status, user, now)
             return True
 
-        return await self._change(incident_id, work)
+        changed = await self.change(incident_id, work)
+        if status == Status.CLOSED:
+            await self._closed(incident_id)
+        return changed
 
-    async def resolve(self, incident_id: int, user: str, summary: str = "") -> bool:
-        """Resolve, keeping the summary as the resolution."""
+    async def resolve(
+        self,
+        incident_id: int,
+        user: str,
+        summary: str = "",
+        *,
+        root_cause: str = "",
+        resolution: str = "",
+    ) -> bool:
+        """Resolve. A one-line summary is kept as the resolution; the form can give all three."""
 
         def work(session: Session, incident: Incident, now: datetime) -> bool:
             self._move(session, incident, Status.RESOLVED, user, now, note=summary)
-            if summary:
-                incident.resolution = summary
+            if resolution or summary:
+                incident.resolution = resolution or summary
+            if resolution and summary:
+                incident.summary = summary
+            if root_cause:
+                incident.root_cause = root_cause
             return True
 
-        return await self._change(incident_id, work)
+        return await self.change(incident_id, work)
 
     async def close(self, incident_id: int, user: str) -> bool:
         """Close a resolved incident."""
@@ -191,7 +209,14 @@ class IncidentService:
             self._move(session, incident, Status.CLOSED, user, now)
             return True
 
-        return await self._change(incident_id, work)
+        changed = await self.change(incident_id, work)
+        await self._closed(incident_id)
+        return changed
+
+    async def _closed(self, incident_id: int) -> None:
+        """After closing: draft the postmortem (where a drafter is wired in)."""
+        if self.after_close is not None:
+            await self.after_close(incident_id)
 
     async def assign_role(self, incident_id: int, user: str, role: Role, target: str) -> bool:
         """Give `target` a role; commander, comms lead and scribe have one holder each."""
@@ -213,7 +238,7 @@ class IncidentService:
             session.add(new_event(incident, EventKind.ROLE_ASSIGNED, text, user, now))
             return True
 
-        return await self._change(incident_id, work, invite=[target])
+        return await self.change(incident_id, work, invite=[target])
 
     async def snooze(self, incident_id: int, user: str, minutes: int) -> bool:
         """Hold the update reminder for a while; posting an update is still what resets it."""
@@ -228,7 +253,7 @@ class IncidentService:
             session.add(new_event(incident, EventKind.SNOOZED, text, user, now))
             return False  # the status block does not change
 
-        await self._change(incident_id, work)
+        await self.change(incident_id, work)
         return True
 
     async def add_note(self, incident_id: int, user: str, text: str) -> bool:
@@ -240,7 +265,7 @@ class IncidentService:
             session.add(new_event(incident, EventKind.NOTE, text.strip(), user, now))
             return False  # nothing on the status block changes
 
-        await self._change(incident_id, work)
+        await self.change(incident_id, work)
         return True
 
     async def post_update(
@@ -274,7 +299,7 @@ class IncidentService:
         async def announce(snap: IncidentSnapshot) -> None:
             await self.publisher.announce_update(snap, holder[0])
 
-        await self._change(incident_id, work, before_sync=announce)
+        await self.change(incident_id, work, before_sync=announce)
         return holder[0]
 
     async def record_pinned(self, message: PinnedMessage) -> bool:
@@ -317,6 +342,8 @@ class IncidentService:
         note: str = "",
     ) -> None:
         previous = transition(incident, target, now=now)
+        if target == Status.CLOSED and incident.review_due_at is None:
+            incident.review_due_at = now + self.review_due
         if is_open(target) and not is_open(previous):
             cadence.reopen(incident, self.policy, now=now)
         else:
@@ -329,7 +356,7 @@ class IncidentService:
             text += f": {note}"
         session.add(new_event(incident, kind, text, user, now))
 
-    async def _change(
+    async def change(
         self,
         incident_id: int,
         work: Callable[[Session, Incident, datetime], bool],

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from storage.models import Incident, IncidentRole, Reminder, StatusUpdate
+from storage.models import ActionItem, Incident, IncidentRole, Reminder, StatusUpdate
 
 
 @dataclass(frozen=True)
@@ -13,6 +13,7 @@ class IncidentSnapshot:
     incident: Incident
     roles: list[IncidentRole]
     latest_update: StatusUpdate | None
+    action_items: list[ActionItem] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,20 @@ class IncidentSurfaces(Protocol):
     async def post_update(self, snapshot: IncidentSnapshot, update: StatusUpdate) -> str | None:
         """Post a status update in the incident channel; return its message ts."""
         ...
+
+    async def share_postmortem(
+        self, snapshot: IncidentSnapshot, markdown: str, *, comment: str
+    ) -> tuple[str, str]:
+        """Upload the postmortem document to the incident channel; return (file id, permalink)."""
+        ...
+
+
+class ShareFailed(Exception):
+    """A document could not be shared; `error` says why (a Slack error code)."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 class ReminderNotSent(Exception):

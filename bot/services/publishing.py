@@ -94,4 +94,5 @@ def read_snapshot(session: Session, incident_id: int) -> IncidentSnapshot:
         incident=incident,
         roles=list(queries.list_roles(session, incident_id=incident_id)),
         latest_update=queries.get_latest_update(session, incident_id=incident_id),
+        action_items=list(queries.list_action_items(session, incident_id=incident_id)),
     )

@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -90,21 +90,52 @@ class ReminderService:
                 incident, self.policy, has_commander=has_commander, now=now
             ):
                 created.append(self._record(session, incident, due, now))
+        created += self._claim_follow_ups(session, now)
         session.flush()
         return [r.id for r in created if r.id is not None]
+
+    def _claim_follow_ups(self, session: Session, now: datetime) -> list[Reminder]:
+        """One reminder a day per overdue action item; one per due postmortem review."""
+        day_start = datetime.combine(now.date(), time.min, tzinfo=UTC)
+        created = []
+        for item in queries.list_overdue_action_items(
+            session, today=now.date(), day_start=day_start, limit=self.batch
+        ):
+            assert item.id is not None
+            created.append(
+                self._new(item.incident_id, ReminderKind.ACTION_OVERDUE, day_start, now, item.id)
+            )
+        for incident in queries.list_due_reviews(session, now=now, limit=self.batch):
+            assert incident.id is not None and incident.review_due_at is not None
+            created.append(
+                self._new(incident.id, ReminderKind.REVIEW_DUE, incident.review_due_at, now)
+            )
+        session.add_all(created)
+        return created
+
+    def _new(
+        self,
+        incident_id: int,
+        kind: ReminderKind,
+        due_at: datetime,
+        now: datetime,
+        subject_id: int = 0,
+    ) -> Reminder:
+        return Reminder(
+            incident_id=incident_id,
+            kind=kind,
+            subject_id=subject_id,
+            due_at=due_at,
+            created_at=now,
+            claimed_until=now + self.lease,
+        )
 
     def _record(
         self, session: Session, incident: Incident, due: DueReminder, now: datetime
     ) -> Reminder:
         assert incident.id is not None
-        reminder = Reminder(
-            incident_id=incident.id,
-            kind=due.kind,
-            due_at=due.due_at,
-            seq=due.seq,
-            created_at=now,
-            claimed_until=now + self.lease,
-        )
+        reminder = self._new(incident.id, due.kind, due.due_at, now)
+        reminder.seq = due.seq
         session.add(reminder)
         if due.kind == ReminderKind.UPDATE_DUE:
             text = f"Status update missed ({_nth(due.seq)} reminder in a row)"

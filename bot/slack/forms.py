@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from bot.core.commands import MAX_TITLE
@@ -121,3 +122,44 @@ def _text(values: Values, block_id: BlockId, action_id: ActionId) -> str:
 def _selected(values: Values, block_id: BlockId, action_id: ActionId) -> str | None:
     option = _element(values, block_id, action_id).get("selected_option")
     return option.get("value") if option else None
+
+
+@dataclass(frozen=True)
+class ActionForm:
+    """An action item from the form."""
+
+    text: str
+    owner: str | None = None
+    due_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ResolveForm:
+    """What the resolve form asked for; every part optional."""
+
+    summary: str = ""
+    root_cause: str = ""
+    resolution: str = ""
+
+
+def parse_action_form(values: Values) -> ActionForm:
+    """The action-item form's values."""
+    text = _text(values, BlockId.ACTION_TEXT, ActionId.ACTION_TEXT).strip()
+    if not text:
+        raise InvalidInput("Say what needs doing.", field=BlockId.ACTION_TEXT.value)
+    owner = _element(values, BlockId.ACTION_OWNER, ActionId.ACTION_OWNER).get("selected_user")
+    chosen = _element(values, BlockId.ACTION_DUE, ActionId.ACTION_DUE).get("selected_date")
+    try:
+        due_on = date.fromisoformat(chosen) if chosen else None
+    except ValueError:
+        raise InvalidInput("Pick a due date.", field=BlockId.ACTION_DUE.value) from None
+    return ActionForm(text=text, owner=owner or None, due_on=due_on)
+
+
+def parse_resolve_form(values: Values) -> ResolveForm:
+    """The resolve form's summary, root cause and resolution."""
+    return ResolveForm(
+        summary=_text(values, BlockId.SUMMARY, ActionId.SUMMARY).strip(),
+        root_cause=_text(values, BlockId.ROOT_CAUSE, ActionId.ROOT_CAUSE).strip(),
+        resolution=_text(values, BlockId.RESOLUTION, ActionId.RESOLUTION).strip(),
+    )

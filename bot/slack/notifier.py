@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.core.text import channel_name
-from bot.services.ports import IncidentSnapshot, StepFailure, SurfaceResult
+from bot.services.ports import IncidentSnapshot, ShareFailed, StepFailure, SurfaceResult
 from bot.slack.blocks.digest import build_digest_blocks
 from bot.slack.blocks.messages import build_update_message
 from bot.slack.blocks.parts import current_commander
@@ -78,6 +78,31 @@ class SlackSurfaces:
             await self._report(channel, result.failures)
         return None if response is None else str(response["ts"])
 
+    async def share_postmortem(
+        self, snapshot: IncidentSnapshot, markdown: str, *, comment: str
+    ) -> tuple[str, str]:
+        """Upload the document through Slack's current flow; return (file id, permalink)."""
+        incident = snapshot.incident
+        channel = incident.channel_id
+        if channel is None:
+            raise ShareFailed("no_incident_channel")
+        name = f"INC-{incident.number}-postmortem.md"
+        try:
+            response = await self._call(
+                lambda: self.client.files_upload_v2(
+                    channel=channel,
+                    content=markdown,
+                    filename=name,
+                    title=f"Post-mortem: INC-{incident.number}",
+                    initial_comment=comment,
+                )
+            )
+        except SlackApiError as error:
+            raise ShareFailed(_error(error)) from error
+        files = response.get("files") or [response.get("file") or {}]
+        shared = files[0]
+        return str(shared.get("id", "")), str(shared.get("permalink", ""))
+
     # -- the steps -------------------------------------------------------------------------
 
     async def _create_channel(
@@ -123,7 +148,11 @@ class SlackSurfaces:
     ) -> None:
         incident = snapshot.incident
         blocks = build_status_blocks(
-            incident, snapshot.roles, snapshot.latest_update, now=self.clock()
+            incident,
+            snapshot.roles,
+            snapshot.latest_update,
+            now=self.clock(),
+            action_items=snapshot.action_items,
         )
         text = build_status_text(incident)
         ts = incident.status_ts

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -11,7 +12,9 @@ from bot.services.ports import IncidentSnapshot, ReminderNotSent
 from bot.slack.blocks.parts import current_commander
 from bot.slack.blocks.reminders import (
     build_ack_breach,
+    build_action_overdue_dm,
     build_commander_reminder,
+    build_review_due,
     build_unattended_notice,
     build_update_reminder,
     build_update_reminder_dm,
@@ -46,6 +49,10 @@ class SlackReminders:
                 await self.client.chat_postMessage(
                     channel=incident.channel_id, text=text, blocks=blocks
                 )
+            elif reminder.kind == ReminderKind.ACTION_OVERDUE:
+                await self._action_overdue(reminder, snapshot)
+            elif reminder.kind == ReminderKind.REVIEW_DUE:
+                await self._review_due(snapshot, incident.channel_id)
             elif reminder.kind == ReminderKind.ACK_BREACH:
                 target = self.policy.ack_target(Severity(incident.severity))
                 text = build_ack_breach(incident, target, due_at=reminder.due_at)
@@ -64,15 +71,35 @@ class SlackReminders:
         )
         await self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
         if reminder.seq >= DM_FROM and commander:
-            opened = await self.client.conversations_open(users=commander)
-            dm_text, dm_blocks = build_update_reminder_dm(incident, seq=reminder.seq)
-            await self.client.chat_postMessage(
-                channel=opened["channel"]["id"], text=dm_text, blocks=dm_blocks
-            )
+            await self._dm(commander, *build_update_reminder_dm(incident, seq=reminder.seq))
         if reminder.seq >= DIGEST_FROM:
             await self._to_digest_thread(
                 snapshot, build_unattended_notice(incident, commander, seq=reminder.seq)
             )
+
+    async def _action_overdue(self, reminder: Reminder, snapshot: IncidentSnapshot) -> None:
+        item = next((i for i in snapshot.action_items if i.id == reminder.subject_id), None)
+        if item is None or item.done_at is not None or item.owner is None:
+            return  # done (or gone) since it was claimed: nothing to say
+        await self._dm(item.owner, *build_action_overdue_dm(item, snapshot.incident))
+
+    async def _review_due(self, snapshot: IncidentSnapshot, channel: str) -> None:
+        incident = snapshot.incident
+        if incident.reviewed_at is not None:
+            return
+        commander = current_commander(snapshot.roles)
+        text = build_review_due(incident, commander)
+        await self.client.chat_postMessage(channel=channel, text=text)
+        if commander:
+            await self._dm(commander, text, [])
+
+    async def _dm(self, user: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        opened = await self.client.conversations_open(users=user)
+        channel = opened["channel"]["id"]
+        if blocks:
+            await self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+        else:
+            await self.client.chat_postMessage(channel=channel, text=text)
 
     async def _to_digest_thread(self, snapshot: IncidentSnapshot, text: str) -> None:
         incident = snapshot.incident

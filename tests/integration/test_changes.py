@@ -59,7 +59,7 @@ def test_whole_lifecycle_stamps_every_time(harness: Harness) -> None:
 def test_forbidden_transition_is_explained_and_changes_nothing(harness: Harness) -> None:
     incident = harness.declare("sev2 Checkout is failing")
     channel = incident.channel_id or ""
-    harness.driver.slash("alice", channel, "resolve")
+    harness.driver.slash("alice", channel, "resolve Rolled back")
     harness.driver.wait_for(lambda: harness.incident().status == Status.RESOLVED)
     harness.driver.slash("alice", channel, "close")
     harness.driver.wait_for(lambda: harness.incident().status == Status.CLOSED)

@@ -103,7 +103,7 @@ def test_snooze_holds_the_reminder(harness: Harness) -> None:
 
 def test_resolved_incidents_are_never_nagged(harness: Harness) -> None:
     incident = harness.declare("sev2 Checkout is failing")
-    harness.driver.slash("alice", incident.channel_id or "", "resolve")
+    harness.driver.slash("alice", incident.channel_id or "", "resolve Fixed")
     harness.driver.wait_for(lambda: harness.incident().status == Status.RESOLVED)
     harness.clock.advance(hours=10)
     assert harness.tick().claimed == []

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from bot.core.lifecycle import SEVERITY_LABELS, STATUS_LABELS, is_open
 from bot.core.timing import between, format_span
+from bot.slack.blocks.followups import build_postmortem_line
 from bot.slack.blocks.limits import fit_mrkdwn
 from bot.slack.blocks.parts import (
     DONE_EMOJI,
@@ -46,6 +47,9 @@ def build_digest_blocks(
         end = incident.resolved_at or incident.closed_at or now
         span = format_span(between(incident.declared_at, end))
         blocks.append(context(f"{DONE_EMOJI} {STATUS_LABELS[status]} · lasted {span}"))
+    postmortem = build_postmortem_line(incident)
+    if postmortem is not None:
+        blocks.append(postmortem)
     return blocks
 
 

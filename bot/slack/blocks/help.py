@@ -15,8 +15,13 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("commander @user", "Hand over incident command"),
     ("role <comms|scribe|responder> @user", "Give someone a role"),
     ("note <text>", "Add a note to the timeline"),
-    ("resolve [summary]", "Resolve the incident, with an optional summary"),
-    ("close", "Close a resolved incident"),
+    ("resolve [summary]", "Resolve at once with a summary (alone, opens a form)"),
+    ("close", "Close a resolved incident and draft its postmortem"),
+    ("impact <text>", "Record the impact for the postmortem"),
+    ("rootcause <text>", "Record the root cause for the postmortem"),
+    ("action <text> [@owner] [due YYYY-MM-DD]", "Add an action item (alone, opens a form)"),
+    ("actions", "List open action items across incidents, yours first"),
+    ("reviewed", "Record that the postmortem review happened"),
     ("list", "List open incidents"),
     ("help", "Show this help"),
 )
@@ -33,6 +38,9 @@ def build_help_blocks(unknown: str = "") -> list[Block]:
     ]
     blocks.append(section("*Incident commands*\n" + "\n".join(lines)))
     blocks.append(
-        context("Everything except `declare`, `list` and `help` works inside an incident channel.")
+        context(
+            "Everything except `declare`, `list`, `actions` and `help` works inside an "
+            "incident channel."
+        )
     )
     return blocks

@@ -212,3 +212,70 @@ def _option(text: str, value: str) -> Block:
 
 def _ordered(statuses: frozenset[Status]) -> list[Status]:
     return [s for s in Status if s in statuses]
+
+
+def _multiline(action_id: ActionId, placeholder: str, max_length: int = 3000) -> Block:
+    return {
+        "type": "plain_text_input",
+        "action_id": action_id.value,
+        "multiline": True,
+        "max_length": max_length,
+        "placeholder": plain(placeholder),
+    }
+
+
+def build_action_modal(incident: Incident) -> Block:
+    """The form behind a bare `/incident action`: what, who, by when."""
+    blocks = [
+        _about(incident),
+        _input(
+            BlockId.ACTION_TEXT,
+            "Action item",
+            _multiline(
+                ActionId.ACTION_TEXT, "What needs doing so this does not happen again", 1000
+            ),
+        ),
+        _input(
+            BlockId.ACTION_OWNER,
+            "Owner",
+            {"type": "users_select", "action_id": ActionId.ACTION_OWNER.value},
+            optional=True,
+        ),
+        _input(
+            BlockId.ACTION_DUE,
+            "Due date",
+            {"type": "datepicker", "action_id": ActionId.ACTION_DUE.value},
+            optional=True,
+        ),
+    ]
+    return _modal(
+        CallbackId.ADD_ACTION, "Add an action item", blocks, "Add", incident_value(incident)
+    )
+
+
+def build_resolve_modal(incident: Incident) -> Block:
+    """The form behind a bare `/incident resolve`: summary, root cause, resolution."""
+    blocks = [
+        _about(incident),
+        _input(
+            BlockId.SUMMARY,
+            "Summary",
+            _multiline(ActionId.SUMMARY, "What happened, in a sentence or two"),
+            optional=True,
+        ),
+        _input(
+            BlockId.ROOT_CAUSE,
+            "Root cause",
+            _multiline(ActionId.ROOT_CAUSE, "Why it happened: systems and decisions, not people"),
+            optional=True,
+        ),
+        _input(
+            BlockId.RESOLUTION,
+            "Resolution",
+            _multiline(ActionId.RESOLUTION, "What fixed it"),
+            optional=True,
+        ),
+    ]
+    return _modal(
+        CallbackId.RESOLVE, "Resolve the incident", blocks, "Resolve", incident_value(incident)
+    )

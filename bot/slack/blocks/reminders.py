@@ -15,7 +15,7 @@ from bot.slack.blocks.parts import (
     section,
 )
 from bot.slack.ids import ActionId
-from storage.models import Incident
+from storage.models import ActionItem, Incident
 
 SNOOZES = ((ActionId.SNOOZE_15, 15), (ActionId.SNOOZE_30, 30), (ActionId.SNOOZE_60, 60))
 
@@ -88,4 +88,34 @@ def build_ack_breach(incident: Incident, target: timedelta, *, due_at: datetime)
         f"{incident.severity.value.upper()} and was not acknowledged within its "
         f"{format_span(target)} target (due {date_token(due_at)}). Press *Acknowledge* on "
         "the status block to take it."
+    )
+
+
+def build_action_overdue_dm(item: ActionItem, incident: Incident) -> tuple[str, list[Block]]:
+    """The owner's daily DM about an overdue action item, with a Done button."""
+    where = f"<#{incident.channel_id}>" if incident.channel_id else incident_ref(incident)
+    due = item.due_on.isoformat() if item.due_on else "—"
+    text = (
+        f":hourglass: An action item you own from {where} was due {due}:\n"
+        f">{escape_mrkdwn(truncate(item.text, 500))}"
+    )
+    blocks: list[Block] = [section(text)]
+    if item.id is not None:
+        blocks.append(
+            {"type": "actions", "elements": [button("Done", ActionId.ACTION_DONE, str(item.id))]}
+        )
+    return f"Overdue action item from {incident_ref(incident)}", blocks
+
+
+def build_review_due(incident: Incident, commander: str | None) -> str:
+    """The postmortem review reminder, on its due day."""
+    link = (
+        f"<{incident.postmortem_permalink}|postmortem draft>"
+        if incident.postmortem_permalink
+        else "postmortem draft"
+    )
+    return (
+        f":calendar: {mention(commander, nobody='Team')}, the review of the {link} for "
+        f"{incident_ref(incident)} ({_title(incident)}) is due today. Run `/incident reviewed` "
+        "in the incident channel once it has happened."
     )

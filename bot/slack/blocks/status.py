@@ -5,6 +5,7 @@ from datetime import datetime
 
 from bot.core.lifecycle import SEVERITY_LABELS, STATUS_LABELS, is_open
 from bot.core.timing import between, format_span
+from bot.slack.blocks.followups import build_action_item_blocks, build_postmortem_line
 from bot.slack.blocks.limits import (
     MAX_FIELD,
     MAX_HEADER,
@@ -34,7 +35,7 @@ from bot.slack.blocks.parts import (
 )
 from bot.slack.ids import ActionId, BlockId
 from storage.enums import Role, Severity, Status
-from storage.models import Incident, IncidentRole, StatusUpdate
+from storage.models import ActionItem, Incident, IncidentRole, StatusUpdate
 
 MAX_STATUS_TEXT = 300
 MAX_SUMMARY = 1000
@@ -49,6 +50,7 @@ def build_status_blocks(
     latest_update: StatusUpdate | None,
     *,
     now: datetime,
+    action_items: Sequence[ActionItem] = (),
 ) -> list[Block]:
     """The pinned, live status block of an incident channel."""
     blocks: list[Block] = [_header(incident)]
@@ -59,6 +61,10 @@ def build_status_blocks(
     if incident.resolution.strip() and not is_open(Status(incident.status)):
         blocks.append(titled_section("*Resolution*", incident.resolution.strip(), mentions=False))
     blocks.append(_latest_update(incident, latest_update))
+    postmortem = build_postmortem_line(incident)
+    if postmortem is not None:
+        blocks.append(postmortem)
+    blocks.extend(build_action_item_blocks(action_items, today=now.date()))
     actions = _actions(incident)
     if actions is not None:
         blocks.append(actions)

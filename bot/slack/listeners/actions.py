@@ -112,6 +112,22 @@ def register_reminder_buttons(app: AsyncApp, deps: ListenerDeps) -> None:
     for action_id in (ActionId.SNOOZE_15, ActionId.SNOOZE_30, ActionId.SNOOZE_60):
         app.action(action_id)(handle_snooze)
 
+    @app.action(ActionId.ACTION_DONE)
+    async def handle_action_done(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        user = body["user"]["id"]
+
+        async def tell(text: str) -> None:
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+
+        async def work() -> None:
+            if not await deps.followups.complete_action_item(parse_incident_id(action), user):
+                await tell("That action item was already done.")
+
+        await guarded(tell, work(), deps.slots)
+
     @app.action(ActionId.TAKE_COMMAND)
     async def handle_take_command(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond

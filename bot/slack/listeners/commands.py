@@ -7,14 +7,19 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.commands import (
     CHANNEL_BOUND,
+    AddAction,
     AddNote,
     AssignRole,
     Close,
     Command,
     Declare,
+    ListActions,
     ListOpen,
+    MarkReviewed,
     PostUpdate,
     Resolve,
+    SetImpact,
+    SetRootCause,
     SetSeverity,
     SetStatus,
     ShowHelp,
@@ -23,9 +28,15 @@ from bot.core.commands import (
 from bot.core.errors import DomainError
 from bot.services.incidents import Declared
 from bot.services.requests import DeclareRequest
+from bot.slack.blocks.followups import build_action_list
 from bot.slack.blocks.help import build_help_blocks
 from bot.slack.blocks.messages import build_incident_list
-from bot.slack.blocks.modals import build_declare_modal, build_update_modal
+from bot.slack.blocks.modals import (
+    build_action_modal,
+    build_declare_modal,
+    build_resolve_modal,
+    build_update_modal,
+)
 from bot.slack.guard import guarded
 from bot.slack.listeners.deps import ListenerDeps
 from storage.enums import Role, Severity
@@ -57,7 +68,12 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
             await respond(text=text, response_type="ephemeral", replace_original=False)
 
         # Forms open without waiting for a slot: a trigger_id lives only 3 s.
-        opens_form = parsed in (Declare(title=""), PostUpdate(text=""))
+        opens_form = parsed in (
+            Declare(title=""),
+            PostUpdate(text=""),
+            AddAction(text=""),
+            Resolve(summary=""),
+        )
         slots = None if opens_form else deps.slots
         await guarded(tell, _dispatch(deps, parsed, command, client, respond), slots)
 
@@ -82,6 +98,12 @@ async def _dispatch(
         blocks = build_incident_list(incidents, now=service.clock(), commanders=commanders)
         await respond(response_type="ephemeral", text="Open incidents", blocks=blocks)
         return
+    if isinstance(parsed, ListActions):
+        items, owners = await deps.followups.open_action_items()
+        today = service.clock().date()
+        blocks = build_action_list(items, owners, me=user, today=today)
+        await respond(response_type="ephemeral", text="Open action items", blocks=blocks)
+        return
     if not isinstance(parsed, CHANNEL_BOUND):
         return
     incident = await service.incident_for_channel(channel)
@@ -104,8 +126,28 @@ async def _dispatch(
         case AddNote(text=text):
             await service.add_note(incident.id, user, text)
             await tell(":memo: Added to the timeline.")
+        case Resolve(summary=""):
+            modal = build_resolve_modal(incident)
+            await client.views_open(trigger_id=command["trigger_id"], view=modal)
         case Resolve(summary=summary):
             await service.resolve(incident.id, user, summary)
+        case SetImpact(text=text):
+            await deps.followups.set_impact(incident.id, user, text)
+            await tell(":memo: Impact recorded for the postmortem.")
+        case SetRootCause(text=text):
+            await deps.followups.set_root_cause(incident.id, user, text)
+            await tell(":memo: Root cause recorded for the postmortem.")
+        case AddAction(text=""):
+            modal = build_action_modal(incident)
+            await client.views_open(trigger_id=command["trigger_id"], view=modal)
+        case AddAction(text=text, owner=owner, due_on=due_on):
+            await deps.followups.add_action_item(
+                incident.id, user, text, owner=owner, due_on=due_on
+            )
+            await tell(":white_square: Action item added.")
+        case MarkReviewed():
+            await deps.followups.mark_reviewed(incident.id, user)
+            await tell(":white_check_mark: Postmortem review recorded.")
         case Close():
             await service.close(incident.id, user)
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from bot.services.events import EventLog
+from bot.services.followups import FollowUpService
 from bot.services.incidents import IncidentService
 from bot.slack.guard import WorkSlots
 
@@ -12,5 +13,6 @@ class ListenerDeps:
     """The use cases the listeners call."""
 
     incidents: IncidentService
+    followups: FollowUpService
     events: EventLog
     slots: WorkSlots

@@ -10,7 +10,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.errors import DomainError
 from bot.services.requests import DeclareRequest
 from bot.slack.forms import (
+    parse_action_form,
     parse_declare_form,
+    parse_resolve_form,
     parse_severity_form,
     parse_status_form,
     parse_update_form,
@@ -111,6 +113,28 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
             "update_text",
             lambda incident, user, form: service.post_update(
                 incident, user, form.text, form.status
+            ),
+        )
+    )
+    app.view(CallbackId.ADD_ACTION)(
+        incident_form(
+            parse_action_form,
+            "action_text",
+            lambda incident, user, form: deps.followups.add_action_item(
+                incident, user, form.text, owner=form.owner, due_on=form.due_on
+            ),
+        )
+    )
+    app.view(CallbackId.RESOLVE)(
+        incident_form(
+            parse_resolve_form,
+            "summary",
+            lambda incident, user, form: service.resolve(
+                incident,
+                user,
+                form.summary,
+                root_cause=form.root_cause,
+                resolution=form.resolution,
             ),
         )
     )

@@ -1,0 +1,183 @@
+"""Impact, root cause, the resolve form, action items, overdue nags and the review."""
+
+from datetime import timedelta
+
+from harness import Harness
+
+from bot.slack.ids import ActionId, BlockId
+from storage.enums import EventKind, Status
+
+
+def _items_on_status_block(harness: Harness) -> str:
+    return str(harness.status_message()["blocks"])
+
+
+def test_impact_and_root_cause_are_recorded(harness: Harness) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    channel = incident.channel_id or ""
+    harness.driver.slash("alice", channel, "impact 30% of checkouts failed for 40 min")
+    harness.driver.slash("alice", channel, "rootcause Expired TLS certificate on the gateway")
+    harness.driver.wait_for(lambda: harness.incident().root_cause)
+    stored = harness.incident()
+    assert stored.impact == "30% of checkouts failed for 40 min"
+    assert stored.root_cause == "Expired TLS certificate on the gateway"
+    kinds = [e.kind for e in harness.timeline()]
+    assert EventKind.IMPACT in kinds and EventKind.ROOT_CAUSE in kinds
+    answer = harness.driver.slash("alice", channel, "impact").json()
+    assert "Describe the impact" in answer["text"]
+
+
+def test_bare_resolve_opens_a_form_for_summary_root_cause_and_resolution(harness: Harness) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    channel = incident.channel_id or ""
+    harness.driver.slash("alice", channel, "resolve")
+    view = harness.driver.wait_for(lambda: harness.driver.latest_view("alice"))
+    assert harness.incident().status == Status.INVESTIGATING  # nothing happens until submitted
+    values = {
+        BlockId.SUMMARY: {ActionId.SUMMARY: "Checkout failed for 40 minutes"},
+        BlockId.ROOT_CAUSE: {ActionId.ROOT_CAUSE: "Expired certificate"},
+        BlockId.RESOLUTION: {ActionId.RESOLUTION: "Rotated the certificate"},
+    }
+    harness.driver.submit_view("alice", view["id"], values)
+    harness.driver.wait_for(lambda: harness.incident().status == Status.RESOLVED)
+    stored = harness.incident()
+    assert (stored.summary, stored.root_cause, stored.resolution) == (
+        "Checkout failed for 40 minutes",
+        "Expired certificate",
+        "Rotated the certificate",
+    )
+
+
+def test_resolve_with_a_summary_resolves_at_once(harness: Harness) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    harness.driver.slash("alice", incident.channel_id or "", "resolve Rotated the cert")
+    harness.driver.wait_for(lambda: harness.incident().status == Status.RESOLVED)
+    assert harness.incident().resolution == "Rotated the cert"
+
+
+def test_action_items_from_command_and_form_show_and_complete(harness: Harness) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    channel = incident.channel_id or ""
+    driver = harness.driver
+    bob = driver.user("bob")["id"]
+    driver.slash("alice", channel, f"action Alert on cert expiry <@{bob}|bob> due 2030-01-15")
+    driver.wait_for(lambda: "Alert on cert expiry" in _items_on_status_block(harness))
+    driver.slash("alice", channel, "action")
+    view = driver.wait_for(lambda: driver.latest_view("alice"))
+    values = {
+        BlockId.ACTION_TEXT: {ActionId.ACTION_TEXT: "Automate cert rotation"},
+        BlockId.ACTION_OWNER: {ActionId.ACTION_OWNER: bob},
+        BlockId.ACTION_DUE: {ActionId.ACTION_DUE: "2030-02-01"},
+    }
+    driver.submit_view("alice", view["id"], values)
+    driver.wait_for(lambda: "Automate cert rotation" in _items_on_status_block(harness))
+    shown = _items_on_status_block(harness)
+    assert f"<@{bob}>" in shown and "due 2030-01-15" in shown
+    status_ts = harness.incident().status_ts or ""
+    block = next(
+        b
+        for b in harness.status_message()["blocks"]
+        if "Alert on cert expiry" in str(b.get("text"))
+    )
+    driver.click("bob", channel, status_ts, ActionId.ACTION_DONE, value=block["accessory"]["value"])
+    driver.wait_for(lambda: "1 done" in _items_on_status_block(harness))
+    assert "Alert on cert expiry" not in _items_on_status_block(harness)
+    kinds = [e.kind for e in harness.timeline()]
+    assert kinds.count(EventKind.ACTION_ADDED) == 2 and EventKind.ACTION_DONE in kinds
+
+
+def test_bad_due_date_is_explained(harness: Harness) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    answer = harness.driver.slash("alice", incident.channel_id or "", "action Fix it due soon")
+    assert "YYYY-MM-DD" in answer.json()["text"]
+
+
+def test_actions_lists_open_items_across_incidents_mine_first(harness: Harness) -> None:
+    first = harness.declare("sev2 Checkout is failing")
+    second = harness.declare("sev3 Search is slow")
+    driver = harness.driver
+    bob = driver.user("bob")["id"]
+    driver.slash("alice", first.channel_id or "", "action Alice's follow-up")
+    driver.slash("alice", second.channel_id or "", f"action Bob's follow-up <@{bob}>")
+    driver.wait_for(lambda: "Bob's follow-up" in _items_on_status_block_of(harness, 2))
+    driver.slash("bob", "general", "actions")
+    listing = driver.wait_for(
+        lambda: [e for e in driver.ephemerals("bob") if "Open action items" in str(e)]
+    )
+    text = str(listing[-1])
+    assert text.index("Bob's follow-up") < text.index("Alice's follow-up")
+
+
+def _items_on_status_block_of(harness: Harness, number: int) -> str:
+    return str(harness.status_message(number)["blocks"])
+
+
+def test_overdue_action_item_dms_its_owner_once_a_day(harness: Harness) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    driver = harness.driver
+    bob = driver.user("bob")["id"]
+    due = (harness.clock() + timedelta(days=1)).date()
+    driver.slash("alice", incident.channel_id or "", f"action Rotate certs <@{bob}> due {due}")
+    driver.wait_for(lambda: "Rotate certs" in _items_on_status_block(harness))
+    harness.tick()
+    assert driver.dm_messages("bob") == []  # not overdue yet
+    harness.clock.advance(days=2)
+    harness.tick()
+    harness.tick()
+    assert len(driver.dm_messages("bob")) == 1  # one a day
+    harness.clock.advance(days=1)
+    harness.tick()
+    dms = driver.dm_messages("bob")
+    assert len(dms) == 2 and "Rotate certs" in str(dms[-1])
+    value = next(
+        e["value"] for b in dms[-1]["blocks"] if b["type"] == "actions" for e in b["elements"]
+    )
+    dm_channel = driver.dm_channel("bob") or ""
+    driver.click("bob", dm_channel, dms[-1]["ts"], ActionId.ACTION_DONE, value=value)
+    driver.wait_for(lambda: "1 done" in _items_on_status_block(harness))
+    harness.clock.advance(days=1)
+    harness.tick()
+    assert len(driver.dm_messages("bob")) == 2  # done: no more nags
+
+
+def test_close_schedules_the_review_and_reminds_unless_reviewed(harness: Harness) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    channel = incident.channel_id or ""
+    driver = harness.driver
+    driver.slash("alice", channel, "resolve Fixed")
+    driver.wait_for(lambda: harness.incident().status == Status.RESOLVED)
+    answer_before = driver.slash("alice", channel, "reviewed")
+    assert answer_before.status_code == 200
+    harness.wait_for_ephemeral("after closing")
+    driver.slash("alice", channel, "close")
+    driver.wait_for(lambda: harness.incident().status == Status.CLOSED)
+    closed = harness.incident()
+    assert closed.review_due_at is not None and closed.closed_at is not None
+    assert closed.review_due_at - closed.closed_at == timedelta(days=7)
+    harness.clock.advance(days=6)
+    harness.tick()
+    assert not [m for m in driver.messages(channel) if "review of the" in m.get("text", "")]
+    harness.clock.advance(days=1, minutes=1)
+    harness.tick()
+    harness.tick()
+    reminders = [m for m in driver.messages(channel) if "review of the" in m.get("text", "")]
+    assert len(reminders) == 1
+    assert any("review of the" in m.get("text", "") for m in driver.dm_messages("alice"))
+
+
+def test_reviewed_stops_the_review_reminder(harness: Harness) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    channel = incident.channel_id or ""
+    driver = harness.driver
+    driver.slash("alice", channel, "resolve Fixed")
+    driver.wait_for(lambda: harness.incident().status == Status.RESOLVED)
+    driver.slash("alice", channel, "close")
+    driver.wait_for(lambda: harness.incident().status == Status.CLOSED)
+    driver.slash("alice", channel, "reviewed")
+    driver.wait_for(lambda: harness.incident().reviewed_at)
+    harness.clock.advance(days=8)
+    harness.tick()
+    assert not [m for m in driver.messages(channel) if "review of the" in m.get("text", "")]
+    reviewed = harness.incident()
+    assert reviewed.reviewed_by == driver.user("alice")["id"] and reviewed.reviewed_at
+    assert EventKind.REVIEWED in [e.kind for e in harness.timeline()]
