@@ -20,10 +20,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from bot.reports.postmortem import PostmortemRenderer, load_postmortem_renderer
 from bot.scheduler.ticker import build_ticker
 from bot.services.events import EventLog
 from bot.services.followups import FollowUpService
 from bot.services.incidents import IncidentService
+from bot.services.postmortems import PostmortemService
 from bot.services.reminders import ReminderService
 from bot.settings import Settings, cadence_policy
 from bot.slack.guard import WorkSlots, failure_text
@@ -73,6 +75,7 @@ def build_warroom(
     clock: Callable[[], datetime] = utc_now,
     engine: Engine | None = None,
     retry_delays: Sequence[float] = (0.5, 2.0),
+    renderer: PostmortemRenderer | None = None,
 ) -> Warroom:
     """Wire settings, database, Slack and HTTP together."""
     engine = engine or make_engine(settings.database_url)
@@ -85,7 +88,14 @@ def build_warroom(
         retry_delays=retry_delays,
     )
     policy = cadence_policy(settings)
-    incidents = IncidentService(engine, surfaces, clock=clock, policy=policy)
+    incidents = IncidentService(
+        engine, surfaces, clock=clock, policy=policy, review_due=settings.warroom_review_due
+    )
+    renderer = renderer or load_postmortem_renderer(settings.warroom_postmortem_template)
+    postmortems = PostmortemService(
+        engine, surfaces, incidents.publisher, render=renderer.render, clock=clock
+    )
+    incidents.after_close = postmortems.draft
     reminders = ReminderService(
         engine,
         SlackReminders(client, policy=policy, clock=clock),

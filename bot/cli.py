@@ -1,16 +1,21 @@
-"""The `warroom` command: run, db upgrade, demo."""
+"""The `warroom` command: run, db upgrade, postmortem, demo."""
 
 import argparse
 import asyncio
 import logging
 import sys
-from typing import TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from bot import __version__
 from bot.settings import DatabaseSettings, Settings, describe_settings_error
+
+if TYPE_CHECKING:
+    from bot.core.postmortem import PostmortemContext
+    from bot.reports import PostmortemRenderer
 
 S = TypeVar("S", bound=BaseSettings)
 
@@ -38,9 +43,21 @@ def prepare_database(url: str) -> None:
         raise SetupError("the database schema is not up to date: run `warroom db upgrade` first")
 
 
+def load_postmortem_template(path: str | None) -> "PostmortemRenderer":
+    """The post-mortem renderer, checked by a sample render; a broken template is a SetupError."""
+    from bot.reports import TemplateProblem, load_postmortem_renderer
+
+    try:
+        return load_postmortem_renderer(path)
+    except TemplateProblem as problem:
+        raise SetupError(str(problem)) from None
+
+
 def cmd_run(_args: argparse.Namespace) -> int:
     """Serve Slack (Socket Mode or HTTP) until interrupted."""
     settings = load_settings(Settings)
+    # A broken post-mortem template would only show when an incident closes: refuse to start.
+    renderer = load_postmortem_template(settings.warroom_postmortem_template)
     logging.basicConfig(
         level=settings.warroom_log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -49,7 +66,7 @@ def cmd_run(_args: argparse.Namespace) -> int:
     from bot.app import build_warroom
     from bot.serve import serve
 
-    asyncio.run(serve(build_warroom(settings)))
+    asyncio.run(serve(build_warroom(settings, renderer=renderer)))
     return 0
 
 
@@ -64,6 +81,67 @@ def cmd_db(args: argparse.Namespace) -> int:
     else:
         print(migrate.current_revision(settings.database_url) or "empty")
     return 0
+
+
+def cmd_postmortem(args: argparse.Namespace) -> int:
+    """Print the post-mortem of incident N as Markdown, or write it to a file."""
+    from bot.reports import TemplateProblem
+
+    settings = load_settings(DatabaseSettings)
+    renderer = load_postmortem_template(settings.warroom_postmortem_template)
+    context = read_postmortem_context(settings.database_url, args.number)
+    try:
+        markdown = renderer.render(context).encode("utf-8")
+    except TemplateProblem as problem:
+        raise SetupError(str(problem)) from None
+    if args.output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(markdown)
+        sys.stdout.buffer.flush()
+        return 0
+    try:
+        Path(args.output).write_bytes(markdown)
+    except OSError as error:
+        raise SetupError(f"cannot write {args.output}: {error.strerror}") from None
+    print(f"postmortem of incident {args.number} written to {args.output}")
+    return 0
+
+
+def read_postmortem_context(url: str, number: int) -> "PostmortemContext":
+    """What incident `number`'s post-mortem shows, from the rows the database holds now."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.core.postmortem import build_postmortem_context
+    from storage import migrate, queries
+    from storage.database import make_engine, unit_of_work
+
+    shown = make_url(url).render_as_string(hide_password=True)
+    try:
+        if migrate.current_revision(url) is None:
+            raise SetupError(f"no Warroom database at {shown}: run `warroom db upgrade` first")
+        if not migrate.is_up_to_date(url):
+            raise SetupError(
+                "the database schema is not up to date: run `warroom db upgrade` first"
+            )
+        engine = make_engine(url)
+        try:
+            with unit_of_work(engine) as session:
+                incident = queries.get_incident_by_number(session, number=number)
+                if incident is None or incident.id is None:
+                    raise SetupError(f"no incident {number}")
+                return build_postmortem_context(
+                    incident,
+                    queries.list_roles(session, incident_id=incident.id),
+                    queries.list_timeline(session, incident_id=incident.id),
+                    queries.list_status_updates(session, incident_id=incident.id),
+                    queries.list_action_items(session, incident_id=incident.id),
+                )
+        finally:
+            engine.dispose()
+    except SQLAlchemyError as error:
+        detail = " ".join(str(getattr(error, "orig", None) or error).split())
+        raise SetupError(f"cannot read the database at {shown}: {detail}") from None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -82,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database migrations")
     db.add_argument("action", choices=["upgrade", "current"])
     db.set_defaults(func=cmd_db)
+    postmortem = commands.add_parser(
+        "postmortem", help="print an incident's post-mortem as Markdown"
+    )
+    postmortem.add_argument("number", type=int, help="the incident number (N in INC-N)")
+    postmortem.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
+    postmortem.set_defaults(func=cmd_postmortem)
     demo = commands.add_parser("demo", help="run a whole incident offline")
     demo.add_argument(
         "--database",

@@ -28,6 +28,7 @@ class DatabaseSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
 
     database_url: str = "sqlite:///warroom.db"
+    warroom_postmortem_template: str | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -62,6 +63,7 @@ class Settings(DatabaseSettings):
     warroom_ack_target_sev4: Duration = DEFAULT_ACK_TARGETS[Severity.SEV4]
     warroom_commander_reminder: Duration = timedelta(minutes=5)
     warroom_tick_interval: Duration = timedelta(seconds=5)
+    warroom_review_due: Duration = timedelta(days=7)
     warroom_log_level: str = "INFO"
     warroom_workers: int = Field(default=4, ge=1, le=64)
 

@@ -276,7 +276,7 @@ class SandboxClient:
     def wait_for(
         self,
         predicate: Callable[[], T],
-        timeout: float = 5.0,
+        timeout: float = 10.0,
         *,
         interval: float = 0.02,
         description: str = "",

@@ -59,7 +59,7 @@ class IncidentService:
         self.clock = clock
         self.policy = policy
         self.review_due = review_due
-        self.after_close: Callable[[int], Awaitable[None]] | None = None
+        self.after_close: Callable[[int], Awaitable[object]] | None = None
         self.publisher = Publisher(engine, surfaces, clock=clock)
 
     async def _run(self, work: Callable[[Session], T]) -> T:

@@ -3,9 +3,11 @@
 from datetime import timedelta
 
 from harness import Harness
+from sqlmodel import Session, select
 
 from bot.slack.ids import ActionId, BlockId
 from storage.enums import EventKind, Status
+from storage.models import Postmortem
 
 
 def _items_on_status_block(harness: Harness) -> str:
@@ -181,3 +183,39 @@ def test_reviewed_stops_the_review_reminder(harness: Harness) -> None:
     reviewed = harness.incident()
     assert reviewed.reviewed_by == driver.user("alice")["id"] and reviewed.reviewed_at
     assert EventKind.REVIEWED in [e.kind for e in harness.timeline()]
+
+
+def test_close_drafts_uploads_and_links_the_postmortem(harness: Harness) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    channel = incident.channel_id or ""
+    driver = harness.driver
+    driver.slash("alice", channel, "impact 30% of checkouts failed")
+    driver.slash("alice", channel, "rootcause Expired certificate")
+    driver.slash("alice", channel, "action Alert on cert expiry due 2030-01-15")
+    driver.slash("alice", channel, "resolve Rotated the certificate")
+    driver.wait_for(lambda: harness.incident().status == Status.RESOLVED)
+    driver.slash("alice", channel, "close")
+    stored = driver.wait_for(lambda: harness.incident().postmortem_permalink and harness.incident())
+    # Slack's current upload flow, and nothing else.
+    assert len(driver.calls("files.getUploadURLExternal")) == 1
+    assert len(driver.calls("files.completeUploadExternal")) == 1
+    assert driver.calls("files.upload") == []
+    shared = [m for m in driver.messages(channel) if m.get("subtype") == "file_share"]
+    assert len(shared) == 1 and "review is due" in shared[0]["text"]
+    file_id = stored.postmortem_file_id or ""
+    markdown = driver.file_bytes(file_id).decode()
+    assert markdown.startswith("# Incident Post-Mortem: #inc-1-checkout-is-failing")
+    for fragment in (
+        "30% of checkouts failed",
+        "Expired certificate",
+        "Rotated the certificate",
+        "Alert on cert expiry",
+        "2030-01-15",
+    ):
+        assert fragment in markdown
+    with Session(harness.engine) as session:
+        kept = session.exec(select(Postmortem)).one()
+    assert kept.markdown == markdown
+    driver.wait_for(lambda: "Postmortem draft" in str(harness.status_message()["blocks"]))
+    digest = driver.message(stored.digest_channel_id or "", stored.digest_ts or "")["message"]
+    assert "Postmortem draft" in str(digest["blocks"])

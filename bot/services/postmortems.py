@@ -1,0 +1,106 @@
+"""Drafting the postmortem on close: render from the timeline, keep it, share it, link it."""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.core.errors import IncidentNotFound
+from bot.core.postmortem import PostmortemContext, build_postmortem_context
+from bot.services.ports import IncidentSurfaces, ShareFailed, StepFailure, SurfaceResult
+from bot.services.publishing import Publisher
+from bot.services.transactions import run_in_transaction
+from storage import queries
+from storage.models import Postmortem, SideEffectFailure
+
+log = logging.getLogger(__name__)
+Render = Callable[[PostmortemContext], str]
+
+
+def render_postmortem(session: Session, incident_id: int, render: Render) -> str:
+    """The postmortem document for an incident, from what the database holds now."""
+    incident = queries.get_incident(session, incident_id=incident_id)
+    if incident is None:
+        raise IncidentNotFound("That incident no longer exists.")
+    context = build_postmortem_context(
+        incident,
+        list(queries.list_roles(session, incident_id=incident_id)),
+        list(queries.list_timeline(session, incident_id=incident_id)),
+        list(queries.list_status_updates(session, incident_id=incident_id)),
+        list(queries.list_action_items(session, incident_id=incident_id)),
+    )
+    return render(context)
+
+
+class PostmortemService:
+    """Renders, stores and shares the postmortem draft."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        surfaces: IncidentSurfaces,
+        publisher: Publisher,
+        *,
+        render: Render,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.engine = engine
+        self.surfaces = surfaces
+        self.publisher = publisher
+        self.render = render
+        self.clock = clock
+
+    def _store(self, session: Session, incident_id: int) -> str:
+        markdown = render_postmortem(session, incident_id, self.render)
+        row = session.exec(select(Postmortem).where(Postmortem.incident_id == incident_id)).first()
+        if row is None:
+            row = Postmortem(incident_id=incident_id, markdown=markdown)
+        row.markdown, row.rendered_at = markdown, self.clock()
+        session.add(row)
+        return markdown
+
+    async def draft(self, incident_id: int) -> str:
+        """Render and store the document, upload it to the channel, link it everywhere."""
+        markdown = await run_in_transaction(self.engine, lambda s: self._store(s, incident_id))
+        snapshot = await self.publisher.snapshot(incident_id)
+        due = snapshot.incident.review_due_at
+        comment = (
+            f":memo: Postmortem draft for INC-{snapshot.incident.number}, written from the "
+            "timeline. Fill in what it asks for"
+            + (f"; the review is due {due.date().isoformat()}" if due else "")
+            + ". Run `/incident reviewed` after the review."
+        )
+        try:
+            file_id, permalink = await self.surfaces.share_postmortem(
+                snapshot, markdown, comment=comment
+            )
+        except ShareFailed as failure:
+            outcome = SurfaceResult(failures=[StepFailure("share_postmortem", failure.error)])
+            await run_in_transaction(
+                self.engine, lambda s: self._record_failure(s, incident_id, outcome)
+            )
+            return markdown
+        await run_in_transaction(
+            self.engine, lambda s: self._link(s, incident_id, file_id, permalink)
+        )
+        await self.publisher.publish(incident_id)
+        return markdown
+
+    def _link(self, session: Session, incident_id: int, file_id: str, permalink: str) -> None:
+        incident = queries.get_incident(session, incident_id=incident_id)
+        if incident is not None:
+            incident.postmortem_file_id, incident.postmortem_permalink = file_id, permalink
+
+    def _record_failure(self, session: Session, incident_id: int, outcome: SurfaceResult) -> None:
+        for failure in outcome.failures:
+            log.warning("incident %s: %s failed: %s", incident_id, failure.step, failure.error)
+            session.add(
+                SideEffectFailure(
+                    incident_id=incident_id,
+                    step=failure.step,
+                    error=failure.error,
+                    occurred_at=self.clock(),
+                )
+            )
