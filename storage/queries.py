@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, insert, or_, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -162,11 +162,17 @@ def list_due_incidents(session: Session, *, now: datetime, limit: int) -> Sequen
     return session.exec(query).all()
 
 
-def list_stale_reminders(session: Session, *, now: datetime, limit: int) -> Sequence[Reminder]:
-    """Reminders claimed but never sent whose claim has lapsed (their sender died)."""
+def list_stale_reminders(
+    session: Session, *, now: datetime, limit: int, max_attempts: int
+) -> Sequence[Reminder]:
+    """Reminders claimed but never sent whose claim has lapsed, with attempts left."""
     query = (
         select(Reminder)
-        .where(col(Reminder.sent_at).is_(None), col(Reminder.claimed_until) < now)
+        .where(
+            col(Reminder.sent_at).is_(None),
+            col(Reminder.claimed_until) < now,
+            col(Reminder.attempts) < max_attempts,
+        )
         .order_by(col(Reminder.id))
         .limit(limit)
     )
@@ -230,6 +236,8 @@ def list_overdue_action_items(
     reminded_today = (
         select(Reminder.id)
         .where(
+            # Matching on the incident too lets the reminder's unique index answer this.
+            Reminder.incident_id == ActionItem.incident_id,
             Reminder.kind == ReminderKind.ACTION_OVERDUE,
             Reminder.subject_id == ActionItem.id,
             Reminder.due_at == day_start,
@@ -269,3 +277,16 @@ def list_due_reviews(session: Session, *, now: datetime, limit: int) -> Sequence
         .limit(limit)
     )
     return session.exec(query).all()
+
+
+def insert_reminders(session: Session, *, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert reminder rows in one statement; their ids in order."""
+    if not rows:
+        return []
+    return list(session.scalars(insert(Reminder).returning(col(Reminder.id)), rows))
+
+
+def insert_timeline_events(session: Session, *, rows: list[dict[str, Any]]) -> None:
+    """Insert timeline rows in one statement."""
+    if rows:
+        session.execute(insert(TimelineEvent), rows)

@@ -4,6 +4,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +15,6 @@ from bot.core.cadence import CadencePolicy, DueReminder
 from bot.core.timing import format_span
 from bot.services.ports import ReminderNotSent, ReminderSender
 from bot.services.publishing import Publisher
-from bot.services.records import new_event
 from bot.services.transactions import run_in_transaction
 from storage import queries
 from storage.enums import EventKind, ReminderKind, Severity
@@ -83,79 +83,93 @@ class ReminderService:
         incidents = queries.list_due_incidents(session, now=now, limit=self.batch)
         ids = [i.id for i in incidents if i.id is not None]
         commanders = queries.map_commanders(session, incident_ids=ids)
-        created: list[Reminder] = []
+        reminders: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
         for incident in incidents:
+            assert incident.id is not None
             has_commander = incident.id in commanders
             for due in cadence.claim_due(
                 incident, self.policy, has_commander=has_commander, now=now
             ):
-                created.append(self._record(session, incident, due, now))
-        created += self._claim_follow_ups(session, now)
-        session.flush()
-        return [r.id for r in created if r.id is not None]
+                reminders.append(self._row(incident.id, due.kind, due.due_at, now, seq=due.seq))
+                event = self._event(incident, due, now)
+                if event is not None:
+                    events.append(event)
+        reminders += self._follow_up_rows(session, now)
+        session.flush()  # the incidents' moved clocks; then the new rows in bulk
+        queries.insert_timeline_events(session, rows=events)
+        return queries.insert_reminders(session, rows=reminders)
 
-    def _claim_follow_ups(self, session: Session, now: datetime) -> list[Reminder]:
+    def _follow_up_rows(self, session: Session, now: datetime) -> list[dict[str, Any]]:
         """One reminder a day per overdue action item; one per due postmortem review."""
         day_start = datetime.combine(now.date(), time.min, tzinfo=UTC)
-        created = []
+        rows = []
         for item in queries.list_overdue_action_items(
             session, today=now.date(), day_start=day_start, limit=self.batch
         ):
             assert item.id is not None
-            created.append(
-                self._new(item.incident_id, ReminderKind.ACTION_OVERDUE, day_start, now, item.id)
-            )
+            kind = ReminderKind.ACTION_OVERDUE
+            rows.append(self._row(item.incident_id, kind, day_start, now, subject_id=item.id))
         for incident in queries.list_due_reviews(session, now=now, limit=self.batch):
             assert incident.id is not None and incident.review_due_at is not None
-            created.append(
-                self._new(incident.id, ReminderKind.REVIEW_DUE, incident.review_due_at, now)
-            )
-        session.add_all(created)
-        return created
+            due_at = incident.review_due_at
+            rows.append(self._row(incident.id, ReminderKind.REVIEW_DUE, due_at, now))
+        return rows
 
-    def _new(
+    def _row(
         self,
         incident_id: int,
         kind: ReminderKind,
         due_at: datetime,
         now: datetime,
+        *,
+        seq: int = 1,
         subject_id: int = 0,
-    ) -> Reminder:
-        return Reminder(
-            incident_id=incident_id,
-            kind=kind,
-            subject_id=subject_id,
-            due_at=due_at,
-            created_at=now,
-            claimed_until=now + self.lease,
-        )
+    ) -> dict[str, Any]:
+        return {
+            "incident_id": incident_id,
+            "kind": kind,
+            "subject_id": subject_id,
+            "due_at": due_at,
+            "seq": seq,
+            "created_at": now,
+            "claimed_until": now + self.lease,
+            "sent_at": None,
+            "attempts": 0,
+            "last_error": None,
+        }
 
-    def _record(
-        self, session: Session, incident: Incident, due: DueReminder, now: datetime
-    ) -> Reminder:
-        assert incident.id is not None
-        reminder = self._new(incident.id, due.kind, due.due_at, now)
-        reminder.seq = due.seq
-        session.add(reminder)
+    def _event(self, incident: Incident, due: DueReminder, now: datetime) -> dict[str, Any] | None:
         if due.kind == ReminderKind.UPDATE_DUE:
+            kind = EventKind.UPDATE_MISSED
             text = f"Status update missed ({_nth(due.seq)} reminder in a row)"
-            session.add(new_event(incident, EventKind.UPDATE_MISSED, text, None, now))
         elif due.kind == ReminderKind.ACK_BREACH:
+            kind = EventKind.ACK_TARGET_MISSED
             target = self.policy.ack_target(Severity(incident.severity))
             text = (
                 f"Not acknowledged within the {incident.severity.value.upper()} target "
                 f"({format_span(target)})"
             )
-            session.add(new_event(incident, EventKind.ACK_TARGET_MISSED, text, None, now))
-        return reminder
+        else:
+            return None
+        return {
+            "incident_id": incident.id,
+            "kind": kind,
+            "text": text,
+            "actor": None,
+            "occurred_at": now,
+            "source_ts": None,
+            "permalink": None,
+        }
 
     def _reclaim_stale(self, session: Session) -> list[int]:
         now = self.clock()
         taken = []
-        for reminder in queries.list_stale_reminders(session, now=now, limit=self.batch):
+        stale = queries.list_stale_reminders(
+            session, now=now, limit=self.batch, max_attempts=MAX_ATTEMPTS
+        )
+        for reminder in stale:
             assert reminder.id is not None
-            if reminder.attempts >= MAX_ATTEMPTS:
-                continue
             if queries.reclaim_reminder(
                 session, reminder_id=reminder.id, now=now, until=now + self.lease
             ):

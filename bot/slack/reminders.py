@@ -1,6 +1,7 @@
 """The Slack side of the reminder port: channel nags, the commander's DM, the digest thread."""
 
-from collections.abc import Callable
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from bot.slack.blocks.reminders import (
 from storage.enums import ReminderKind, Severity
 from storage.models import Reminder
 
+log = logging.getLogger(__name__)
 DM_FROM = 2  # the second missed reminder in a row also goes to the commander by DM
 DIGEST_FROM = 3  # the third tells stakeholders in the digest thread
 
@@ -57,7 +59,7 @@ class SlackReminders:
                 target = self.policy.ack_target(Severity(incident.severity))
                 text = build_ack_breach(incident, target, due_at=reminder.due_at)
                 await self.client.chat_postMessage(channel=incident.channel_id, text=text)
-                await self._to_digest_thread(snapshot, text)
+                await self._also("digest_thread", self._to_digest_thread(snapshot, text))
         except SlackApiError as error:
             raise ReminderNotSent(str(error.response.get("error", "unknown_error"))) from error
 
@@ -70,12 +72,13 @@ class SlackReminders:
             incident, commander, seq=reminder.seq, now=self.clock()
         )
         await self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+        # The channel post is the delivery; what follows must never make it repeat.
         if reminder.seq >= DM_FROM and commander:
-            await self._dm(commander, *build_update_reminder_dm(incident, seq=reminder.seq))
+            dm_text, dm_blocks = build_update_reminder_dm(incident, seq=reminder.seq)
+            await self._also("dm_commander", self._dm(commander, dm_text, dm_blocks))
         if reminder.seq >= DIGEST_FROM:
-            await self._to_digest_thread(
-                snapshot, build_unattended_notice(incident, commander, seq=reminder.seq)
-            )
+            notice = build_unattended_notice(incident, commander, seq=reminder.seq)
+            await self._also("digest_thread", self._to_digest_thread(snapshot, notice))
 
     async def _action_overdue(self, reminder: Reminder, snapshot: IncidentSnapshot) -> None:
         item = next((i for i in snapshot.action_items if i.id == reminder.subject_id), None)
@@ -91,7 +94,14 @@ class SlackReminders:
         text = build_review_due(incident, commander)
         await self.client.chat_postMessage(channel=channel, text=text)
         if commander:
-            await self._dm(commander, text, [])
+            await self._also("dm_commander", self._dm(commander, text, []))
+
+    async def _also(self, step: str, work: Awaitable[None]) -> None:
+        """A follow-up to a delivered reminder: logged if it fails, never retried as a whole."""
+        try:
+            await work
+        except SlackApiError as error:
+            log.warning("reminder follow-up %s failed: %s", step, error.response.get("error"))
 
     async def _dm(self, user: str, text: str, blocks: list[dict[str, Any]]) -> None:
         opened = await self.client.conversations_open(users=user)

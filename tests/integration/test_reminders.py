@@ -213,3 +213,26 @@ def test_post_update_on_the_reminder_opens_the_form(harness: Harness) -> None:
         "alice", view["id"], {"update_text": {"update_text": "Back to normal"}}
     )
     harness.driver.wait_for(lambda: harness.incident().missed_updates == 0)
+
+
+def test_a_failed_dm_never_repeats_the_channel_reminder(harness: Harness) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    channel = incident.channel_id or ""
+    _acknowledge(harness)
+    harness.clock.advance(minutes=31)
+    harness.tick()
+    harness.driver.inject("conversations.open", "internal_error", times=1)
+    harness.clock.advance(minutes=31)
+    report = harness.tick()
+    assert (report.sent, report.failed) == (1, 0)
+    for _ in range(3):
+        harness.clock.advance(seconds=130)  # past any retry back-off
+        harness.tick()
+    harness.clock.advance(minutes=31)
+    harness.tick()
+    seqs = [
+        3 if "3 reminders" in str(m["blocks"]) else 2 if "2 reminders" in str(m["blocks"]) else 1
+        for m in _reminders(harness, channel)
+    ]
+    assert seqs == [1, 2, 3]
+    assert len(harness.driver.dm_messages("alice")) == 1  # the 3rd; the 2nd's DM failed
