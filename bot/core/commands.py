@@ -66,9 +66,11 @@ class Resolve:
 
 @dataclass(frozen=True)
 class SetImpact:
-    """Record the impact for the postmortem."""
+    """Record the impact for the postmortem: a description, users affected, or a cost."""
 
-    text: str
+    text: str = ""
+    users_affected: int | None = None
+    estimated_cost: str = ""
 
 
 @dataclass(frozen=True)
@@ -243,6 +245,16 @@ def _impact(rest: str, _user: str) -> SetImpact:
     text = plain_from_slack(rest).strip()
     if not text:
         raise InvalidInput("Describe the impact: `/incident impact 30% of checkouts failed`.")
+    word, _, value = text.partition(" ")
+    if word.lower() == "users":
+        count = value.strip().replace(",", "").replace("_", "")
+        if not count.isdigit():
+            raise InvalidInput("Give the number of users affected: `/incident impact users 1200`.")
+        return SetImpact(users_affected=int(count))
+    if word.lower() == "cost":
+        if not value.strip() or len(value.strip()) > 100:
+            raise InvalidInput("Give the estimated cost: `/incident impact cost $4,000`.")
+        return SetImpact(estimated_cost=value.strip())
     return SetImpact(text=text)
 
 

@@ -27,6 +27,25 @@ class FollowUpService:
         """Record the impact (replacing an earlier description)."""
         await self._record(incident_id, user, text, EventKind.IMPACT, "impact", "Impact")
 
+    async def set_impact_figures(
+        self, incident_id: int, user: str, *, users_affected: int | None, estimated_cost: str
+    ) -> None:
+        """Record how many users were affected and/or what it cost."""
+
+        def work(session: Session, incident: Incident, now: datetime) -> bool:
+            parts = []
+            if users_affected is not None:
+                incident.users_affected = users_affected
+                parts.append(f"{users_affected:,} users affected")
+            if estimated_cost:
+                incident.estimated_cost = estimated_cost
+                parts.append(f"estimated cost {estimated_cost}")
+            text = "Impact: " + ", ".join(parts)
+            session.add(new_event(incident, EventKind.IMPACT, text, user, now))
+            return False
+
+        await self.incidents.change(incident_id, work)
+
     async def set_root_cause(self, incident_id: int, user: str, text: str) -> None:
         """Record the root cause (replacing an earlier one)."""
         await self._record(

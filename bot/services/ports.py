@@ -43,6 +43,10 @@ class IncidentSurfaces(Protocol):
         """Post a status update in the incident channel; return its message ts."""
         ...
 
+    async def report(self, snapshot: IncidentSnapshot, failures: list[StepFailure]) -> None:
+        """Tell the incident channel which steps failed."""
+        ...
+
     async def share_postmortem(
         self, snapshot: IncidentSnapshot, markdown: str, *, comment: str
     ) -> tuple[str, str]:

@@ -81,6 +81,7 @@ class PostmortemService:
             await run_in_transaction(
                 self.engine, lambda s: self._record_failure(s, incident_id, outcome)
             )
+            await self.surfaces.report(snapshot, outcome.failures)
             return markdown
         await run_in_transaction(
             self.engine, lambda s: self._link(s, incident_id, file_id, permalink)

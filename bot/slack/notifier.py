@@ -232,12 +232,24 @@ class SlackSurfaces:
         if posted is not None:
             result.changes.update(digest_channel_id=str(posted["channel"]), digest_ts=posted["ts"])
 
-    async def _report(self, channel: str, failures: list[StepFailure]) -> None:
+    async def report(self, snapshot: IncidentSnapshot, failures: list[StepFailure]) -> None:
+        """Tell the incident channel which steps failed (and what to do instead)."""
+        if snapshot.incident.channel_id is not None:
+            await self._report(snapshot.incident.channel_id, failures, retried=False)
+
+    async def _report(
+        self, channel: str, failures: list[StepFailure], *, retried: bool = True
+    ) -> None:
         """Say in the channel which steps failed, so people know what to fix or retry."""
         lines = "\n".join(f"• `{f.step}`: `{f.error}`" for f in failures)
+        after = (
+            "they are retried on the next change."
+            if retried
+            else "the document is saved: print it with `warroom postmortem N`."
+        )
         text = (
-            ":warning: Some Slack steps failed after retries. The incident is saved; "
-            f"they are retried on the next change.\n{lines}"
+            f":warning: Some Slack steps failed after retries. The incident is saved; {after}"
+            f"\n{lines}"
         )
         try:
             await self.client.chat_postMessage(channel=channel, text=text)

@@ -219,3 +219,42 @@ def test_close_drafts_uploads_and_links_the_postmortem(harness: Harness) -> None
     driver.wait_for(lambda: "Postmortem draft" in str(harness.status_message()["blocks"]))
     digest = driver.message(stored.digest_channel_id or "", stored.digest_ts or "")["message"]
     assert "Postmortem draft" in str(digest["blocks"])
+
+
+def test_users_affected_and_cost_flow_into_the_postmortem(harness: Harness) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    channel = incident.channel_id or ""
+    driver = harness.driver
+    driver.slash("alice", channel, "impact users 1,200")
+    driver.slash("alice", channel, "impact cost $4,000 in refunds")
+    driver.wait_for(lambda: harness.incident().estimated_cost)
+    stored = harness.incident()
+    assert (stored.users_affected, stored.estimated_cost) == (1200, "$4,000 in refunds")
+    answer = driver.slash("alice", channel, "impact users many").json()
+    assert "number of users" in answer["text"]
+    driver.slash("alice", channel, "resolve Fixed")
+    driver.wait_for(lambda: harness.incident().status == Status.RESOLVED)
+    driver.slash("alice", channel, "close")
+    file_id = driver.wait_for(lambda: harness.incident().postmortem_file_id)
+    markdown = driver.file_bytes(file_id).decode()
+    assert "1,200" in markdown or "1200" in markdown
+    assert "$4,000 in refunds" in markdown.replace("\\$", "$")  # Markdown escapes "$"
+
+
+def test_review_date_shows_even_when_the_upload_fails(harness: Harness) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    channel = incident.channel_id or ""
+    driver = harness.driver
+    driver.slash("alice", channel, "resolve Fixed")
+    driver.wait_for(lambda: harness.incident().status == Status.RESOLVED)
+    driver.inject("files.getUploadURLExternal", "internal_error", times=5)
+    driver.slash("alice", channel, "close")
+    driver.wait_for(lambda: harness.failures())
+    assert [f.step for f in harness.failures()] == ["share_postmortem"]
+    reported = driver.wait_for(
+        lambda: [m for m in driver.messages(channel) if "share_postmortem" in m.get("text", "")]
+    )
+    assert "internal_error" in reported[0]["text"] and "warroom postmortem" in reported[0]["text"]
+    driver.wait_for(lambda: "review due" in str(harness.status_message()["blocks"]))
+    with Session(harness.engine) as session:
+        assert session.exec(select(Postmortem)).one().markdown.startswith("# Incident Post-Mortem")

@@ -48,10 +48,14 @@ def build_action_item_blocks(items: Sequence[ActionItem], *, today: date) -> lis
 
 
 def build_postmortem_line(incident: Incident) -> Block | None:
-    """A link to the drafted postmortem and the review date, once there is one."""
-    if not incident.postmortem_permalink:
+    """The drafted postmortem's link and the review date, once the incident is closed."""
+    if not incident.postmortem_permalink and incident.review_due_at is None:
         return None
-    text = f":memo: <{incident.postmortem_permalink}|Postmortem draft>"
+    text = (
+        f":memo: <{incident.postmortem_permalink}|Postmortem draft>"
+        if incident.postmortem_permalink
+        else ":memo: Postmortem"
+    )
     if incident.reviewed_at is not None:
         text += f" · reviewed {date_token(incident.reviewed_at)}"
     elif incident.review_due_at is not None:

@@ -17,7 +17,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("note <text>", "Add a note to the timeline"),
     ("resolve [summary]", "Resolve at once with a summary (alone, opens a form)"),
     ("close", "Close a resolved incident and draft its postmortem"),
-    ("impact <text>", "Record the impact for the postmortem"),
+    ("impact <text> | impact users <N> | impact cost <amount>", "Record the impact"),
     ("rootcause <text>", "Record the root cause for the postmortem"),
     ("action <text> [@owner] [due YYYY-MM-DD]", "Add an action item (alone, opens a form)"),
     ("actions", "List open action items across incidents, yours first"),

@@ -131,6 +131,11 @@ async def _dispatch(
             await client.views_open(trigger_id=command["trigger_id"], view=modal)
         case Resolve(summary=summary):
             await service.resolve(incident.id, user, summary)
+        case SetImpact(text="", users_affected=users, estimated_cost=cost):
+            await deps.followups.set_impact_figures(
+                incident.id, user, users_affected=users, estimated_cost=cost
+            )
+            await tell(":memo: Impact figures recorded for the postmortem.")
         case SetImpact(text=text):
             await deps.followups.set_impact(incident.id, user, text)
             await tell(":memo: Impact recorded for the postmortem.")
