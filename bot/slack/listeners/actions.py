@@ -7,7 +7,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.errors import InvalidInput
 from bot.slack.blocks.modals import build_severity_modal, build_status_modal, build_update_modal
-from bot.slack.guard import guarded
+from bot.slack.guard import Tell, guarded
 from bot.slack.ids import ActionId
 from bot.slack.listeners.deps import ListenerDeps
 from storage.enums import Role
@@ -21,15 +21,18 @@ def parse_incident_id(action: dict[str, Any]) -> int:
     return int(value)
 
 
+def teller(respond: AsyncRespond) -> Tell:
+    """Tell the person who clicked, ephemerally, without touching the clicked message."""
+
+    async def tell(text: str) -> None:
+        await respond(text=text, response_type="ephemeral", replace_original=False)
+
+    return tell
+
+
 def register(app: AsyncApp, deps: ListenerDeps) -> None:
     """Attach the status-block buttons."""
     service = deps.incidents
-
-    def teller(respond: AsyncRespond) -> Any:
-        async def tell(text: str) -> None:
-            await respond(text=text, response_type="ephemeral", replace_original=False)
-
-        return tell
 
     @app.action(ActionId.ACKNOWLEDGE)
     async def handle_acknowledge(
@@ -99,8 +102,7 @@ def register_reminder_buttons(app: AsyncApp, deps: ListenerDeps) -> None:
         await ack()
         user = body["user"]["id"]
 
-        async def tell(text: str) -> None:
-            await respond(text=text, response_type="ephemeral", replace_original=False)
+        tell = teller(respond)
 
         async def work() -> None:
             incident_id, minutes = parse_snooze(action)
@@ -119,8 +121,7 @@ def register_reminder_buttons(app: AsyncApp, deps: ListenerDeps) -> None:
         await ack()
         user = body["user"]["id"]
 
-        async def tell(text: str) -> None:
-            await respond(text=text, response_type="ephemeral", replace_original=False)
+        tell = teller(respond)
 
         async def work() -> None:
             if not await deps.followups.complete_action_item(parse_incident_id(action), user):
@@ -135,8 +136,7 @@ def register_reminder_buttons(app: AsyncApp, deps: ListenerDeps) -> None:
         await ack()
         user = body["user"]["id"]
 
-        async def tell(text: str) -> None:
-            await respond(text=text, response_type="ephemeral", replace_original=False)
+        tell = teller(respond)
 
         async def work() -> None:
             await service.assign_role(parse_incident_id(action), user, Role.COMMANDER, user)
