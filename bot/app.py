@@ -27,6 +27,7 @@ from bot.services.followups import FollowUpService
 from bot.services.incidents import IncidentService
 from bot.services.postmortems import PostmortemService
 from bot.services.reminders import ReminderService
+from bot.services.timeline import TimelineService
 from bot.settings import Settings, cadence_policy
 from bot.slack.guard import WorkSlots, failure_text
 from bot.slack.listeners import register
@@ -112,6 +113,7 @@ def build_warroom(
     deps = ListenerDeps(
         incidents=incidents,
         followups=FollowUpService(incidents),
+        timeline=TimelineService(incidents),
         events=EventLog(engine, clock=clock),
         slots=WorkSlots(settings.warroom_workers),
     )

@@ -13,7 +13,6 @@ from bot.core import cadence
 from bot.core.cadence import CadencePolicy
 from bot.core.errors import DomainError, IncidentNotFound, InvalidInput, NotAnIncidentChannel
 from bot.core.lifecycle import STATUS_LABELS, is_open, transition
-from bot.core.timing import slack_ts_to_datetime
 from bot.services.ports import IncidentSnapshot, IncidentSurfaces
 from bot.services.publishing import BeforeSync, Publisher
 from bot.services.records import (
@@ -23,7 +22,7 @@ from bot.services.records import (
     new_event,
     new_role,
 )
-from bot.services.requests import DeclareRequest, PinnedMessage
+from bot.services.requests import DeclareRequest
 from bot.services.transactions import run_in_transaction
 from storage import queries
 from storage.enums import EventKind, Role, Severity, Status
@@ -256,18 +255,6 @@ class IncidentService:
         await self.change(incident_id, work)
         return True
 
-    async def add_note(self, incident_id: int, user: str, text: str) -> bool:
-        """Add a note to the timeline."""
-        if not text.strip():
-            raise InvalidInput("A note needs text.")
-
-        def work(session: Session, incident: Incident, now: datetime) -> bool:
-            session.add(new_event(incident, EventKind.NOTE, text.strip(), user, now))
-            return False  # nothing on the status block changes
-
-        await self.change(incident_id, work)
-        return True
-
     async def post_update(
         self, incident_id: int, user: str, text: str, status: Status | None = None
     ) -> StatusUpdate:
@@ -301,33 +288,6 @@ class IncidentService:
 
         await self.change(incident_id, work, before_sync=announce)
         return holder[0]
-
-    async def record_pinned(self, message: PinnedMessage) -> bool:
-        """Add a pinned or :pushpin:-marked message to the timeline once, at its own time."""
-
-        def work(session: Session) -> bool:
-            incident = queries.get_incident_by_channel(session, channel_id=message.channel_id)
-            if incident is None or message.ts == incident.status_ts:
-                return False
-            if queries.has_timeline_source(
-                session, incident_id=incident_id_of(incident), source_ts=message.ts
-            ):
-                return False
-            event = new_event(
-                incident,
-                EventKind.PINNED,
-                message.text,
-                message.author,
-                slack_ts_to_datetime(message.ts),
-            )
-            event.source_ts, event.permalink = message.ts, message.permalink
-            session.add(event)
-            return True
-
-        try:
-            return await self._run(work)
-        except IntegrityError:
-            return False  # the same message arrived twice at once; the first one won
 
     # -- plumbing --------------------------------------------------------------------------
 

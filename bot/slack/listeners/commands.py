@@ -124,7 +124,7 @@ async def _dispatch(
             await service.assign_role(incident.id, user, role, target)
             await tell(f"<@{target}> is now {ROLE_WORDS.get(role, 'a responder')}.")
         case AddNote(text=text):
-            await service.add_note(incident.id, user, text)
+            await deps.timeline.add_note(incident.id, user, text)
             await tell(":memo: Added to the timeline.")
         case Resolve(summary=""):
             modal = build_resolve_modal(incident)

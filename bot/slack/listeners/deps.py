@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from bot.services.events import EventLog
 from bot.services.followups import FollowUpService
 from bot.services.incidents import IncidentService
+from bot.services.timeline import TimelineService
 from bot.slack.guard import WorkSlots
 
 
@@ -14,5 +15,6 @@ class ListenerDeps:
 
     incidents: IncidentService
     followups: FollowUpService
+    timeline: TimelineService
     events: EventLog
     slots: WorkSlots

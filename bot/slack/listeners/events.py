@@ -78,7 +78,7 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
     async def handle_pin_added(event: dict[str, Any]) -> None:
         message = parse_pinned_message(event)
         if message is not None:
-            await guarded(nobody, deps.incidents.record_pinned(message), deps.slots)
+            await guarded(nobody, deps.timeline.record_pinned(message), deps.slots)
 
     @app.event("reaction_added")
     async def handle_reaction_added(event: dict[str, Any], client: AsyncWebClient) -> None:
@@ -91,7 +91,7 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
                 return
             message = await fetch_message(client, item["channel"], str(item["ts"]))
             if message is not None:
-                await deps.incidents.record_pinned(message)
+                await deps.timeline.record_pinned(message)
 
         await guarded(nobody, work(), deps.slots)
 
