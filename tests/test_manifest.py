@@ -24,6 +24,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.replies": {"channels:history", "groups:history"},
     "conversations.open": {"im:write"},
     "pins.add": {"pins:write"},
+    "users.info": {"users:read"},
     "views.open": set(),
     "views.update": set(),
     "views.push": set(),

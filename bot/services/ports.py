@@ -47,6 +47,10 @@ class IncidentSurfaces(Protocol):
         """Tell the incident channel which steps failed."""
         ...
 
+    async def display_names(self, user_ids: list[str]) -> dict[str, str]:
+        """People's display names by user id (those it could not look up are left out)."""
+        ...
+
     async def share_postmortem(
         self, snapshot: IncidentSnapshot, markdown: str, *, comment: str
     ) -> tuple[str, str]:

@@ -1,7 +1,7 @@
 """Drafting the postmortem on close: render from the timeline, keep it, share it, link it."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from bot.core.errors import IncidentNotFound
 from bot.core.postmortem import PostmortemContext, build_postmortem_context
+from bot.core.text import user_ids_in
 from bot.services.ports import IncidentSurfaces, ShareFailed, StepFailure, SurfaceResult
 from bot.services.publishing import Publisher
 from bot.services.transactions import run_in_transaction
@@ -19,7 +20,25 @@ log = logging.getLogger(__name__)
 Render = Callable[[PostmortemContext], str]
 
 
-def render_postmortem(session: Session, incident_id: int, render: Render) -> str:
+def people_in(session: Session, incident_id: int) -> list[str]:
+    """Everyone the postmortem names: role holders, actors, owners, the declarer."""
+    incident = queries.get_incident(session, incident_id=incident_id)
+    ids = [incident.declared_by] if incident else []
+    ids += [r.user_id for r in queries.list_roles(session, incident_id=incident_id)]
+    ids += [e.actor for e in queries.list_timeline(session, incident_id=incident_id) if e.actor]
+    items = queries.list_action_items(session, incident_id=incident_id)
+    ids += [i.owner for i in items if i.owner]
+    texts = [e.text for e in queries.list_timeline(session, incident_id=incident_id)]
+    ids += [u for text in texts for u in user_ids_in(text)]
+    return [i for i in dict.fromkeys(ids) if i.startswith(("U", "W"))]
+
+
+def render_postmortem(
+    session: Session,
+    incident_id: int,
+    render: Render,
+    people: Mapping[str, str] | None = None,
+) -> str:
     """The postmortem document for an incident, from what the database holds now."""
     incident = queries.get_incident(session, incident_id=incident_id)
     if incident is None:
@@ -30,6 +49,7 @@ def render_postmortem(session: Session, incident_id: int, render: Render) -> str
         list(queries.list_timeline(session, incident_id=incident_id)),
         list(queries.list_status_updates(session, incident_id=incident_id)),
         list(queries.list_action_items(session, incident_id=incident_id)),
+        people=people,
     )
     return render(context)
 
@@ -52,8 +72,8 @@ class PostmortemService:
         self.render = render
         self.clock = clock
 
-    def _store(self, session: Session, incident_id: int) -> str:
-        markdown = render_postmortem(session, incident_id, self.render)
+    def _store(self, session: Session, incident_id: int, people: Mapping[str, str]) -> str:
+        markdown = render_postmortem(session, incident_id, self.render, people)
         row = session.exec(select(Postmortem).where(Postmortem.incident_id == incident_id)).first()
         if row is None:
             row = Postmortem(incident_id=incident_id, markdown=markdown)
@@ -63,7 +83,11 @@ class PostmortemService:
 
     async def draft(self, incident_id: int) -> str:
         """Render and store the document, upload it to the channel, link it everywhere."""
-        markdown = await run_in_transaction(self.engine, lambda s: self._store(s, incident_id))
+        ids = await run_in_transaction(self.engine, lambda s: people_in(s, incident_id))
+        people = await self.surfaces.display_names(ids)
+        markdown = await run_in_transaction(
+            self.engine, lambda s: self._store(s, incident_id, people)
+        )
         snapshot = await self.publisher.snapshot(incident_id)
         due = snapshot.incident.review_due_at
         comment = (

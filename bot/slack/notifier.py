@@ -44,6 +44,7 @@ class SlackSurfaces:
         self.announce_channel = announce_channel
         self.clock = clock
         self.retry_delays = tuple(retry_delays)
+        self._names: dict[str, str] = {}
 
     async def sync(self, snapshot: IncidentSnapshot, *, invite: list[str]) -> SurfaceResult:
         """Create what is missing (channel, pin, digest) and edit the rest in place."""
@@ -77,6 +78,22 @@ class SlackSurfaces:
         if result.failures:
             await self._report(channel, result.failures)
         return None if response is None else str(response["ts"])
+
+    async def display_names(self, user_ids: list[str]) -> dict[str, str]:
+        """Display names from `users.info`, remembered for the life of the process."""
+        for user_id in dict.fromkeys(user_ids):
+            if user_id in self._names:
+                continue
+            try:
+                response = await self._call(lambda u=user_id: self.client.users_info(user=u))  # type: ignore[misc]
+            except SlackApiError:
+                continue
+            user = response.get("user") or {}
+            profile = user.get("profile") or {}
+            name = profile.get("display_name") or user.get("real_name") or user.get("name")
+            if name:
+                self._names[user_id] = str(name)
+        return {u: self._names[u] for u in user_ids if u in self._names}
 
     async def share_postmortem(
         self, snapshot: IncidentSnapshot, markdown: str, *, comment: str

@@ -205,6 +205,7 @@ def test_close_drafts_uploads_and_links_the_postmortem(harness: Harness) -> None
     file_id = stored.postmortem_file_id or ""
     markdown = driver.file_bytes(file_id).decode()
     assert markdown.startswith("# Incident Post-Mortem: #inc-1-checkout-is-failing")
+    assert "@alice" in markdown and "U0ALICE" not in markdown  # people by name, not by id
     for fragment in (
         "30% of checkouts failed",
         "Expired certificate",
