@@ -281,15 +281,25 @@ class SandboxClient:
         interval: float = 0.02,
         description: str = "",
     ) -> T:
-        """Poll `predicate` until it returns something truthy; AssertionError on timeout."""
+        """Poll `predicate` until it returns something truthy; AssertionError on timeout.
+
+        A predicate that raises counts as "not yet" (the state it reads may not exist yet);
+        the last error is attached to the timeout.
+        """
         deadline = time.monotonic() + timeout
+        last_error: Exception | None = None
         while True:
-            result = predicate()
+            try:
+                result = predicate()
+            except Exception as error:
+                result, last_error = None, error
             if result:
                 return result
             if time.monotonic() > deadline:
                 what = description or getattr(predicate, "__name__", "condition")
-                raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+                raise AssertionError(
+                    f"timed out after {timeout}s waiting for {what}"
+                ) from last_error
             time.sleep(interval)
 
     def wait_for_deliveries(self, timeout: float = 5.0) -> None:
