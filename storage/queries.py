@@ -17,6 +17,7 @@ from storage.models import (
     IncidentRole,
     ProcessedEvent,
     Reminder,
+    SideEffectFailure,
     StatusUpdate,
     TimelineEvent,
 )
@@ -290,3 +291,42 @@ def insert_timeline_events(session: Session, *, rows: list[dict[str, Any]]) -> N
     """Insert timeline rows in one statement."""
     if rows:
         session.execute(insert(TimelineEvent), rows)
+
+
+def list_incidents_without_channel(
+    session: Session, *, declared_before: datetime, retry_before: datetime, max_failures: int
+) -> Sequence[Incident]:
+    """Open incidents whose channel was never created, due another try.
+
+    Not before `declared_before` (a declaration may still be creating it), not again until
+    the last failure is older than `retry_before`, and never after `max_failures` failures.
+    """
+    failures = (
+        select(func.count(col(SideEffectFailure.id)))
+        .where(
+            SideEffectFailure.incident_id == Incident.id,
+            SideEffectFailure.step == "create_channel",
+        )
+        .scalar_subquery()
+    )
+    last_failure = (
+        select(func.max(SideEffectFailure.occurred_at))
+        .where(
+            SideEffectFailure.incident_id == Incident.id,
+            SideEffectFailure.step == "create_channel",
+        )
+        .scalar_subquery()
+    )
+    query = (
+        select(Incident)
+        .where(
+            col(Incident.channel_id).is_(None),
+            col(Incident.status).in_([s.value for s in OPEN]),
+            col(Incident.declared_at) < declared_before,
+            failures < max_failures,
+            or_(last_failure.is_(None), last_failure < retry_before),
+        )
+        .order_by(col(Incident.id))
+        .limit(20)
+    )
+    return session.exec(query).all()

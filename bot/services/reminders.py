@@ -22,6 +22,8 @@ from storage.models import Incident, Reminder
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+REPAIR_GRACE = timedelta(minutes=1)
+MAX_REPAIRS = 10
 
 
 @dataclass
@@ -75,7 +77,28 @@ class ReminderService:
         )
         for incident_id in incidents:
             await self.publisher.publish(incident_id)
+        await self._repair_channels()
         return report
+
+    async def _repair_channels(self) -> None:
+        """Retry creating channels Slack refused at declaration; the incident was kept."""
+        now = self.clock()
+        orphans = await run_in_transaction(
+            self.engine,
+            lambda s: queries.list_incidents_without_channel(
+                s,
+                declared_before=now - REPAIR_GRACE,
+                retry_before=now - REPAIR_GRACE,
+                max_failures=MAX_REPAIRS,
+            ),
+        )
+        for incident in orphans:
+            assert incident.id is not None
+            snapshot = await self.publisher.snapshot(incident.id)
+            invite = list(
+                dict.fromkeys([incident.declared_by, *(r.user_id for r in snapshot.roles)])
+            )
+            await self.publisher.publish(incident.id, invite=invite)
 
     def claim(self, session: Session) -> list[int]:
         """Create a reminder row for everything due now and move the clocks on (one tx)."""
@@ -207,8 +230,11 @@ class ReminderService:
 
 
 def _incidents_of(session: Session, reminder_ids: list[int]) -> list[int]:
+    """Incidents to re-render after their reminders: only those with a channel to show in
+    (creating a missing channel is the repair sweep's job, with its own limits)."""
     ids = {r.incident_id for r in (session.get(Reminder, i) for i in reminder_ids) if r}
-    return sorted(ids)
+    found = queries.get_incidents(session, incident_ids=sorted(ids))
+    return sorted(i for i, incident in found.items() if incident.channel_id)
 
 
 def _nth(n: int) -> str:

@@ -100,3 +100,33 @@ def test_deleted_status_message_is_posted_and_pinned_again(harness: Harness) -> 
     )
     assert [p["ts"] for p in harness.driver.pins(channel)] == [fresh.status_ts]
     assert "SEV1" in str(harness.status_message()["blocks"])
+
+
+def test_refused_channel_is_created_by_a_later_tick(harness: Harness) -> None:
+    driver = harness.driver
+    driver.inject("conversations.create", "internal_error", times=3)  # first try and retries
+    driver.slash("alice", "general", "declare sev2 Checkout is failing")
+    harness.wait_for_ephemeral("refused to create its channel")
+    assert harness.incident().channel_id is None
+    harness.tick()
+    assert harness.incident().channel_id is None  # not while a declaration may be running
+    harness.clock.advance(minutes=2)
+    harness.tick()
+    repaired = driver.wait_for(lambda: harness.incident().status_pinned and harness.incident())
+    channel = driver.channel(repaired.channel_id or "")
+    assert channel["name"] == "inc-1-checkout-is-failing"
+    assert driver.user("alice")["id"] in channel["members"]
+    assert len(driver.messages("incidents")) == 1
+
+
+def test_a_channel_slack_keeps_refusing_is_not_retried_forever(harness: Harness) -> None:
+    driver = harness.driver
+    driver.inject("conversations.create", "restricted_action", times=100)
+    driver.slash("alice", "general", "declare sev2 Checkout is failing")
+    harness.wait_for_ephemeral("refused to create its channel")
+    for _ in range(15):
+        harness.clock.advance(minutes=2)
+        harness.tick()
+    steps = [f.step for f in harness.failures()]
+    assert len(driver.calls("conversations.create")) == 10, steps  # declaration + 9 repairs
+    assert harness.incident().title == "Checkout is failing"
