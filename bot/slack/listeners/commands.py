@@ -184,6 +184,7 @@ def declared_text(declared: Declared) -> str:
         errors = ", ".join(f"`{f.error}`" for f in declared.failures) or "unknown error"
         return (
             f":warning: Incident INC-{incident.number} is saved, but Slack refused to create "
-            f"its channel ({errors}). Check the app's permissions; nothing you entered is lost."
+            f"its channel ({errors}). Warroom tries again every minute (up to 10 times); "
+            "nothing you entered is lost. If it keeps failing, check the app's permissions."
         )
     return f":rotating_light: Incident INC-{incident.number} is declared: <#{incident.channel_id}>"
