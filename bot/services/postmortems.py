@@ -25,11 +25,11 @@ def people_in(session: Session, incident_id: int) -> list[str]:
     incident = queries.get_incident(session, incident_id=incident_id)
     ids = [incident.declared_by] if incident else []
     ids += [r.user_id for r in queries.list_roles(session, incident_id=incident_id)]
-    ids += [e.actor for e in queries.list_timeline(session, incident_id=incident_id) if e.actor]
+    timeline = queries.list_timeline(session, incident_id=incident_id)
+    ids += [e.actor for e in timeline if e.actor]
+    ids += [u for event in timeline for u in user_ids_in(event.text)]
     items = queries.list_action_items(session, incident_id=incident_id)
     ids += [i.owner for i in items if i.owner]
-    texts = [e.text for e in queries.list_timeline(session, incident_id=incident_id)]
-    ids += [u for text in texts for u in user_ids_in(text)]
     return [i for i in dict.fromkeys(ids) if i.startswith(("U", "W"))]
 
 
