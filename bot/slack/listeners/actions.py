@@ -1,5 +1,6 @@
 """Buttons on the status block: acknowledge at once, then one service call."""
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -30,33 +31,38 @@ def teller(respond: AsyncRespond) -> Tell:
     return tell
 
 
+# What a button does once acknowledged: (clicking user, the action, how to tell them).
+ButtonWork = Callable[[str, dict[str, Any], Tell], Awaitable[None]]
+
+
+def button(deps: ListenerDeps, work: ButtonWork) -> Any:
+    """A listener that acknowledges, then runs `work` in a slot, errors told to the clicker."""
+
+    async def handle_button(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        tell = teller(respond)
+        await guarded(tell, work(body["user"]["id"], action, tell), deps.slots)
+
+    return handle_button
+
+
 def register(app: AsyncApp, deps: ListenerDeps) -> None:
     """Attach the status-block buttons."""
     service = deps.incidents
 
-    @app.action(ActionId.ACKNOWLEDGE)
-    async def handle_acknowledge(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        user = body["user"]["id"]
+    async def acknowledge(user: str, action: dict[str, Any], tell: Tell) -> None:
+        incident_id = parse_incident_id(action)
+        if not await service.acknowledge(incident_id, user):
+            snap = await service.snapshot(incident_id)
+            await tell(f"Already acknowledged by <@{snap.incident.acknowledged_by}>.")
 
-        async def work() -> None:
-            changed = await service.acknowledge(parse_incident_id(action), user)
-            if not changed:
-                snap = await service.snapshot(parse_incident_id(action))
-                who = snap.incident.acknowledged_by
-                await teller(respond)(f"Already acknowledged by <@{who}>.")
+    async def resolve(user: str, action: dict[str, Any], _tell: Tell) -> None:
+        await service.resolve(parse_incident_id(action), user)
 
-        await guarded(teller(respond), work(), deps.slots)
-
-    @app.action(ActionId.RESOLVE)
-    async def handle_resolve(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        user = body["user"]["id"]
-        await guarded(teller(respond), service.resolve(parse_incident_id(action), user), deps.slots)
+    app.action(ActionId.ACKNOWLEDGE)(button(deps, acknowledge))
+    app.action(ActionId.RESOLVE)(button(deps, resolve))
 
     async def open_modal(
         client: AsyncWebClient, body: dict[str, Any], action: dict[str, Any], build: Any
@@ -93,53 +99,23 @@ def parse_snooze(action: dict[str, Any]) -> tuple[int, int]:
 
 
 def register_reminder_buttons(app: AsyncApp, deps: ListenerDeps) -> None:
-    """Attach the buttons on reminders: Snooze and Take command (Post update is shared)."""
+    """Attach the buttons on reminders and action items: Snooze, Done, Take command."""
     service = deps.incidents
 
-    async def handle_snooze(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        user = body["user"]["id"]
+    async def snooze(user: str, action: dict[str, Any], tell: Tell) -> None:
+        incident_id, minutes = parse_snooze(action)
+        await service.snooze(incident_id, user, minutes)
+        await tell(f":zzz: Update reminders snoozed for {minutes} minutes.")
 
-        tell = teller(respond)
+    async def done(user: str, action: dict[str, Any], tell: Tell) -> None:
+        if not await deps.followups.complete_action_item(parse_incident_id(action), user):
+            await tell("That action item was already done.")
 
-        async def work() -> None:
-            incident_id, minutes = parse_snooze(action)
-            await service.snooze(incident_id, user, minutes)
-            await tell(f":zzz: Update reminders snoozed for {minutes} minutes.")
-
-        await guarded(tell, work(), deps.slots)
+    async def take_command(user: str, action: dict[str, Any], tell: Tell) -> None:
+        await service.assign_role(parse_incident_id(action), user, Role.COMMANDER, user)
+        await tell("You are now the incident commander.")
 
     for action_id in (ActionId.SNOOZE_15, ActionId.SNOOZE_30, ActionId.SNOOZE_60):
-        app.action(action_id)(handle_snooze)
-
-    @app.action(ActionId.ACTION_DONE)
-    async def handle_action_done(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        user = body["user"]["id"]
-
-        tell = teller(respond)
-
-        async def work() -> None:
-            if not await deps.followups.complete_action_item(parse_incident_id(action), user):
-                await tell("That action item was already done.")
-
-        await guarded(tell, work(), deps.slots)
-
-    @app.action(ActionId.TAKE_COMMAND)
-    async def handle_take_command(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        user = body["user"]["id"]
-
-        tell = teller(respond)
-
-        async def work() -> None:
-            await service.assign_role(parse_incident_id(action), user, Role.COMMANDER, user)
-            await tell("You are now the incident commander.")
-
-        await guarded(tell, work(), deps.slots)
+        app.action(action_id)(button(deps, snooze))
+    app.action(ActionId.ACTION_DONE)(button(deps, done))
+    app.action(ActionId.TAKE_COMMAND)(button(deps, take_command))
