@@ -330,3 +330,16 @@ def list_incidents_without_channel(
         .limit(20)
     )
     return session.exec(query).all()
+
+
+def incidents_of_reminders(session: Session, *, reminder_ids: Sequence[int]) -> list[int]:
+    """The incidents these reminders belong to, each once, in id order."""
+    if not reminder_ids:
+        return []
+    query = (
+        select(Reminder.incident_id)
+        .where(col(Reminder.id).in_(list(reminder_ids)))
+        .distinct()
+        .order_by(col(Reminder.incident_id))
+    )
+    return list(session.exec(query).all())

@@ -232,8 +232,8 @@ class ReminderService:
 def _incidents_of(session: Session, reminder_ids: list[int]) -> list[int]:
     """Incidents to re-render after their reminders: only those with a channel to show in
     (creating a missing channel is the repair sweep's job, with its own limits)."""
-    ids = {r.incident_id for r in (session.get(Reminder, i) for i in reminder_ids) if r}
-    found = queries.get_incidents(session, incident_ids=sorted(ids))
+    ids = queries.incidents_of_reminders(session, reminder_ids=reminder_ids)
+    found = queries.get_incidents(session, incident_ids=ids)
     return sorted(i for i, incident in found.items() if incident.channel_id)
 
 
