@@ -1,6 +1,5 @@
 """Drafting the postmortem on close: render from the timeline, keep it, share it, link it."""
 
-import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
@@ -14,9 +13,8 @@ from bot.services.ports import IncidentSurfaces, ShareFailed, StepFailure, Surfa
 from bot.services.publishing import Publisher
 from bot.services.transactions import run_in_transaction
 from storage import queries
-from storage.models import Postmortem, SideEffectFailure
+from storage.models import Postmortem
 
-log = logging.getLogger(__name__)
 Render = Callable[[PostmortemContext], str]
 
 
@@ -101,31 +99,13 @@ class PostmortemService:
                 snapshot, markdown, comment=comment
             )
         except ShareFailed as failure:
-            outcome = SurfaceResult(failures=[StepFailure("share_postmortem", failure.error)])
-            await run_in_transaction(
-                self.engine, lambda s: self._record_failure(s, incident_id, outcome)
-            )
-            await self.surfaces.report(snapshot, outcome.failures)
+            failed = SurfaceResult(failures=[StepFailure("share_postmortem", failure.error)])
+            await self.publisher.store_outcome(incident_id, failed)
+            await self.surfaces.report(snapshot, failed.failures)
             return markdown
-        await run_in_transaction(
-            self.engine, lambda s: self._link(s, incident_id, file_id, permalink)
+        shared = SurfaceResult(
+            changes={"postmortem_file_id": file_id, "postmortem_permalink": permalink}
         )
+        await self.publisher.store_outcome(incident_id, shared)
         await self.publisher.publish(incident_id)
         return markdown
-
-    def _link(self, session: Session, incident_id: int, file_id: str, permalink: str) -> None:
-        incident = queries.get_incident(session, incident_id=incident_id)
-        if incident is not None:
-            incident.postmortem_file_id, incident.postmortem_permalink = file_id, permalink
-
-    def _record_failure(self, session: Session, incident_id: int, outcome: SurfaceResult) -> None:
-        for failure in outcome.failures:
-            log.warning("incident %s: %s failed: %s", incident_id, failure.step, failure.error)
-            session.add(
-                SideEffectFailure(
-                    incident_id=incident_id,
-                    step=failure.step,
-                    error=failure.error,
-                    occurred_at=self.clock(),
-                )
-            )

@@ -47,11 +47,15 @@ class Publisher:
             if before_sync is not None:
                 await before_sync(snap)
             outcome = await self.surfaces.sync(snap, invite=invite or [])
-            if outcome.changes or outcome.failures:
-                await run_in_transaction(
-                    self.engine, lambda s: self._store_outcome(s, incident_id, outcome)
-                )
+            await self.store_outcome(incident_id, outcome)
             return outcome
+
+    async def store_outcome(self, incident_id: int, outcome: SurfaceResult) -> None:
+        """Keep what a Slack step changed (ids, links) and record what failed."""
+        if outcome.changes or outcome.failures:
+            await run_in_transaction(
+                self.engine, lambda s: self._store_outcome(s, incident_id, outcome)
+            )
 
     async def announce_update(self, snap: IncidentSnapshot, update: StatusUpdate) -> None:
         """Post a status update and remember its message ts."""
