@@ -131,7 +131,11 @@ def test_update_button_opens_the_form_and_posts(harness: Harness) -> None:
     values = {"update_text": {"update_text": "DB failover complete"}}
     driver.submit_view("bob", view["id"], values)
     driver.wait_for(lambda: harness.incident().last_update_at is not None)
-    assert any("DB failover complete" in str(m) for m in driver.messages(channel))
+    # The update is committed before it is posted: wait for the post, don't race it.
+    driver.wait_for(
+        lambda: any("DB failover complete" in str(m) for m in driver.messages(channel)),
+        description="the update posted in the channel",
+    )
 
 
 def test_acknowledge_keeps_the_first_click(harness: Harness) -> None:
