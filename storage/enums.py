@@ -53,6 +53,9 @@ class EventKind(StrEnum):
     UPDATE_MISSED = "update_missed"
     ACK_TARGET_MISSED = "ack_target_missed"
     SNOOZED = "snoozed"
+    ALERT_FIRED = "alert_fired"
+    ALERT_RESOLVED = "alert_resolved"
+    PAGED = "paged"
 
 
 class ReminderKind(StrEnum):
@@ -63,3 +66,36 @@ class ReminderKind(StrEnum):
     ACK_BREACH = "ack_breach"
     ACTION_OVERDUE = "action_overdue"
     REVIEW_DUE = "review_due"
+
+
+class AlertSource(StrEnum):
+    """Where an alert came from."""
+
+    ALERTMANAGER = "alertmanager"
+    GRAFANA = "grafana"
+    PAGERDUTY = "pagerduty"
+    GENERIC = "generic"
+    SLACK = "slack"
+
+
+class AlertState(StrEnum):
+    """What the source says about an alert now."""
+
+    FIRING = "firing"
+    ACKNOWLEDGED = "acknowledged"  # PagerDuty's `acknowledge`: still open, someone is on it
+    RESOLVED = "resolved"
+
+
+class RouteAction(StrEnum):
+    """What Warroom does with a new alert group."""
+
+    DECLARE = "declare"  # declare an incident by itself
+    OFFER = "offer"  # post the alert with a Declare incident button
+    IGNORE = "ignore"  # store it for audit, do nothing visible
+
+
+class Refire(StrEnum):
+    """What an alert firing again after its incident was resolved does."""
+
+    REOPEN = "reopen"  # reopen the resolved incident (a closed one gets a new incident)
+    NEW = "new"  # always a new incident

@@ -6,7 +6,17 @@ from typing import Any
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.enums import EventKind, ReminderKind, Role, Severity, Status
+from storage.enums import (
+    AlertSource,
+    AlertState,
+    EventKind,
+    Refire,
+    ReminderKind,
+    Role,
+    RouteAction,
+    Severity,
+    Status,
+)
 from storage.types import StrEnumType, UTCDateTime
 
 # Named constraints let later migrations drop or alter them, SQLite batch mode included.
@@ -184,3 +194,88 @@ class ProcessedEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     received_at: datetime | None = _ts()
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """A webhook body as it arrived, kept for audit; written with the alerts it carried."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: AlertSource = Field(sa_type=StrEnumType(AlertSource))
+    received_at: datetime | None = _ts(index=True)
+    body: str = Field(sa_type=Text)
+    alert_count: int = 0
+
+
+class AlertGroup(SQLModel, table=True):
+    """Alerts that belong in one incident; a source's group gets a new episode on re-fire."""
+
+    __table_args__ = (UniqueConstraint("source", "group_key", "episode"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: AlertSource = Field(sa_type=StrEnumType(AlertSource))
+    group_key: str = Field(max_length=255)
+    episode: int = 1
+    title: str = Field(max_length=200)
+    severity: Severity = Field(sa_type=StrEnumType(Severity))
+    service: str = Field(default="", max_length=100)
+    action: RouteAction = Field(sa_type=StrEnumType(RouteAction))
+    rule: str = Field(default="", max_length=100)
+    runbook: str = Field(default="", max_length=1000)
+    page: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    on_refire: Refire = Field(sa_type=StrEnumType(Refire))
+    incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
+    created_at: datetime | None = _ts()
+    updated_at: datetime | None = _ts()
+    # The offer: a message with a Declare incident button, edited in place.
+    offer_channel_id: str | None = Field(default=None, max_length=80)
+    offer_thread_ts: str | None = Field(default=None, max_length=32)
+    offer_ts: str | None = Field(default=None, max_length=32)
+    offer_dirty: bool = Field(default=False, index=True)
+    offer_attempts: int = 0
+    # When every alert had resolved (cleared when one fires again), and the notice posted then.
+    all_resolved_at: datetime | None = _ts()
+    resolved_notice_ts: str | None = Field(default=None, max_length=32)
+
+
+class Alert(SQLModel, table=True):
+    """One alert instance; a source's key that fires again after resolving is a new instance."""
+
+    __table_args__ = (UniqueConstraint("source", "key", "instance"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: AlertSource = Field(sa_type=StrEnumType(AlertSource))
+    key: str = Field(max_length=255)
+    instance: int = 1
+    group_id: int = Field(foreign_key="alertgroup.id", index=True)
+    state: AlertState = Field(sa_type=StrEnumType(AlertState))
+    title: str = Field(max_length=200)
+    severity: str = Field(default="", max_length=32)
+    service: str = Field(default="", max_length=100)
+    summary: str = Field(default="", sa_type=Text)
+    labels: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    link: str = Field(default="", max_length=1000)
+    starts_at: datetime | None = _ts()
+    ends_at: datetime | None = _ts()
+    first_seen_at: datetime | None = _ts()
+    last_seen_at: datetime | None = _ts()
+    resolved_at: datetime | None = _ts()
+    repeats: int = 0
+
+
+class Page(SQLModel, table=True):
+    """A responder (a user or a user group) paged for an incident, by DM, until acknowledged."""
+
+    __table_args__ = (UniqueConstraint("incident_id", "target"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    target: str = Field(max_length=32)
+    created_at: datetime | None = _ts()
+    claimed_until: datetime | None = _ts()
+    sent_at: datetime | None = _ts(index=True)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    # Where the DMs went, as [channel, ts] pairs, so an acknowledgement can edit them all.
+    messages: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    acknowledged_at: datetime | None = _ts()
+    acknowledged_by: str | None = Field(default=None, max_length=32)

@@ -1,0 +1,110 @@
+"""Queries about alerts, alert groups and pages. Session first, keyword arguments after."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import case, func, or_
+from sqlmodel import Session, col, select
+
+from storage.enums import AlertSource, AlertState
+from storage.models import Alert, AlertGroup, Page
+
+SAMPLE = 10
+
+
+def map_latest_alerts(
+    session: Session, *, source: AlertSource, keys: Sequence[str]
+) -> dict[str, Alert]:
+    """The newest instance of each of these keys that exists, by key."""
+    if not keys:
+        return {}
+    query = (
+        select(Alert)
+        .where(Alert.source == source, col(Alert.key).in_(list(set(keys))))
+        .order_by(col(Alert.instance))
+    )
+    return {alert.key: alert for alert in session.exec(query).all()}
+
+
+def map_current_groups(
+    session: Session, *, source: AlertSource, group_keys: Sequence[str]
+) -> dict[str, AlertGroup]:
+    """The latest episode of each of these groups that exists, by group key."""
+    if not group_keys:
+        return {}
+    query = (
+        select(AlertGroup)
+        .where(AlertGroup.source == source, col(AlertGroup.group_key).in_(list(set(group_keys))))
+        .order_by(col(AlertGroup.episode))
+    )
+    return {group.group_key: group for group in session.exec(query).all()}
+
+
+def count_alerts(session: Session, *, group_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """(total, resolved) per group."""
+    if not group_ids:
+        return {}
+    resolved = func.sum(case((col(Alert.state) == AlertState.RESOLVED.value, 1), else_=0))
+    query = (
+        select(Alert.group_id, func.count(col(Alert.id)), resolved)
+        .where(col(Alert.group_id).in_(list(group_ids)))
+        .group_by(col(Alert.group_id))
+    )
+    return {gid: (int(total), int(done or 0)) for gid, total, done in session.exec(query).all()}
+
+
+def list_sample_alerts(session: Session, *, group_ids: Sequence[int]) -> list[Alert]:
+    """A few alerts to show: firing first, newest first."""
+    if not group_ids:
+        return []
+    query = (
+        select(Alert)
+        .where(col(Alert.group_id).in_(list(group_ids)))
+        .order_by(
+            case((col(Alert.state) == AlertState.RESOLVED.value, 1), else_=0),
+            col(Alert.first_seen_at).desc(),
+            col(Alert.id).desc(),
+        )
+        .limit(SAMPLE)
+    )
+    return list(session.exec(query).all())
+
+
+def list_incident_groups(session: Session, *, incident_id: int) -> Sequence[AlertGroup]:
+    """The alert groups attached to an incident."""
+    query = select(AlertGroup).where(AlertGroup.incident_id == incident_id)
+    return session.exec(query.order_by(col(AlertGroup.id))).all()
+
+
+def list_pending_offers(session: Session, *, max_attempts: int, limit: int) -> Sequence[AlertGroup]:
+    """Offers still to be posted or edited, and not given up on."""
+    query = (
+        select(AlertGroup)
+        .where(col(AlertGroup.offer_dirty).is_(True), AlertGroup.offer_attempts < max_attempts)
+        .order_by(col(AlertGroup.id))
+        .limit(limit)
+    )
+    return session.exec(query).all()
+
+
+def list_unsent_pages(
+    session: Session, *, now: datetime, max_attempts: int, limit: int
+) -> Sequence[Page]:
+    """Pages not yet delivered whose claim (if any) has run out."""
+    query = (
+        select(Page)
+        .where(
+            col(Page.sent_at).is_(None),
+            col(Page.acknowledged_at).is_(None),
+            Page.attempts < max_attempts,
+            or_(col(Page.claimed_until).is_(None), col(Page.claimed_until) < now),
+        )
+        .order_by(col(Page.id))
+        .limit(limit)
+    )
+    return session.exec(query).all()
+
+
+def list_pages(session: Session, *, incident_id: int) -> Sequence[Page]:
+    """Every page sent for an incident."""
+    return session.exec(select(Page).where(Page.incident_id == incident_id)).all()
