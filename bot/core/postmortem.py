@@ -39,6 +39,9 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.UPDATE_MISSED: "Update missed",
     EventKind.ACK_TARGET_MISSED: "Acknowledgement target missed",
     EventKind.SNOOZED: "Reminders snoozed",
+    EventKind.ALERT_FIRED: "Alert firing",
+    EventKind.ALERT_RESOLVED: "Alert resolved",
+    EventKind.PAGED: "Paged",
 }
 
 # Kinds whose text is somebody's own words, so the entry names who said it.
