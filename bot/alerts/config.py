@@ -1,0 +1,243 @@
+"""The routing file, `warroom.yml`: which severity, service, action and pager an alert gets.
+
+```yaml
+defaults:            # optional
+  on_refire: reopen  # reopen | new
+  page: [U0123ABC]   # paged when a route names nobody
+routes:              # first match wins
+  - name: payments-critical        # optional; default "routes[i]"
+    match:                         # every label must fit; each value is a string,
+                                   # a list (any of), or "~regex" (a full match)
+      service: payments
+      severity: [critical, page]
+    severity: sev1                 # optional; default from the alert's severity word (README table)
+    action: declare                # declare | offer | ignore; optional
+    service: payments              # optional
+    runbook: https://wiki/pay      # optional http(s) URL
+    page: [U0123ABC, S0456DEF]     # users and user groups
+    on_refire: new                 # optional
+```
+
+A matcher can test any alert label plus `source`, `severity` and `service`. An empty (or absent)
+`match` matches every alert: a catch-all, best placed last. Label values are strings: quote
+numbers (`code: "500"`). A list cannot hold `~regex` items; write one regex with `|` instead.
+Every problem is a `ConfigError` whose one line names the file, the place and the fault.
+"""
+
+import re
+from difflib import get_close_matches
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic_core import ErrorDetails
+
+from bot.core.routing import Matcher, Refire, RouteAction, RoutingConfig, RoutingRule
+from storage.enums import Severity
+
+_SLACK_TARGET = re.compile(r"[UWS][A-Z0-9]{2,}")
+_HTTP_URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
+_ENUMS: dict[str, type[StrEnum]] = {
+    "severity": Severity,
+    "action": RouteAction,
+    "on_refire": Refire,
+}
+
+
+class ConfigError(ValueError):
+    """The routing file cannot be used; the message is one line naming file, place and fault."""
+
+
+def _lower(value: Any) -> Any:
+    # `SEV1` and `Declare` mean what they say: accept any case for the enum words
+    return value.lower() if isinstance(value, str) else value
+
+
+def _slack_target(value: str) -> str:
+    if not _SLACK_TARGET.fullmatch(value):
+        raise ValueError("is not a Slack user id (U…/W…) or user group id (S…)")
+    return value
+
+
+def _http_url(value: str) -> str:
+    if not _HTTP_URL.fullmatch(value):
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+def _match_value(value: Any) -> str | list[str]:
+    if isinstance(value, str):
+        if value.startswith("~"):
+            _compile(value[1:])
+        return value
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError('must be a string, a list of strings or "~regex" (quote numbers)')
+    if not value:
+        raise ValueError("must not be an empty list: it would never match")
+    if any(item.startswith("~") for item in value):
+        raise ValueError('cannot list "~regex" items: write one regex with | instead')
+    return value
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    if not pattern:
+        raise ValueError('needs a pattern after "~"')
+    try:
+        return re.compile(pattern)
+    except re.error as error:
+        raise ValueError(f"is not a valid regular expression ({error})") from None
+
+
+_Target = Annotated[str, AfterValidator(_slack_target)]
+_Url = Annotated[str, AfterValidator(_http_url)]
+_MatchValue = Annotated[Any, AfterValidator(_match_value)]
+_Severity = Annotated[Severity, BeforeValidator(_lower)]
+_Action = Annotated[RouteAction, BeforeValidator(_lower)]
+_Refire = Annotated[Refire, BeforeValidator(_lower)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Defaults(_Strict):
+    on_refire: _Refire = Refire.REOPEN
+    page: list[_Target] = []
+
+
+class _Route(_Strict):
+    name: str | None = None
+    match: dict[str, _MatchValue] | None = None
+    severity: _Severity | None = None
+    action: _Action | None = None
+    service: str = ""
+    runbook: _Url | None = None
+    page: list[_Target] = []
+    on_refire: _Refire | None = None
+
+
+class _File(_Strict):
+    defaults: _Defaults | None = None
+    routes: list[_Route] | None = None
+
+
+def load_routing_config(path: str | None) -> RoutingConfig:
+    """The routing rules in the YAML file at `path`; the defaults when `path` is None."""
+    if path is None:
+        return RoutingConfig()
+    data = _read_yaml(path)
+    if data is None:
+        return RoutingConfig()  # an empty file asks for nothing
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping with defaults and routes")
+    try:
+        parsed = _File.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(f"{path}: {_describe(error)}") from None
+    return _build(parsed)
+
+
+def _read_yaml(path: str) -> Any:
+    """The file's YAML document, every failure turned into a ConfigError."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read ({error.strerror or error})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = error.problem or error.context or "invalid YAML"
+        raise ConfigError(f"{path}: {where}invalid YAML ({problem})") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: invalid YAML ({error})") from None
+
+
+def _build(parsed: _File) -> RoutingConfig:
+    """Turn the checked file into the routing values `route()` reads."""
+    defaults = parsed.defaults or _Defaults()
+    rules = tuple(
+        RoutingRule(
+            name=route.name or f"routes[{index}]",
+            match=tuple(_matcher(label, value) for label, value in (route.match or {}).items()),
+            severity=route.severity,
+            action=route.action,
+            service=route.service,
+            runbook=route.runbook or "",
+            page=tuple(route.page),
+            on_refire=route.on_refire,
+        )
+        for index, route in enumerate(parsed.routes or [])
+    )
+    return RoutingConfig(rules=rules, on_refire=defaults.on_refire, page=tuple(defaults.page))
+
+
+def _matcher(label: str, value: str | list[str]) -> Matcher:
+    if isinstance(value, list):
+        return Matcher(label, values=tuple(value))
+    if value.startswith("~"):
+        return Matcher(label, pattern=_compile(value[1:]))
+    return Matcher(label, values=(value,))
+
+
+def _describe(error: ValidationError) -> str:
+    """The first problem as `place fault`, and how many more there are."""
+    problems = error.errors()
+    first = problems[0]
+    text = f"{_place(first['loc'])} {_fault(first)}"
+    if len(problems) > 1:
+        text += f" (and {len(problems) - 1} more)"
+    return text
+
+
+def _place(loc: tuple[int | str, ...]) -> str:
+    """`('routes', 2, 'severity')` → `routes[2].severity`."""
+    place = ""
+    for part in loc:
+        if isinstance(part, int):
+            place += f"[{part}]"
+        elif part != "[key]":
+            place += f".{part}" if place else part
+    return place or "the file"
+
+
+def _fault(problem: ErrorDetails) -> str:
+    """Pydantic's complaint in the words of this file's format."""
+    kind = problem["type"]
+    field = next((p for p in reversed(problem["loc"]) if isinstance(p, str)), "")
+    if kind == "extra_forbidden":
+        known = _known_keys(problem["loc"])
+        guess = get_close_matches(field, known, n=1)
+        hint = f"; did you mean {guess[0]}?" if guess else f"; known keys: {', '.join(known)}"
+        return f"is not a known key{hint}"
+    if kind == "enum" and field in _ENUMS:
+        return "must be one of " + ", ".join(member.value for member in _ENUMS[field])
+    if kind == "value_error":
+        return str(problem["ctx"]["error"])
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "must be a mapping"
+    if kind == "list_type":
+        return "must be a list"
+    if kind == "string_type":
+        given = problem["input"]
+        number = isinstance(given, int | float) and not isinstance(given, bool)
+        return "must be a string" + (" (quote numbers)" if number else "")
+    return str(problem["msg"]).lower()
+
+
+def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys allowed where an unknown one was found."""
+    depth = [part for part in loc[:-1] if isinstance(part, str)]
+    model: type[BaseModel] = _File
+    if depth[-1:] == ["defaults"]:
+        model = _Defaults
+    elif depth[-1:] == ["routes"]:
+        model = _Route
+    return list(model.model_fields)
