@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from bot.sandbox.workspace_actions import WorkspaceActions
+
 T = TypeVar("T")
 
 # Messages Slack itself writes into a channel; hidden from `messages()` unless asked for.
@@ -33,7 +35,7 @@ class SandboxActionError(RuntimeError):
         self.status = status
 
 
-class SandboxClient:
+class SandboxClient(WorkspaceActions):
     """HTTP client for `/_sandbox`: people's actions, configuration and state."""
 
     def __init__(self, sandbox_url: str, *, timeout: float = 10.0) -> None:

@@ -10,9 +10,11 @@ from fastapi.responses import JSONResponse, Response
 
 from bot.sandbox import actions
 from bot.sandbox.errors import SlackError
+from bot.sandbox.integrations import post_integration_message
 from bot.sandbox.methods.views import apply_submission_answer
 from bot.sandbox.shapes import build_view_json
 from bot.sandbox.snapshot import build_state
+from bot.sandbox.user_groups import create_user_group
 from bot.sandbox.world import World
 
 
@@ -67,6 +69,17 @@ def build_control_router() -> APIRouter:
                     world, data["user"], data["name"], is_private=bool(data.get("is_private"))
                 )
                 result["channel"] = channel.id
+            elif action == "post_integration_message":
+                message = post_integration_message(
+                    world,
+                    data["channel"],
+                    text=data.get("text") or "",
+                    attachments=data.get("attachments"),
+                    blocks=data.get("blocks"),
+                    username=data.get("username") or "Alertmanager",
+                    bot_id=data.get("bot_id"),
+                )
+                result.update(ts=message.ts, channel=message.channel, bot_id=message.bot_id)
             else:
                 return JSONResponse({"ok": False, "error": "unknown_action"}, status_code=404)
         except SlackError as exc:
@@ -201,5 +214,21 @@ def build_control_router() -> APIRouter:
             email=data.get("email"),
         )
         return JSONResponse({"ok": True, "id": user.id})
+
+    @router.post("/usergroups")
+    async def add_usergroup(request: Request) -> Response:
+        world = _world(request)
+        data = await _json_body(request)
+        try:
+            group = create_user_group(
+                world,
+                data["handle"],
+                data.get("users") or [],
+                name=data.get("name"),
+                description=data.get("description") or "",
+            )
+        except SlackError as exc:
+            return _fail(exc)
+        return JSONResponse({"ok": True, "id": group.id})
 
     return router

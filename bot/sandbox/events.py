@@ -8,6 +8,12 @@ from bot.sandbox.model import APP_ID, BOT_USER_ID, TEAM_ID, VERIFICATION_TOKEN, 
 
 # Workspace-wide events reach the app whether or not its bot is in the channel.
 WORKSPACE_EVENTS = frozenset({"channel_created", "channel_rename", "channel_archive"})
+# The subscription that brings `message` events, by the message's `channel_type`.
+MESSAGE_SUBSCRIPTIONS = {
+    "channel": "message.channels",
+    "group": "message.groups",
+    "im": "message.im",
+}
 
 
 def build_event_id(number: int) -> str:
@@ -65,9 +71,13 @@ def channel_type_of(channel: Channel) -> str:
 
 
 def subscription_for(event: dict[str, Any], channel: Channel | None) -> str:
-    """Return the event subscription that brings this event: DM messages need `message.im`."""
-    if event["type"] == "message" and channel is not None and channel.is_im:
-        return "message.im"
+    """Return the event subscription that brings this event.
+
+    Nobody subscribes to plain `message`: an app asks for `message.channels`, `message.groups`
+    or `message.im`, one per kind of conversation, and edits and deletions come with them.
+    """
+    if event["type"] == "message" and channel is not None:
+        return MESSAGE_SUBSCRIPTIONS[channel_type_of(channel)]
     return str(event["type"])
 
 

@@ -42,6 +42,8 @@ METHOD_TIERS: dict[str, int] = {
     "pins.remove": 2,
     "reactions.add": 3,
     "reactions.get": 3,
+    "usergroups.list": 2,
+    "usergroups.users.list": 2,
     "users.info": 4,
     "users.list": 2,
     "users.lookupByEmail": 3,

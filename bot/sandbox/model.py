@@ -37,6 +37,7 @@ DEFAULT_SCOPES = frozenset(
         "reactions:write",
         "users:read",
         "users:read.email",
+        "usergroups:read",
         "files:read",
         "files:write",
         "im:read",
@@ -46,7 +47,14 @@ DEFAULT_SCOPES = frozenset(
 )
 
 DEFAULT_SUBSCRIPTIONS = frozenset(
-    {"pin_added", "reaction_added", "message", "member_joined_channel", "channel_created"}
+    {
+        "pin_added",
+        "reaction_added",
+        "message.channels",
+        "message.groups",
+        "member_joined_channel",
+        "channel_created",
+    }
 )
 
 
@@ -62,6 +70,19 @@ class User:
     is_bot: bool = False
     bot_id: str | None = None
     deleted: bool = False
+
+
+@dataclass
+class UserGroup:
+    """A user group (`@handle`, an `S…` id): people mentioned together, e.g. an on-call team."""
+
+    id: str
+    handle: str
+    name: str
+    users: list[str] = field(default_factory=list)
+    description: str = ""
+    created: int = 0
+    created_by: str = ""
 
 
 @dataclass

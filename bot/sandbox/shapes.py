@@ -19,6 +19,7 @@ from bot.sandbox.model import (
     StoredFile,
     Topic,
     User,
+    UserGroup,
     View,
 )
 
@@ -152,9 +153,13 @@ def build_message_json(
     body: dict[str, Any] = {"type": "message", "ts": message.ts}
     if message.subtype:
         body["subtype"] = message.subtype
-    body.update({"user": message.user, "text": message.text, "team": TEAM_ID})
-    if message.bot_id:
-        body.update(bot_id=message.bot_id, app_id=APP_ID, bot_profile=build_bot_profile())
+    if message.user:  # an integration's `bot_message` has no user, only a bot_id
+        body["user"] = message.user
+    body.update({"text": message.text, "team": TEAM_ID})
+    if message.bot_id == BOT_ID:
+        body.update(bot_id=BOT_ID, app_id=APP_ID, bot_profile=build_bot_profile())
+    elif message.bot_id:
+        body["bot_id"] = message.bot_id
     if message.blocks is not None:
         body["blocks"] = message.blocks
     if message.attachments:
@@ -176,6 +181,35 @@ def build_message_json(
     if pinned:
         body["pinned_to"] = [message.channel]
     body.update(message.extra)
+    return body
+
+
+def build_usergroup_json(
+    group: UserGroup, *, include_users: bool = False, include_count: bool = False
+) -> dict[str, Any]:
+    """Return a user group as `usergroups.list` answers it (members and count only if asked)."""
+    body: dict[str, Any] = {
+        "id": group.id,
+        "team_id": TEAM_ID,
+        "is_usergroup": True,
+        "is_subteam": True,
+        "name": group.name,
+        "description": group.description,
+        "handle": group.handle,
+        "is_external": False,
+        "date_create": group.created,
+        "date_update": group.created,
+        "date_delete": 0,
+        "auto_type": None,
+        "created_by": group.created_by,
+        "updated_by": group.created_by,
+        "deleted_by": None,
+        "prefs": {"channels": [], "groups": []},
+    }
+    if include_users:
+        body["users"] = list(group.users)
+    if include_count:
+        body["user_count"] = len(group.users)
     return body
 
 

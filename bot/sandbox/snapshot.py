@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.sandbox.model import BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, Channel, View
-from bot.sandbox.shapes import build_user_json, build_view_json
+from bot.sandbox.shapes import build_user_json, build_usergroup_json, build_view_json
 from bot.sandbox.world import World
 
 SECTIONS = (
     "team",
     "users",
+    "usergroups",
     "channels",
     "messages",
     "ephemerals",
@@ -89,6 +90,11 @@ def build_state(world: World, sections: Iterable[str] | None = None) -> dict[str
             }
         if "users" in wanted:
             state["users"] = [build_user_json(u, world.now()) for u in world.users.values()]
+        if "usergroups" in wanted:
+            state["usergroups"] = [
+                build_usergroup_json(g, include_users=True, include_count=True)
+                for g in world.usergroups.values()
+            ]
         if "channels" in wanted:
             state["channels"] = [build_channel_state(c) for c in world.channels.values()]
         if "messages" in wanted:

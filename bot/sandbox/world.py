@@ -23,6 +23,7 @@ from bot.sandbox.model import (
     Message,
     StoredFile,
     User,
+    UserGroup,
     View,
 )
 from bot.sandbox.rendering import render_message
@@ -60,6 +61,7 @@ class World:
         self.subscriptions = set(subscriptions)
         self.enforce_rate_limits = enforce_rate_limits
         self.users: dict[str, User] = {}
+        self.usergroups: dict[str, UserGroup] = {}
         self.channels: dict[str, Channel] = {}
         self.messages: dict[str, dict[str, Message]] = {}
         self.pin_info: dict[tuple[str, str], tuple[int, str]] = {}

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from bot.sandbox.methods import chat, conversations, dms, files, pins, reactions, users, views
+from bot.sandbox.methods import (
+    chat,
+    conversations,
+    dms,
+    files,
+    pins,
+    reactions,
+    usergroups,
+    users,
+    views,
+)
 from bot.sandbox.methods.common import Handler
 
 METHODS: dict[str, Handler] = {
@@ -12,6 +22,7 @@ METHODS: dict[str, Handler] = {
     **files.HANDLERS,
     **pins.HANDLERS,
     **reactions.HANDLERS,
+    **usergroups.HANDLERS,
     **users.HANDLERS,
     **views.HANDLERS,
 }
@@ -43,6 +54,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "pins.remove": ("pins:write",),
     "reactions.add": ("reactions:write",),
     "reactions.get": ("reactions:read",),
+    "usergroups.list": ("usergroups:read",),
+    "usergroups.users.list": ("usergroups:read",),
     "users.info": ("users:read",),
     "users.list": ("users:read",),
     "users.lookupByEmail": ("users:read.email",),
