@@ -3,7 +3,35 @@
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from storage.models import ActionItem, Incident, IncidentRole, Reminder, StatusUpdate
+from storage.models import (
+    ActionItem,
+    Alert,
+    AlertGroup,
+    Incident,
+    IncidentRole,
+    Reminder,
+    StatusUpdate,
+)
+
+
+@dataclass(frozen=True)
+class AlertSummary:
+    """An incident's or an offer's alerts: counts, and a few to show, firing and newest first."""
+
+    total: int
+    resolved: int
+    sample: list[Alert] = field(default_factory=list)
+    runbook: str = ""
+
+    @property
+    def firing(self) -> int:
+        """How many are still firing (or acknowledged at their source)."""
+        return self.total - self.resolved
+
+    @property
+    def all_resolved(self) -> bool:
+        """Whether there are alerts and every one has resolved."""
+        return self.total > 0 and self.resolved == self.total
 
 
 @dataclass(frozen=True)
@@ -14,6 +42,7 @@ class IncidentSnapshot:
     roles: list[IncidentRole]
     latest_update: StatusUpdate | None
     action_items: list[ActionItem] = field(default_factory=list)
+    alerts: AlertSummary | None = None  # None: not an incident with alerts
 
 
 @dataclass(frozen=True)
@@ -79,4 +108,50 @@ class ReminderSender(Protocol):
 
     async def send(self, reminder: Reminder, snapshot: IncidentSnapshot) -> None:
         """Deliver one reminder, or raise ReminderNotSent."""
+        ...
+
+
+@dataclass(frozen=True)
+class OfferView:
+    """An offer to declare: the alert group, its alerts, and the incident once declared."""
+
+    group: AlertGroup
+    alerts: AlertSummary
+    incident: Incident | None = None
+
+
+class NotShown(Exception):
+    """A message could not be posted or edited; `error` says why (a Slack error code)."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+class AlertSurfaces(Protocol):
+    """Where alerts are shown: offers with a Declare button, page DMs, resolved notices."""
+
+    async def show_offer(self, view: OfferView) -> tuple[str, str]:
+        """Post the offer (when `group.offer_ts` is None) or edit it; return (channel id, ts).
+
+        It goes to `group.offer_channel_id`, in the thread `group.offer_thread_ts` if set.
+        Raises NotShown.
+        """
+        ...
+
+    async def send_page(self, target: str, snapshot: IncidentSnapshot) -> list[tuple[str, str]]:
+        """DM the target (a user, or each member of a user group) with an Acknowledge button.
+
+        Returns the (channel, ts) of every DM sent; raises NotShown when none could be sent.
+        """
+        ...
+
+    async def show_page_acknowledged(
+        self, messages: list[tuple[str, str]], snapshot: IncidentSnapshot, user: str
+    ) -> None:
+        """Edit the page DMs to say who acknowledged (best effort: never raises)."""
+        ...
+
+    async def announce_all_resolved(self, snapshot: IncidentSnapshot) -> str | None:
+        """Tell the incident channel every alert resolved, with a Mark resolved button."""
         ...

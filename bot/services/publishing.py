@@ -2,17 +2,17 @@
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.core.errors import IncidentNotFound
-from bot.services.ports import IncidentSnapshot, IncidentSurfaces, SurfaceResult
+from bot.services.ports import AlertSummary, IncidentSnapshot, IncidentSurfaces, SurfaceResult
 from bot.services.transactions import run_in_transaction
-from storage import queries
-from storage.models import SideEffectFailure, StatusUpdate
+from storage import alert_queries, queries
+from storage.models import AlertGroup, SideEffectFailure, StatusUpdate
 
 log = logging.getLogger(__name__)
 BeforeSync = Callable[[IncidentSnapshot], Awaitable[None]]
@@ -94,9 +94,23 @@ def read_snapshot(session: Session, incident_id: int) -> IncidentSnapshot:
     incident = queries.get_incident(session, incident_id=incident_id)
     if incident is None:
         raise IncidentNotFound("That incident no longer exists.")
+    groups = alert_queries.list_incident_groups(session, incident_id=incident_id)
     return IncidentSnapshot(
         incident=incident,
         roles=list(queries.list_roles(session, incident_id=incident_id)),
         latest_update=queries.get_latest_update(session, incident_id=incident_id),
         action_items=list(queries.list_action_items(session, incident_id=incident_id)),
+        alerts=read_alert_summary(session, groups) if groups else None,
+    )
+
+
+def read_alert_summary(session: Session, groups: Sequence[AlertGroup]) -> AlertSummary:
+    """The alerts of these groups: counts, a few to show, and the first runbook named."""
+    ids = [g.id for g in groups if g.id is not None]
+    counts = alert_queries.count_alerts(session, group_ids=ids).values()
+    return AlertSummary(
+        total=sum(total for total, _ in counts),
+        resolved=sum(resolved for _, resolved in counts),
+        sample=alert_queries.list_sample_alerts(session, group_ids=ids),
+        runbook=next((g.runbook for g in groups if g.runbook), ""),
     )

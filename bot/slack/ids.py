@@ -30,6 +30,11 @@ class ActionId(StrEnum):
     COMMANDER = "commander"
     UPDATE_TEXT = "update_text"
     STATUS = "status"
+    DECLARE_FROM_ALERT = "alert_declare"
+    ACKNOWLEDGE_PAGE = "page_acknowledge"
+    MARK_RESOLVED = "incident_mark_resolved"
+    OPEN_ALERT = "alert_open_link"
+    OPEN_RUNBOOK = "alert_open_runbook"
 
 
 class CallbackId(StrEnum):
@@ -41,6 +46,7 @@ class CallbackId(StrEnum):
     RESOLVE = "incident_resolve_form"
     CHANGE_SEVERITY = "incident_severity"
     CHANGE_STATUS = "incident_status"
+    DECLARE_FROM_ALERT = "alert_declare_form"
 
 
 class BlockId(StrEnum):

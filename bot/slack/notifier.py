@@ -170,6 +170,7 @@ class SlackSurfaces:
             snapshot.latest_update,
             now=self.clock(),
             action_items=snapshot.action_items,
+            alerts=snapshot.alerts,
         )
         text = build_status_text(incident)
         ts = incident.status_ts

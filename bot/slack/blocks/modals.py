@@ -24,9 +24,13 @@ UNCHANGED_STATUS = "unchanged"
 
 
 def build_declare_modal(
-    *, title: str = "", severity: Severity = Severity.SEV3, private_metadata: str = ""
+    *,
+    title: str = "",
+    severity: Severity = Severity.SEV3,
+    private_metadata: str = "",
+    summary: str = "",
 ) -> Block:
-    """The form behind `/incident declare` with no title."""
+    """The form behind `/incident declare` with no title; `title` and `summary` prefill it."""
     title_input: Block = {
         "type": "plain_text_input",
         "action_id": ActionId.TITLE.value,
@@ -35,21 +39,19 @@ def build_declare_modal(
     }
     if title.strip():
         title_input["initial_value"] = fit_plain(title.strip(), MAX_TITLE_INPUT)
+    summary_input: Block = {
+        "type": "plain_text_input",
+        "action_id": ActionId.SUMMARY.value,
+        "multiline": True,
+        "max_length": MAX_SUMMARY_INPUT,
+        "placeholder": plain("What is happening, and who is affected?"),
+    }
+    if summary.strip():
+        summary_input["initial_value"] = fit_plain(summary.strip(), MAX_SUMMARY_INPUT)
     blocks = [
         _input(BlockId.TITLE, "Title", title_input),
         _input(BlockId.SEVERITY, "Severity", _severity_select(severity)),
-        _input(
-            BlockId.SUMMARY,
-            "Summary",
-            {
-                "type": "plain_text_input",
-                "action_id": ActionId.SUMMARY.value,
-                "multiline": True,
-                "max_length": MAX_SUMMARY_INPUT,
-                "placeholder": plain("What is happening, and who is affected?"),
-            },
-            optional=True,
-        ),
+        _input(BlockId.SUMMARY, "Summary", summary_input, optional=True),
         _input(
             BlockId.SERVICE,
             "Affected services",

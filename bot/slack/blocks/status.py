@@ -5,6 +5,8 @@ from datetime import datetime
 
 from bot.core.lifecycle import SEVERITY_LABELS, STATUS_LABELS, is_open
 from bot.core.timing import between, format_span
+from bot.services.ports import AlertSummary
+from bot.slack.blocks.alerts import build_alerts_section
 from bot.slack.blocks.followups import build_action_item_blocks, build_postmortem_line
 from bot.slack.blocks.limits import (
     MAX_FIELD,
@@ -51,8 +53,12 @@ def build_status_blocks(
     *,
     now: datetime,
     action_items: Sequence[ActionItem] = (),
+    alerts: AlertSummary | None = None,
 ) -> list[Block]:
-    """The pinned, live status block of an incident channel."""
+    """The pinned, live status block of an incident channel.
+
+    At most 27 blocks whatever the input (each part caps its own), well inside Slack's 50.
+    """
     blocks: list[Block] = [_header(incident)]
     if incident.summary.strip():
         blocks.append(section(fit_mrkdwn(incident.summary.strip(), MAX_SUMMARY)))
@@ -61,6 +67,8 @@ def build_status_blocks(
     if incident.resolution.strip() and not is_open(Status(incident.status)):
         blocks.append(titled_section("*Resolution*", incident.resolution.strip(), mentions=False))
     blocks.append(_latest_update(incident, latest_update))
+    if alerts is not None:
+        blocks.extend(build_alerts_section(alerts, incident))
     postmortem = build_postmortem_line(incident)
     if postmortem is not None:
         blocks.append(postmortem)

@@ -1,0 +1,316 @@
+"""The alert intake transaction: one delivery's alerts merged into the stored ones, in one go."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from bot.core import alert_rules
+from bot.core.alert_rules import Change, Placement
+from bot.core.alerts import AlertBatch, AlertSignal
+from bot.core.cadence import CadencePolicy
+from bot.core.routing import Route, RoutingConfig, route
+from bot.core.text import escape_mrkdwn
+from bot.services.records import incident_id_of, insert_incident, new_event
+from bot.services.requests import DeclareRequest
+from storage import alert_queries
+from storage.enums import AlertSource, AlertState, EventKind, RouteAction, Status
+from storage.models import Alert, AlertGroup, Incident, Page, WebhookDelivery
+
+REPEAT_REFRESH = timedelta(minutes=1)
+
+# Reopens a resolved incident inside the caller's transaction: (session, incident, now).
+Reopen = Callable[[Session, Incident, datetime], None]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where offers for new groups go: a channel, and for Slack alerts the alert's thread."""
+
+    channel: str
+    thread_ts: str | None = None
+
+
+@dataclass
+class Intake:
+    """What one delivery changed: the side effects to run once it is committed."""
+
+    delivery_id: int | None = None
+    keys: list[str] = field(default_factory=list)
+    changes: dict[Change, int] = field(default_factory=dict)
+    new_incidents: list[int] = field(default_factory=list)
+    changed_incidents: set[int] = field(default_factory=set)
+    offers: set[int] = field(default_factory=set)
+    all_resolved: set[int] = field(default_factory=set)
+
+
+@dataclass
+class _Work:
+    """The rows one transaction reads and touches."""
+
+    session: Session
+    source: AlertSource
+    now: datetime
+    place: Place
+    alerts: dict[str, Alert]
+    groups: dict[str, AlertGroup]
+    intake: Intake
+    resolving: set[int] = field(default_factory=set)  # groups where something resolved
+    repeated: set[int] = field(default_factory=set)  # groups with alerts reported again
+    fresh: set[int] = field(default_factory=set)  # incidents declared in this transaction
+
+
+class AlertIntake:
+    """Merges alert batches into alerts, groups, incidents and pages."""
+
+    def __init__(self, *, config: RoutingConfig, policy: CadencePolicy, reopen: Reopen) -> None:
+        self.config = config
+        self.policy = policy
+        self.reopen = reopen
+
+    def apply(
+        self, session: Session, batch: AlertBatch, *, raw: str | None, now: datetime, place: Place
+    ) -> Intake:
+        """Store the delivery and merge every alert in it; the caller commits."""
+        intake = Intake(keys=[a.key for a in batch.alerts])
+        if raw is not None:
+            delivery = WebhookDelivery(
+                source=batch.source, received_at=now, body=raw, alert_count=len(batch.alerts)
+            )
+            session.add(delivery)
+            session.flush()
+            intake.delivery_id = delivery.id
+        work = _Work(
+            session,
+            batch.source,
+            now,
+            place,
+            alert_queries.map_latest_alerts(session, source=batch.source, keys=intake.keys),
+            {},
+            intake,
+        )
+        new_groups = [a.group for a in batch.alerts if a.key not in work.alerts]
+        work.groups = alert_queries.map_current_groups(
+            session, source=batch.source, group_keys=new_groups
+        )
+        for signal in batch.alerts:
+            change = self._merge(work, signal, batch.group_title)
+            intake.changes[change] = intake.changes.get(change, 0) + 1
+        session.flush()
+        self._settle(work)
+        self._refresh_repeated_offers(work)
+        return intake
+
+    # -- one alert -------------------------------------------------------------------------
+
+    def _merge(self, work: _Work, signal: AlertSignal, group_title: str) -> Change:
+        stored = work.alerts.get(signal.key)
+        change = alert_rules.classify(None if stored is None else stored.state, signal)
+        if stored is not None and change in (Change.REPEAT, Change.STALE):
+            stored.last_seen_at, stored.repeats = work.now, stored.repeats + 1
+            work.repeated.add(stored.group_id)
+        elif stored is not None and change == Change.ACKNOWLEDGED:
+            stored.state, stored.last_seen_at = AlertState.ACKNOWLEDGED, work.now
+            self._touch(work, stored.group_id)
+        elif stored is not None and change == Change.RESOLVED:
+            self._resolve(work, stored, signal)
+        elif change in (Change.NEW, Change.REFIRED):
+            group = self._group_for(work, signal, stored, group_title)
+            alert = _new_alert(
+                signal, group, work.now, 1 if stored is None else stored.instance + 1
+            )
+            work.session.add(alert)
+            work.alerts[signal.key] = alert
+            self._fired(work, group, alert)
+        return change
+
+    def _resolve(self, work: _Work, alert: Alert, signal: AlertSignal) -> None:
+        alert.state, alert.last_seen_at = AlertState.RESOLVED, work.now
+        alert.resolved_at = work.now
+        alert.ends_at = signal.ends_at or work.now
+        work.resolving.add(alert.group_id)
+        group = self._touch(work, alert.group_id)
+        if group is not None and group.incident_id is not None:
+            text = f"Alert resolved: {escape_mrkdwn(alert.title)}"
+            self._event(work, group.incident_id, EventKind.ALERT_RESOLVED, text)
+
+    def _fired(self, work: _Work, group: AlertGroup, alert: Alert) -> None:
+        group.all_resolved_at, group.updated_at = None, work.now
+        self._touch(work, group.id)
+        if group.incident_id is not None and group.incident_id not in work.fresh:
+            text = f"Alert firing: {escape_mrkdwn(alert.title)}"
+            self._event(work, group.incident_id, EventKind.ALERT_FIRED, text)
+
+    # -- groups ----------------------------------------------------------------------------
+
+    def _group_for(
+        self, work: _Work, signal: AlertSignal, stored: Alert | None, group_title: str
+    ) -> AlertGroup:
+        """The episode a firing alert joins, opening a new one (and its incident) if needed."""
+        current = work.groups.get(signal.group)
+        if stored is not None:
+            # A re-fired alert joins the latest episode of the group it was in.
+            old = work.session.get(AlertGroup, stored.group_id)
+            key = signal.group if old is None else old.group_key
+            if key not in work.groups:
+                work.groups.update(
+                    alert_queries.map_current_groups(
+                        work.session, source=work.source, group_keys=[key]
+                    )
+                )
+            current = work.groups.get(key)
+        if current is None:
+            return self._open_group(work, signal, group_title, episode=1)
+        incident = _incident_of(work.session, current)
+        placement = alert_rules.place(
+            action=current.action,
+            incident_status=None if incident is None else incident.status,
+            all_resolved=current.all_resolved_at is not None,
+            on_refire=current.on_refire,
+        )
+        if placement == Placement.NEW_EPISODE:
+            return self._open_group(work, signal, group_title, episode=current.episode + 1)
+        if placement == Placement.REOPEN and incident is not None:
+            self.reopen(work.session, incident, work.now)
+            work.intake.changed_incidents.add(incident_id_of(incident))
+        return current
+
+    def _open_group(
+        self, work: _Work, signal: AlertSignal, group_title: str, *, episode: int
+    ) -> AlertGroup:
+        decided = route(signal, self.config)
+        group = AlertGroup(
+            source=work.source,
+            group_key=signal.group,
+            episode=episode,
+            title=(group_title or signal.title)[:200],
+            severity=decided.severity,
+            service=decided.service[:100],
+            action=decided.action,
+            rule=decided.rule[:100],
+            runbook=decided.runbook[:1000],
+            page=list(decided.page),
+            on_refire=decided.on_refire,
+            created_at=work.now,
+            updated_at=work.now,
+        )
+        work.session.add(group)
+        work.session.flush()
+        work.groups[signal.group] = group
+        if decided.action == RouteAction.DECLARE:
+            self._declare(work, group, signal, decided)
+        elif decided.action == RouteAction.OFFER:
+            group.offer_channel_id = work.place.channel
+            group.offer_thread_ts = work.place.thread_ts
+        return group
+
+    def _declare(self, work: _Work, group: AlertGroup, signal: AlertSignal, decided: Route) -> None:
+        request = DeclareRequest(
+            title=group.title,
+            declared_by=work.source.value,
+            severity=decided.severity,
+            summary=signal.summary[:2000],
+            services=[decided.service] if decided.service else [],
+            idempotency_key=f"alert-group:{group.id}",
+            detected_at=signal.starts_at,
+            initial_status=Status.TRIAGE,
+            leaderless=True,
+        )
+        incident = insert_incident(
+            work.session, request, group.title, now=work.now, policy=self.policy
+        )
+        incident_id = incident_id_of(incident.incident)
+        group.incident_id = incident_id
+        work.fresh.add(incident_id)
+        work.intake.new_incidents.append(incident_id)
+        add_pages(work.session, incident_id, decided.page, work.now)
+
+    def _touch(self, work: _Work, group_id: int | None) -> AlertGroup | None:
+        """Mark the group's incident for republishing, or its offer for editing."""
+        group = work.session.get(AlertGroup, group_id) if group_id is not None else None
+        if group is None:
+            return None
+        group.updated_at = work.now
+        if group.incident_id is not None:
+            if group.incident_id not in work.fresh:
+                work.intake.changed_incidents.add(group.incident_id)
+        else:
+            self._touch_offer(work, group.id)
+        return group
+
+    def _refresh_repeated_offers(self, work: _Work) -> None:
+        """Show repeats on an offer at most once a minute: Alertmanager re-sends constantly,
+        and chat.update allows about 50 edits a minute."""
+        for group_id in sorted(work.repeated):
+            group = work.session.get(AlertGroup, group_id)
+            if group is None or group.action != RouteAction.OFFER or group.offer_dirty:
+                continue
+            if group.updated_at is None or work.now - group.updated_at >= REPEAT_REFRESH:
+                group.updated_at = work.now
+                self._touch_offer(work, group_id)
+
+    def _touch_offer(self, work: _Work, group_id: int | None) -> None:
+        group = work.session.get(AlertGroup, group_id) if group_id is not None else None
+        if group is not None and group.action == RouteAction.OFFER:
+            group.offer_dirty = True
+            work.intake.offers.add(group_id or 0)
+
+    def _event(self, work: _Work, incident_id: int, kind: EventKind, text: str) -> None:
+        incident = work.session.get(Incident, incident_id)
+        if incident is not None:
+            work.session.add(new_event(incident, kind, text, None, work.now))
+
+    def _settle(self, work: _Work) -> None:
+        """Note groups whose every alert has now resolved, and incidents to tell about it."""
+        counts = alert_queries.count_alerts(work.session, group_ids=sorted(work.resolving))
+        for group_id, (total, resolved) in counts.items():
+            group = work.session.get(AlertGroup, group_id)
+            if group is None or total != resolved or group.all_resolved_at is not None:
+                continue
+            group.all_resolved_at = work.now
+            if group.incident_id is not None and _every_alert_resolved(work.session, group):
+                work.intake.all_resolved.add(group.incident_id)
+
+
+def add_pages(
+    session: Session, incident_id: int, targets: tuple[str, ...] | list[str], now: datetime
+) -> None:
+    """A page row per target not yet paged for this incident."""
+    paged = {p.target for p in alert_queries.list_pages(session, incident_id=incident_id)}
+    for target in dict.fromkeys(targets):
+        if target not in paged:
+            session.add(Page(incident_id=incident_id, target=target, created_at=now))
+
+
+def _incident_of(session: Session, group: AlertGroup) -> Incident | None:
+    return session.get(Incident, group.incident_id) if group.incident_id is not None else None
+
+
+def _every_alert_resolved(session: Session, group: AlertGroup) -> bool:
+    """Whether every group of the group's incident has all its alerts resolved."""
+    assert group.incident_id is not None
+    groups = alert_queries.list_incident_groups(session, incident_id=group.incident_id)
+    counts = alert_queries.count_alerts(session, group_ids=[g.id for g in groups if g.id])
+    return all(total == resolved for total, resolved in counts.values())
+
+
+def _new_alert(signal: AlertSignal, group: AlertGroup, now: datetime, instance: int) -> Alert:
+    assert group.id is not None
+    return Alert(
+        source=signal.source,
+        key=signal.key,
+        instance=instance,
+        group_id=group.id,
+        state=signal.state,
+        title=signal.title[:200],
+        severity=signal.severity[:32],
+        service=signal.service[:100],
+        summary=signal.summary,
+        labels=dict(signal.labels),
+        link=signal.link[:1000],
+        starts_at=signal.starts_at,
+        ends_at=signal.ends_at,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
