@@ -20,15 +20,21 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from bot.alerts.config import load_routing_config
+from bot.alerts.parsers import PARSERS
+from bot.alerts.webhooks import build_webhook_router
+from bot.core.routing import RoutingConfig
 from bot.reports.postmortem import PostmortemRenderer, load_postmortem_renderer
 from bot.scheduler.ticker import build_ticker
+from bot.services.alerts import AlertService
 from bot.services.events import EventLog
 from bot.services.followups import FollowUpService
 from bot.services.incidents import IncidentService
 from bot.services.postmortems import PostmortemService
 from bot.services.reminders import ReminderService
 from bot.services.timeline import TimelineService
-from bot.settings import Settings, cadence_policy
+from bot.settings import Settings, alert_channel_list, cadence_policy
+from bot.slack.alerts import SlackAlerts
 from bot.slack.guard import WorkSlots, failure_text
 from bot.slack.listeners import register
 from bot.slack.listeners.deps import ListenerDeps
@@ -55,6 +61,7 @@ class Warroom:
     slack: AsyncApp
     incidents: IncidentService
     reminders: ReminderService
+    alerts: AlertService
     http: FastAPI
 
 
@@ -77,6 +84,7 @@ def build_warroom(
     engine: Engine | None = None,
     retry_delays: Sequence[float] = (0.5, 2.0),
     renderer: PostmortemRenderer | None = None,
+    routing: RoutingConfig | None = None,
 ) -> Warroom:
     """Wire settings, database, Slack and HTTP together."""
     engine = engine or make_engine(settings.database_url)
@@ -104,7 +112,22 @@ def build_warroom(
         policy=policy,
         clock=clock,
     )
-    ticker = build_ticker(reminders.tick, settings.warroom_tick_interval)
+    watched = alert_channel_list(settings.warroom_alert_channels)
+    alerts = AlertService(
+        engine,
+        incidents,
+        SlackAlerts(client, clock=clock),
+        config=routing or load_routing_config(settings.warroom_config),
+        offer_channel=watched[0] if watched else settings.warroom_announce_channel,
+        channels_per_minute=settings.warroom_channels_per_minute,
+        clock=clock,
+    )
+
+    async def tick() -> None:
+        await reminders.tick()
+        await alerts.tick()
+
+    ticker = build_ticker(tick, settings.warroom_tick_interval)
     slack = AsyncApp(
         client=client,
         signing_secret=settings.slack_signing_secret,
@@ -116,6 +139,8 @@ def build_warroom(
         timeline=TimelineService(incidents),
         events=EventLog(engine, clock=clock),
         slots=WorkSlots(settings.warroom_workers),
+        alerts=alerts,
+        alert_channels=frozenset(watched),
     )
     register(slack, deps)
     slack.error(handle_error)
@@ -135,6 +160,7 @@ def build_warroom(
 
     async def close_connections() -> None:
         ticker.shutdown(wait=False)
+        await alerts.drain()
         if client.session is not None:
             await client.session.close()
             client.session = None
@@ -144,8 +170,15 @@ def build_warroom(
         health=health,
         on_startup=open_connections,
         on_shutdown=close_connections,
+        routers=[
+            build_webhook_router(
+                token=settings.warroom_webhook_token,
+                parsers=PARSERS,
+                ingest=lambda batch, raw: alerts.ingest(batch, raw=raw),
+            )
+        ],
     )
-    return Warroom(settings, engine, client, slack, incidents, reminders, http)
+    return Warroom(settings, engine, client, slack, incidents, reminders, alerts, http)
 
 
 def _ping(engine: Engine) -> None:

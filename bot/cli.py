@@ -15,6 +15,7 @@ from bot.settings import DatabaseSettings, Settings, describe_settings_error
 
 if TYPE_CHECKING:
     from bot.core.postmortem import PostmortemContext
+    from bot.core.routing import RoutingConfig
     from bot.reports import PostmortemRenderer
 
 S = TypeVar("S", bound=BaseSettings)
@@ -53,6 +54,16 @@ def load_postmortem_template(path: str | None) -> "PostmortemRenderer":
         raise SetupError(str(problem)) from None
 
 
+def load_routing(path: str | None) -> "RoutingConfig":
+    """The alert routing file, checked at start-up; a broken one is a SetupError."""
+    from bot.alerts.config import ConfigError, load_routing_config
+
+    try:
+        return load_routing_config(path)
+    except ConfigError as problem:
+        raise SetupError(str(problem)) from None
+
+
 def cmd_run(_args: argparse.Namespace) -> int:
     """Serve Slack (Socket Mode or HTTP) until interrupted."""
     settings = load_settings(Settings)
@@ -62,11 +73,12 @@ def cmd_run(_args: argparse.Namespace) -> int:
         level=settings.warroom_log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    routing = load_routing(settings.warroom_config)
     prepare_database(settings.database_url)
     from bot.app import build_warroom
     from bot.serve import serve
 
-    asyncio.run(serve(build_warroom(settings, renderer=renderer)))
+    asyncio.run(serve(build_warroom(settings, renderer=renderer, routing=routing)))
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Serving: HTTP always (Slack requests, health, later webhooks), Socket Mode when configured."""
+"""Serving: HTTP always (Slack requests, health, alert webhooks), Socket Mode when configured."""
 
 import logging
 

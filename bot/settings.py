@@ -66,6 +66,27 @@ class Settings(DatabaseSettings):
     warroom_review_due: Duration = timedelta(days=7)
     warroom_log_level: str = "INFO"
     warroom_workers: int = Field(default=4, ge=1, le=64)
+    warroom_webhook_token: str | None = None
+    warroom_config: str | None = None
+    warroom_alert_channels: str = ""
+    warroom_channels_per_minute: float = Field(default=20, gt=0, le=1000)
+
+    @field_validator("warroom_webhook_token")
+    @classmethod
+    def _webhook_token(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if len(value) < 16:
+            raise ValueError("must be at least 16 characters (it guards the alert webhooks)")
+        return value
+
+    @field_validator("warroom_alert_channels")
+    @classmethod
+    def _alert_channels(cls, value: str) -> str:
+        for name in alert_channel_list(value):
+            if not re.fullmatch(r"[a-z0-9_-]{1,80}|[CG][A-Z0-9]{2,}", name):
+                raise ValueError(f"has {name!r}; give channel names or ids, comma-separated")
+        return value
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -104,6 +125,11 @@ class Settings(DatabaseSettings):
         if not re.fullmatch(r"[a-z0-9_-]{1,80}|[CG][A-Z0-9]{2,}", value):
             raise ValueError("must be a channel name like incidents or a channel id")
         return value
+
+
+def alert_channel_list(value: str) -> list[str]:
+    """`WARROOM_ALERT_CHANNELS` as a list: comma- or space-separated, `#` optional."""
+    return [part.removeprefix("#") for part in re.split(r"[,\s]+", value) if part.strip("#")]
 
 
 def cadence_policy(settings: Settings) -> CadencePolicy:

@@ -1,10 +1,10 @@
-"""The HTTP surface: Slack's requests and a health check."""
+"""The HTTP surface: Slack's requests, a health check and the alert webhooks."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 SlackHandler = Callable[[Request], Awaitable[Response]]
@@ -18,8 +18,9 @@ def build_http_app(
     health: HealthCheck,
     on_startup: Hook | None = None,
     on_shutdown: Hook | None = None,
+    routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
-    """A FastAPI app serving `POST /slack/events` and `GET /healthz`."""
+    """A FastAPI app serving `POST /slack/events`, `GET /healthz` and the given routers."""
 
     @asynccontextmanager
     async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
@@ -44,4 +45,6 @@ def build_http_app(
         report = await health()
         return JSONResponse(report, status_code=200 if report.get("ok") else 503)
 
+    for router in routers:
+        api.include_router(router)
     return api

@@ -1,6 +1,8 @@
 """The real app on real HTTP, talking to the sandbox, driven by signed requests."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from typing import Any
 
 import pytest
 from harness import MANIFEST, SECRET, Harness, ShiftableClock, build_test_settings
@@ -17,21 +19,41 @@ def sandbox_server() -> Iterator[SandboxServer]:
         yield server
 
 
+MakeHarness = Callable[..., Harness]
+
+
 @pytest.fixture
-def harness(database_url: str, sandbox_server: SandboxServer) -> Iterator[Harness]:
+def make_harness(database_url: str, sandbox_server: SandboxServer) -> Iterator[MakeHarness]:
+    """Start the app with extra settings (and a routing config); one app per test."""
+    with ExitStack() as stack:
+
+        def make(routing: Any = None, **overrides: Any) -> Harness:
+            sandbox_server.reset()
+            settings = build_test_settings(database_url, sandbox_server.api_url, **overrides)
+            clock = ShiftableClock()
+            warroom = build_warroom(
+                settings, clock=clock, retry_delays=(0.05, 0.1), routing=routing
+            )
+            handle = serve_in_thread(warroom.http)
+            driver = SlackDriver(f"{handle.url}/slack/events", SECRET, sandbox_server.url)
+            driver.connect_events()
+            bot_events = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+            driver.configure(subscriptions=bot_events)
+
+            def stop() -> None:
+                driver.wait_for_deliveries()
+                handle.run(warroom.alerts.drain())
+                handle.stop()
+                driver.close()
+                warroom.engine.dispose()
+
+            stack.callback(stop)
+            return Harness(driver=driver, warroom=warroom, handle=handle, clock=clock)
+
+        yield make
+
+
+@pytest.fixture
+def harness(make_harness: MakeHarness) -> Harness:
     """A fresh sandbox world and database, the app serving on its own port."""
-    sandbox_server.reset()
-    settings = build_test_settings(database_url, sandbox_server.api_url)
-    clock = ShiftableClock()
-    warroom = build_warroom(settings, clock=clock, retry_delays=(0.05, 0.1))
-    handle = serve_in_thread(warroom.http)
-    driver = SlackDriver(f"{handle.url}/slack/events", SECRET, sandbox_server.url)
-    driver.connect_events()
-    driver.configure(subscriptions=MANIFEST["settings"]["event_subscriptions"]["bot_events"])
-    try:
-        yield Harness(driver=driver, warroom=warroom, handle=handle, clock=clock)
-    finally:
-        driver.wait_for_deliveries()
-        handle.stop()
-        driver.close()
-        warroom.engine.dispose()
+    return make_harness()

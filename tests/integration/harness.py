@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -14,9 +15,19 @@ from bot.sandbox import ServerHandle
 from bot.sandbox.driver import SlackDriver
 from bot.services.reminders import TickReport
 from bot.settings import Settings
-from storage.models import Incident, IncidentRole, SideEffectFailure, TimelineEvent
+from storage.models import (
+    Alert,
+    AlertGroup,
+    Incident,
+    IncidentRole,
+    Page,
+    SideEffectFailure,
+    TimelineEvent,
+    WebhookDelivery,
+)
 
 SECRET = "sandbox-signing-secret"
+WEBHOOK_TOKEN = "test-webhook-token-0123456789"
 MANIFEST = yaml.safe_load((Path(__file__).parents[2] / "manifest.yml").read_text())
 
 
@@ -42,6 +53,52 @@ class Harness:
     warroom: Warroom
     handle: ServerHandle
     clock: ShiftableClock
+
+    def webhook(
+        self,
+        source: str,
+        body: Any = None,
+        *,
+        token: str | None = WEBHOOK_TOKEN,
+        content: bytes | None = None,
+        query_token: bool = False,
+    ) -> httpx.Response:
+        """POST a webhook to the app over HTTP, as a monitoring tool would."""
+        headers = {"content-type": "application/json"}
+        params = {}
+        if token is not None and query_token:
+            params["token"] = token
+        elif token is not None:
+            headers["authorization"] = f"Bearer {token}"
+        url = f"{self.handle.url}/webhooks/{source}"
+        if content is None:
+            return httpx.post(url, json=body, headers=headers, params=params, timeout=30)
+        return httpx.post(url, content=content, headers=headers, params=params, timeout=30)
+
+    def settle(self) -> None:
+        """Wait until the Slack work that follows alert deliveries is done."""
+        self.handle.run(self.warroom.alerts.drain())
+
+    def rows(self, table: type[Any]) -> list[Any]:
+        """Every row of a table, by id."""
+        with Session(self.engine) as session:
+            return list(session.exec(select(table).order_by(col(table.id))))
+
+    def alerts(self) -> list[Alert]:
+        """Stored alerts."""
+        return self.rows(Alert)
+
+    def groups(self) -> list[AlertGroup]:
+        """Stored alert groups."""
+        return self.rows(AlertGroup)
+
+    def pages(self) -> list[Page]:
+        """Stored pages."""
+        return self.rows(Page)
+
+    def deliveries(self) -> list[WebhookDelivery]:
+        """Stored webhook bodies."""
+        return self.rows(WebhookDelivery)
 
     def tick(self) -> TickReport:
         """Run one scheduler tick on the app's event loop."""
