@@ -1,8 +1,11 @@
 """Running a unit of work off the event loop."""
 
 import asyncio
+import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
+from weakref import WeakKeyDictionary
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -10,13 +13,24 @@ from sqlmodel import Session
 from storage.database import unit_of_work
 
 T = TypeVar("T")
+# SQLite lets one writer in at a time and makes the others sleep and retry; taking turns in
+# the process instead keeps a burst of webhooks from stretching into second-long waits.
+_SQLITE_TURNS: "WeakKeyDictionary[Engine, threading.Lock]" = WeakKeyDictionary()
+_TURNS_LOCK = threading.Lock()
+
+
+def _turn(engine: Engine) -> AbstractContextManager[object]:
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _TURNS_LOCK:
+        return _SQLITE_TURNS.setdefault(engine, threading.Lock())
 
 
 async def run_in_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
     """Run `work` in one transaction on a worker thread, so the event loop never blocks."""
 
     def in_transaction() -> T:
-        with unit_of_work(engine) as session:
+        with _turn(engine), unit_of_work(engine) as session:
             return work(session)
 
     return await asyncio.to_thread(in_transaction)
