@@ -41,7 +41,12 @@ def test_trigger_becomes_a_firing_alert_keyed_by_dedup_key() -> None:
 
 
 def test_payload_group_puts_alerts_of_one_routing_key_together() -> None:
-    assert only(load("pagerduty_trigger.json")).group == f"{ROUTING_KEY}:prod-datastore"
+    group = only(load("pagerduty_trigger.json")).group
+    assert group.endswith(":prod-datastore")
+    assert ROUTING_KEY not in group  # a PagerDuty routing key is a credential: never stored
+    other = load("pagerduty_trigger.json")
+    other["routing_key"] = ROUTING_KEY[::-1]
+    assert only(other).group != group
 
 
 def test_without_payload_group_each_alert_is_its_own_group() -> None:

@@ -152,7 +152,11 @@ def test_the_routed_responder_is_paged_and_acknowledging_leads(
     assert incident.acknowledged_by == "U0BOB"
     assert incident.status == Status.INVESTIGATING
     app.driver.wait_for(lambda: (Role.COMMANDER.value, "U0BOB") in app.roles())
-    assert "U0BOB" in app.driver.channel(incident.channel_id or "")["members"]
+    # The role is committed first, then the invitation goes out: wait for it.
+    app.driver.wait_for(
+        lambda: "U0BOB" in app.driver.channel(incident.channel_id or "")["members"],
+        description="bob invited to the incident channel",
+    )
     app.driver.wait_for(
         lambda: ActionId.ACKNOWLEDGE_PAGE not in str(app.driver.message(dm, page["ts"])),
         description="the page DM edited to show the acknowledgement",

@@ -60,7 +60,8 @@ def parse_pagerduty(body: Any) -> AlertBatch:
         source=AlertSource.PAGERDUTY,
         key=key,
         # Alerts sharing a payload group share an incident; others each get their own.
-        group=bounded_key(f"{routing_key}:{payload.group}") if payload.group else key,
+        # The routing key is a credential at PagerDuty: keep only a short hash of it.
+        group=bounded_key(f"{_short_hash(routing_key)}:{payload.group}") if payload.group else key,
         state=_ACTIONS[action],
         title=title_text(payload.summary) or title_text(key),
         severity=payload.severity,
@@ -118,6 +119,11 @@ def _scalar_text(value: Any) -> str | None:
         except ValueError:  # an integer past Python's 4,300-digit conversion limit
             return None
     return None
+
+
+def _short_hash(text: str) -> str:
+    """Twelve hex digits of sha256: enough to tell routing keys apart, not to recover one."""
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _derived_key(routing_key: str, payload: _Payload) -> str:
