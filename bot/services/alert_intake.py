@@ -58,6 +58,21 @@ class _Work:
     intake: Intake
     resolving: set[int] = field(default_factory=set)  # groups where something resolved
     repeated: set[int] = field(default_factory=set)  # groups with alerts reported again
+    # Groups by id, held strongly: the session's identity map drops clean rows, and a batch of
+    # ten alerts would otherwise read the same group ten times.
+    loaded: dict[int, AlertGroup] = field(default_factory=dict)
+
+    def group(self, group_id: int | None) -> AlertGroup | None:
+        """The alert group with this id, read at most once per transaction."""
+        if group_id is None:
+            return None
+        if group_id not in self.loaded:
+            found = self.session.get(AlertGroup, group_id)
+            if found is None:
+                return None
+            self.loaded[group_id] = found
+        return self.loaded[group_id]
+
     fresh: set[int] = field(default_factory=set)  # incidents declared in this transaction
 
 
@@ -151,7 +166,7 @@ class AlertIntake:
         current = work.groups.get(signal.group)
         if stored is not None:
             # A re-fired alert joins the latest episode of the group it was in.
-            old = work.session.get(AlertGroup, stored.group_id)
+            old = work.group(stored.group_id)
             key = signal.group if old is None else old.group_key
             if key not in work.groups:
                 work.groups.update(
@@ -228,7 +243,7 @@ class AlertIntake:
 
     def _touch(self, work: _Work, group_id: int | None) -> AlertGroup | None:
         """Mark the group's incident for republishing, or its offer for editing."""
-        group = work.session.get(AlertGroup, group_id) if group_id is not None else None
+        group = work.group(group_id)
         if group is None:
             return None
         group.updated_at = work.now
@@ -243,7 +258,7 @@ class AlertIntake:
         """Show repeats on an offer at most once a minute: Alertmanager re-sends constantly,
         and chat.update allows about 50 edits a minute."""
         for group_id in sorted(work.repeated):
-            group = work.session.get(AlertGroup, group_id)
+            group = work.group(group_id)
             if group is None or group.action != RouteAction.OFFER or group.offer_dirty:
                 continue
             if group.updated_at is None or work.now - group.updated_at >= REPEAT_REFRESH:
@@ -251,7 +266,7 @@ class AlertIntake:
                 self._touch_offer(work, group_id)
 
     def _touch_offer(self, work: _Work, group_id: int | None) -> None:
-        group = work.session.get(AlertGroup, group_id) if group_id is not None else None
+        group = work.group(group_id)
         if group is not None and group.action == RouteAction.OFFER:
             group.offer_dirty = True
             work.intake.offers.add(group_id or 0)
@@ -265,7 +280,7 @@ class AlertIntake:
         """Note groups whose every alert has now resolved, and incidents to tell about it."""
         counts = alert_queries.count_alerts(work.session, group_ids=sorted(work.resolving))
         for group_id, (total, resolved) in counts.items():
-            group = work.session.get(AlertGroup, group_id)
+            group = work.group(group_id)
             if group is None or total != resolved or group.all_resolved_at is not None:
                 continue
             group.all_resolved_at = work.now
