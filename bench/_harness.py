@@ -8,6 +8,7 @@ import math
 import os
 import platform
 import queue
+import secrets
 import tempfile
 import threading
 import time
@@ -21,7 +22,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import yaml
 from sqlalchemy import create_engine, pool, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from bot.app import Warroom, build_warroom
 from bot.sandbox import SandboxServer, ServerHandle, SlackDriver, serve_in_thread
@@ -87,28 +88,63 @@ def running_stack(*, retry_delays: tuple[float, ...] = (0.5, 2.0)) -> Iterator[S
     with tempfile.TemporaryDirectory(prefix="warroom-bench-") as folder:
         database_url = f"sqlite:///{Path(folder) / 'warroom.db'}"
         upgrade(database_url)
-        silence_logs()  # alembic's logging config turns INFO back on
-        with SandboxServer() as sandbox:
-            settings = Settings(
-                _env_file=None,  # type: ignore[call-arg]
-                slack_bot_token="xoxb-sandbox-token",
-                slack_signing_secret=SECRET,
-                slack_api_url=sandbox.api_url,
-                database_url=database_url,
+        with app_stack(database_url, retry_delays=retry_delays) as stack:
+            yield stack
+
+
+@contextmanager
+def app_stack(
+    database_url: str, *, retry_delays: tuple[float, ...] = (0.5, 2.0), **settings: Any
+) -> Iterator[Stack]:
+    """A fresh sandbox and the app on a migrated database, with extra `settings`."""
+    silence_logs()  # alembic's logging config turns INFO back on
+    with SandboxServer() as sandbox:
+        config = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            slack_bot_token="xoxb-sandbox-token",
+            slack_signing_secret=SECRET,
+            slack_api_url=sandbox.api_url,
+            database_url=database_url,
+            **settings,
+        )
+        warroom = build_warroom(config, retry_delays=retry_delays)
+        handle = serve_in_thread(warroom.http)
+        driver = SlackDriver(f"{handle.url}/slack/events", SECRET, sandbox.url)
+        try:
+            driver.connect_events()
+            driver.configure(
+                subscriptions=MANIFEST["settings"]["event_subscriptions"]["bot_events"]
             )
-            warroom = build_warroom(settings, retry_delays=retry_delays)
-            handle = serve_in_thread(warroom.http)
-            driver = SlackDriver(f"{handle.url}/slack/events", SECRET, sandbox.url)
-            try:
-                driver.connect_events()
-                driver.configure(
-                    subscriptions=MANIFEST["settings"]["event_subscriptions"]["bot_events"]
-                )
-                yield Stack(sandbox, warroom, handle, driver, database_url)
-            finally:
-                handle.stop()
-                driver.close()
-                warroom.engine.dispose()
+            yield Stack(sandbox, warroom, handle, driver, database_url)
+        finally:
+            handle.stop()
+            driver.close()
+            warroom.engine.dispose()
+
+
+@contextmanager
+def postgres_database(server_url: str) -> Iterator[str]:
+    """A migrated schema of its own on the PostgreSQL server, dropped afterwards."""
+    if server_url.startswith("postgresql://"):
+        server_url = "postgresql+psycopg://" + server_url.removeprefix("postgresql://")
+    schema = f"warroom_bench_{secrets.token_hex(4)}"
+    server = create_engine(server_url, poolclass=pool.NullPool)
+    with server.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        url = make_url(server_url)
+        options = " ".join(
+            filter(None, [str(url.query.get("options", "")), f"-csearch_path={schema}"])
+        )
+        schema_url = url.update_query_dict({"options": options}).render_as_string(
+            hide_password=False
+        )
+        upgrade(schema_url)
+        yield schema_url
+    finally:
+        with server.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        server.dispose()
 
 
 @dataclass(frozen=True)

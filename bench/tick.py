@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import sys
 import tempfile
 import time
@@ -25,9 +24,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _harness import BenchError, describe_machine, percentile, silence_logs, verdict
-from sqlalchemy import create_engine, event, insert, pool, select, text, update
-from sqlalchemy.engine import Engine, make_url
+from _harness import (
+    BenchError,
+    describe_machine,
+    percentile,
+    postgres_database,
+    silence_logs,
+    verdict,
+)
+from sqlalchemy import event, insert, select, text, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
@@ -85,31 +91,6 @@ def sqlite_database() -> Iterator[str]:
         url = f"sqlite:///{Path(folder) / 'warroom.db'}"
         upgrade(url)
         yield url
-
-
-@contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    """A migrated schema of its own on the PostgreSQL server, dropped afterwards."""
-    if server_url.startswith("postgresql://"):
-        server_url = "postgresql+psycopg://" + server_url.removeprefix("postgresql://")
-    schema = f"warroom_bench_{secrets.token_hex(4)}"
-    server = create_engine(server_url, poolclass=pool.NullPool)
-    with server.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(server_url)
-        options = " ".join(
-            filter(None, [str(url.query.get("options", "")), f"-csearch_path={schema}"])
-        )
-        schema_url = url.update_query_dict({"options": options}).render_as_string(
-            hide_password=False
-        )
-        upgrade(schema_url)
-        yield schema_url
-    finally:
-        with server.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        server.dispose()
 
 
 # -- seeding -------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing.connection import Connection
@@ -37,22 +37,18 @@ from pathlib import Path
 from typing import Any
 
 from _harness import (
-    MANIFEST,
-    SECRET,
     BenchError,
     Stack,
+    app_stack,
     count_rows,
     describe_machine,
     percentile,
+    postgres_database,
     silence_logs,
     verdict,
 )
 from sqlalchemy.exc import SQLAlchemyError
-from tick import postgres_database
 
-from bot.app import build_warroom
-from bot.sandbox import SandboxServer, SlackDriver, serve_in_thread
-from bot.settings import Settings
 from storage.migrate import upgrade
 
 TOKEN = "bench-webhook-token-0123456789"
@@ -263,32 +259,9 @@ def database(postgres: str | None) -> Iterator[str]:
         yield url
 
 
-@contextmanager
-def webhook_stack(database_url: str) -> Iterator[Stack]:
+def webhook_stack(database_url: str) -> AbstractContextManager[Stack]:
     """The app with webhooks on and the default routing, its sandbox, a driver for events."""
-    silence_logs()  # alembic's logging config turns INFO back on
-    with SandboxServer() as sandbox:
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            slack_bot_token="xoxb-sandbox-token",
-            slack_signing_secret=SECRET,
-            slack_api_url=sandbox.api_url,
-            database_url=database_url,
-            warroom_webhook_token=TOKEN,
-        )
-        warroom = build_warroom(settings)
-        handle = serve_in_thread(warroom.http)
-        driver = SlackDriver(f"{handle.url}/slack/events", SECRET, sandbox.url)
-        try:
-            driver.connect_events()
-            driver.configure(
-                subscriptions=MANIFEST["settings"]["event_subscriptions"]["bot_events"]
-            )
-            yield Stack(sandbox, warroom, handle, driver, database_url)
-        finally:
-            handle.stop()
-            driver.close()
-            warroom.engine.dispose()
+    return app_stack(database_url, warroom_webhook_token=TOKEN)
 
 
 @dataclass(frozen=True)
