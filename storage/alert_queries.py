@@ -1,9 +1,9 @@
 """Queries about alerts, alert groups and pages. Session first, keyword arguments after."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import case, func, or_
+from sqlalchemy import case, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.enums import AlertSource, AlertState
@@ -38,6 +38,28 @@ def map_current_groups(
         .order_by(col(AlertGroup.episode))
     )
     return {group.group_key: group for group in session.exec(query).all()}
+
+
+def map_groups_by_id(session: Session, *, group_ids: Sequence[int]) -> dict[int, AlertGroup]:
+    """These alert groups, by id."""
+    if not group_ids:
+        return {}
+    query = select(AlertGroup).where(col(AlertGroup.id).in_(list(set(group_ids))))
+    return {group.id: group for group in session.exec(query).all() if group.id is not None}
+
+
+def count_repeats(session: Session, *, repeats: Mapping[int, int], seen_at: datetime) -> None:
+    """Add to each alert's repeat count and mark it seen: one UPDATE per distinct count."""
+    by_count: dict[int, list[int]] = {}
+    for alert_id, count in repeats.items():
+        by_count.setdefault(count, []).append(alert_id)
+    for count, ids in sorted(by_count.items()):
+        session.execute(
+            update(Alert)
+            .where(col(Alert.id).in_(sorted(ids)))
+            .values(repeats=col(Alert.repeats) + count, last_seen_at=seen_at)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def count_alerts(session: Session, *, group_ids: Sequence[int]) -> dict[int, tuple[int, int]]:

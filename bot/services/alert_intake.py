@@ -1,79 +1,34 @@
-"""The alert intake transaction: one delivery's alerts merged into the stored ones, in one go."""
+"""The alert intake transaction: deliveries' alerts merged into the stored ones, in order."""
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
 from bot.core import alert_rules
 from bot.core.alert_rules import Change, Placement
-from bot.core.alerts import AlertBatch, AlertSignal
+from bot.core.alerts import AlertSignal
 from bot.core.cadence import CadencePolicy
 from bot.core.routing import Route, RoutingConfig, route
 from bot.core.text import escape_mrkdwn
+from bot.services.intake_rows import (
+    Delivery,
+    DeliveryWork,
+    Intake,
+    SharedRows,
+    prefetch_rows,
+    store_deliveries,
+)
 from bot.services.records import incident_id_of, insert_incident, new_event
 from bot.services.requests import DeclareRequest
 from storage import alert_queries
-from storage.enums import AlertSource, AlertState, EventKind, RouteAction, Status
-from storage.models import Alert, AlertGroup, Incident, Page, WebhookDelivery
+from storage.enums import AlertState, EventKind, RouteAction, Status
+from storage.models import Alert, AlertGroup, Incident, Page
 
 REPEAT_REFRESH = timedelta(minutes=1)
 
 # Reopens a resolved incident inside the caller's transaction: (session, incident, now).
 Reopen = Callable[[Session, Incident, datetime], None]
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where offers for new groups go: a channel, and for Slack alerts the alert's thread."""
-
-    channel: str
-    thread_ts: str | None = None
-
-
-@dataclass
-class Intake:
-    """What one delivery changed: the side effects to run once it is committed."""
-
-    delivery_id: int | None = None
-    keys: list[str] = field(default_factory=list)
-    changes: dict[Change, int] = field(default_factory=dict)
-    new_incidents: list[int] = field(default_factory=list)
-    changed_incidents: set[int] = field(default_factory=set)
-    offers: set[int] = field(default_factory=set)
-    all_resolved: set[int] = field(default_factory=set)
-
-
-@dataclass
-class _Work:
-    """The rows one transaction reads and touches."""
-
-    session: Session
-    source: AlertSource
-    now: datetime
-    place: Place
-    alerts: dict[str, Alert]
-    groups: dict[str, AlertGroup]
-    intake: Intake
-    resolving: set[int] = field(default_factory=set)  # groups where something resolved
-    repeated: set[int] = field(default_factory=set)  # groups with alerts reported again
-    # Groups by id, held strongly: the session's identity map drops clean rows, and a batch of
-    # ten alerts would otherwise read the same group ten times.
-    loaded: dict[int, AlertGroup] = field(default_factory=dict)
-
-    def group(self, group_id: int | None) -> AlertGroup | None:
-        """The alert group with this id, read at most once per transaction."""
-        if group_id is None:
-            return None
-        if group_id not in self.loaded:
-            found = self.session.get(AlertGroup, group_id)
-            if found is None:
-                return None
-            self.loaded[group_id] = found
-        return self.loaded[group_id]
-
-    fresh: set[int] = field(default_factory=set)  # incidents declared in this transaction
 
 
 class AlertIntake:
@@ -84,46 +39,43 @@ class AlertIntake:
         self.policy = policy
         self.reopen = reopen
 
-    def apply(
-        self, session: Session, batch: AlertBatch, *, raw: str | None, now: datetime, place: Place
-    ) -> Intake:
-        """Store the delivery and merge every alert in it; the caller commits."""
-        intake = Intake(keys=[a.key for a in batch.alerts])
-        if raw is not None:
-            delivery = WebhookDelivery(
-                source=batch.source, received_at=now, body=raw, alert_count=len(batch.alerts)
-            )
-            session.add(delivery)
-            session.flush()
-            intake.delivery_id = delivery.id
-        work = _Work(
-            session,
-            batch.source,
-            now,
-            place,
-            alert_queries.map_latest_alerts(session, source=batch.source, keys=intake.keys),
-            {},
-            intake,
-        )
-        new_groups = [a.group for a in batch.alerts if a.key not in work.alerts]
-        work.groups = alert_queries.map_current_groups(
-            session, source=batch.source, group_keys=new_groups
-        )
-        for signal in batch.alerts:
-            change = self._merge(work, signal, batch.group_title)
-            intake.changes[change] = intake.changes.get(change, 0) + 1
+    def apply_many(
+        self, session: Session, deliveries: Sequence[Delivery], *, now: datetime
+    ) -> list[Intake]:
+        """Store these deliveries and merge them in order, as one transaction; the caller commits.
+
+        Each delivery's outcome is what it would be in a transaction of its own after the ones
+        before it: the batch only shares the reads, the writes and the commit.
+        """
+        shared = SharedRows(session, now)
+        intakes = [Intake() for _ in deliveries]
+        stored = iter(store_deliveries(session, deliveries, now))
+        for delivery, intake in zip(deliveries, intakes, strict=True):
+            if delivery.raw is not None:
+                intake.delivery_id = next(stored)
+        prefetch_rows(shared, [d.batch for d in deliveries])
+        for delivery, intake in zip(deliveries, intakes, strict=True):
+            work = DeliveryWork(shared, delivery.batch.source, delivery.place, intake)
+            for signal in delivery.batch.alerts:
+                self._merge(work, signal, delivery.batch.group_title)
+            if work.resolving:
+                session.flush()
+                self._settle(work)
+            self._refresh_repeated_offers(work)
         session.flush()
-        self._settle(work)
-        self._refresh_repeated_offers(work)
-        return intake
+        alert_queries.count_repeats(session, repeats=shared.repeats, seen_at=now)
+        return intakes
 
     # -- one alert -------------------------------------------------------------------------
 
-    def _merge(self, work: _Work, signal: AlertSignal, group_title: str) -> Change:
+    def _merge(self, work: DeliveryWork, signal: AlertSignal, group_title: str) -> Change:
         stored = work.alerts.get(signal.key)
         change = alert_rules.classify(None if stored is None else stored.state, signal)
         if stored is not None and change in (Change.REPEAT, Change.STALE):
-            stored.last_seen_at, stored.repeats = work.now, stored.repeats + 1
+            if stored.id is None:  # stored by this transaction, not flushed yet
+                stored.last_seen_at, stored.repeats = work.now, stored.repeats + 1
+            else:
+                work.shared.repeats[stored.id] += 1
             work.repeated.add(stored.group_id)
         elif stored is not None and change == Change.ACKNOWLEDGED:
             stored.state, stored.last_seen_at = AlertState.ACKNOWLEDGED, work.now
@@ -140,7 +92,7 @@ class AlertIntake:
             self._fired(work, group, alert)
         return change
 
-    def _resolve(self, work: _Work, alert: Alert, signal: AlertSignal) -> None:
+    def _resolve(self, work: DeliveryWork, alert: Alert, signal: AlertSignal) -> None:
         alert.state, alert.last_seen_at = AlertState.RESOLVED, work.now
         alert.resolved_at = work.now
         alert.ends_at = signal.ends_at or work.now
@@ -150,7 +102,7 @@ class AlertIntake:
             text = f"Alert resolved: {escape_mrkdwn(alert.title)}"
             self._event(work, group.incident_id, EventKind.ALERT_RESOLVED, text)
 
-    def _fired(self, work: _Work, group: AlertGroup, alert: Alert) -> None:
+    def _fired(self, work: DeliveryWork, group: AlertGroup, alert: Alert) -> None:
         group.all_resolved_at, group.updated_at = None, work.now
         self._touch(work, group.id)
         if group.incident_id is not None and group.incident_id not in work.fresh:
@@ -160,7 +112,7 @@ class AlertIntake:
     # -- groups ----------------------------------------------------------------------------
 
     def _group_for(
-        self, work: _Work, signal: AlertSignal, stored: Alert | None, group_title: str
+        self, work: DeliveryWork, signal: AlertSignal, stored: Alert | None, group_title: str
     ) -> AlertGroup:
         """The episode a firing alert joins, opening a new one (and its incident) if needed."""
         current = work.groups.get(signal.group)
@@ -169,11 +121,10 @@ class AlertIntake:
             old = work.group(stored.group_id)
             key = signal.group if old is None else old.group_key
             if key not in work.groups:
-                work.groups.update(
-                    alert_queries.map_current_groups(
-                        work.session, source=work.source, group_keys=[key]
-                    )
+                found = alert_queries.map_current_groups(
+                    work.session, source=work.source, group_keys=[key]
                 )
+                work.groups.update(found)
             current = work.groups.get(key)
         if current is None:
             return self._open_group(work, signal, group_title, episode=1)
@@ -192,7 +143,7 @@ class AlertIntake:
         return current
 
     def _open_group(
-        self, work: _Work, signal: AlertSignal, group_title: str, *, episode: int
+        self, work: DeliveryWork, signal: AlertSignal, group_title: str, *, episode: int
     ) -> AlertGroup:
         decided = route(signal, self.config)
         group = AlertGroup(
@@ -220,7 +171,9 @@ class AlertIntake:
             group.offer_thread_ts = work.place.thread_ts
         return group
 
-    def _declare(self, work: _Work, group: AlertGroup, signal: AlertSignal, decided: Route) -> None:
+    def _declare(
+        self, work: DeliveryWork, group: AlertGroup, signal: AlertSignal, decided: Route
+    ) -> None:
         request = DeclareRequest(
             title=group.title,
             declared_by=work.source.value,
@@ -241,7 +194,7 @@ class AlertIntake:
         work.intake.new_incidents.append(incident_id)
         add_pages(work.session, incident_id, decided.page, work.now)
 
-    def _touch(self, work: _Work, group_id: int | None) -> AlertGroup | None:
+    def _touch(self, work: DeliveryWork, group_id: int | None) -> AlertGroup | None:
         """Mark the group's incident for republishing, or its offer for editing."""
         group = work.group(group_id)
         if group is None:
@@ -254,7 +207,7 @@ class AlertIntake:
             self._touch_offer(work, group.id)
         return group
 
-    def _refresh_repeated_offers(self, work: _Work) -> None:
+    def _refresh_repeated_offers(self, work: DeliveryWork) -> None:
         """Show repeats on an offer at most once a minute: Alertmanager re-sends constantly,
         and chat.update allows about 50 edits a minute."""
         for group_id in sorted(work.repeated):
@@ -265,18 +218,18 @@ class AlertIntake:
                 group.updated_at = work.now
                 self._touch_offer(work, group_id)
 
-    def _touch_offer(self, work: _Work, group_id: int | None) -> None:
+    def _touch_offer(self, work: DeliveryWork, group_id: int | None) -> None:
         group = work.group(group_id)
         if group is not None and group.action == RouteAction.OFFER:
             group.offer_dirty = True
             work.intake.offers.add(group_id or 0)
 
-    def _event(self, work: _Work, incident_id: int, kind: EventKind, text: str) -> None:
+    def _event(self, work: DeliveryWork, incident_id: int, kind: EventKind, text: str) -> None:
         incident = work.session.get(Incident, incident_id)
         if incident is not None:
             work.session.add(new_event(incident, kind, text, None, work.now))
 
-    def _settle(self, work: _Work) -> None:
+    def _settle(self, work: DeliveryWork) -> None:
         """Note groups whose every alert has now resolved, and incidents to tell about it."""
         counts = alert_queries.count_alerts(work.session, group_ids=sorted(work.resolving))
         for group_id, (total, resolved) in counts.items():

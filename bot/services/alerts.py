@@ -17,9 +17,11 @@ from bot.core.alerts import AlertBatch, AlertSignal
 from bot.core.errors import DomainError, InvalidInput
 from bot.core.lifecycle import STATUS_LABELS, is_open, transition
 from bot.core.routing import RoutingConfig
-from bot.services.alert_intake import AlertIntake, Intake, Place, add_pages
+from bot.services.alert_intake import AlertIntake, add_pages
 from bot.services.coalesce import Coalescer
+from bot.services.group_commit import GroupCommit
 from bot.services.incidents import IncidentService
+from bot.services.intake_rows import Delivery, Intake, Place
 from bot.services.paging import PagingService
 from bot.services.ports import AlertSurfaces, NotShown, OfferView
 from bot.services.publishing import read_alert_summary
@@ -72,6 +74,10 @@ class AlertService:
         self._republished = Coalescer(self._republish, name="alert incident update")
         self._offered = Coalescer(self._show_offer, name="alert offer")
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Deliveries that arrive while one is being stored share the next transaction.
+        self._commits: GroupCommit[Delivery, Intake] = GroupCommit(
+            self._apply_together, max_items=100, max_weight=2000, weight=_weight
+        )
 
     # -- intake ----------------------------------------------------------------------------
 
@@ -86,19 +92,44 @@ class AlertService:
         await self._apply(batch, raw=None, place=Place(channel, thread_ts=ts))
 
     async def _apply(self, batch: AlertBatch, *, raw: str | None, place: Place) -> Intake:
-        for attempt in range(INTAKE_ATTEMPTS):
-            try:
-                intake = await run_in_transaction(
+        return await self._commits.submit(Delivery(batch, raw, place))
+
+    async def _apply_together(self, deliveries: list[Delivery]) -> list[Intake | Exception]:
+        """Merge deliveries that arrived together in one transaction; if that fails, each alone,
+        so that one bad delivery cannot sink the others."""
+        try:
+            outcomes: list[Intake | Exception] = list(
+                await run_in_transaction(
                     self.engine,
-                    lambda s: self.intake.apply(s, batch, raw=raw, now=self.clock(), place=place),
+                    lambda s: self.intake.apply_many(s, deliveries, now=self.clock()),
                 )
-                break
-            except IntegrityError:
+            )
+        except Exception as error:
+            if len(deliveries) == 1 and not isinstance(error, IntegrityError):
+                outcomes = [error]
+            else:
+                outcomes = [await self._apply_alone(d) for d in deliveries]
+        for outcome in outcomes:
+            if isinstance(outcome, Intake):
+                self._follow_up(outcome)
+        return outcomes
+
+    async def _apply_alone(self, delivery: Delivery) -> Intake | Exception:
+        error: Exception | None = None
+        for _ in range(INTAKE_ATTEMPTS):
+            try:
+                intakes = await run_in_transaction(
+                    self.engine,
+                    lambda s: self.intake.apply_many(s, [delivery], now=self.clock()),
+                )
+                return intakes[0]
+            except IntegrityError as conflict:
                 # A concurrent delivery stored the same alert or group first: merge again.
-                if attempt == INTAKE_ATTEMPTS - 1:
-                    raise
-        self._follow_up(intake)
-        return intake
+                error = conflict
+            except Exception as failure:
+                return failure
+        assert error is not None
+        return error
 
     def _follow_up(self, intake: Intake) -> None:
         for incident_id in intake.new_incidents:
@@ -254,6 +285,11 @@ class AlertService:
             "an alert fired again"
         )
         session.add(new_event(incident, EventKind.STATUS_CHANGED, text, None, now))
+
+
+def _weight(delivery: Delivery) -> int:
+    """What a delivery adds to its transaction: its alerts, and the delivery row."""
+    return len(delivery.batch.alerts) + 1
 
 
 def read_offer(session: Session, group_id: int) -> OfferView | None:
