@@ -28,6 +28,7 @@ from bot.app import Warroom, build_warroom
 from bot.sandbox import SandboxServer, ServerHandle, SlackDriver, serve_in_thread
 from bot.sandbox.payloads import build_slash_form
 from bot.sandbox.signing import build_signed_headers
+from bot.serve import freeze_startup_objects
 from bot.settings import Settings
 from storage.migrate import upgrade
 
@@ -108,6 +109,7 @@ def app_stack(
             **settings,
         )
         warroom = build_warroom(config, retry_delays=retry_delays)
+        freeze_startup_objects()  # as `warroom run` does before it serves
         handle = serve_in_thread(warroom.http)
         driver = SlackDriver(f"{handle.url}/slack/events", SECRET, sandbox.url)
         try:
