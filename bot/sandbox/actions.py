@@ -1,4 +1,4 @@
-"""What people do in the Slack client: post, pin, react, join, create channels."""
+"""What people do in the Slack client: post, pin, react, join, invite, create channels."""
 
 from __future__ import annotations
 
@@ -95,6 +95,26 @@ def act_join(world: World, user_id: str, channel_ref: str) -> Channel:
             raise SlackError("is_archived")
         if user.id not in channel.members:
             world.add_member(channel, user.id)
+        return channel
+
+
+def act_invite(world: World, user_id: str, channel_ref: str, invitee_id: str) -> Channel:
+    """A member invites someone, a person or the bot (`/invite @warroom`), into a channel."""
+    with world.lock:
+        user = _person(world, user_id)
+        channel = _channel_seen_by(world, user, channel_ref)
+        if user.id not in channel.members:
+            raise SlackError("not_in_channel")
+        if channel.archived:
+            raise SlackError("is_archived")
+        invitee = world.find_user(invitee_id)
+        if invitee is None:
+            raise SlackError("user_not_found")
+        if invitee.id == user.id:
+            raise SlackError("cant_invite_self")
+        if invitee.id in channel.members:
+            raise SlackError("already_in_channel")
+        world.add_member(channel, invitee.id, inviter=user.id)
         return channel
 
 

@@ -64,6 +64,9 @@ def build_control_router() -> APIRouter:
                 actions.act_react(world, data["user"], data["channel"], data["ts"], data["name"])
             elif action == "join":
                 result["channel"] = actions.act_join(world, data["user"], data["channel"]).id
+            elif action == "invite":
+                invited = actions.act_invite(world, data["user"], data["channel"], data["invitee"])
+                result["channel"] = invited.id
             elif action == "create_channel":
                 channel = actions.act_create_channel(
                     world, data["user"], data["name"], is_private=bool(data.get("is_private"))

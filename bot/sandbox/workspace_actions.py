@@ -1,4 +1,4 @@
-"""What the workspace holds besides people's doings: user groups, and integrations posting.
+"""What the workspace holds besides people's doings: user groups, invitations, integrations.
 
 `SandboxClient` inherits these helpers; they live here to keep the client module small.
 """
@@ -21,7 +21,7 @@ class _Control(Protocol):
 
 
 class WorkspaceActions:
-    """User groups and integration messages, over `/_sandbox`."""
+    """User groups, invitations and integration messages, over `/_sandbox`."""
 
     def add_usergroup(
         self: _Control, handle: str, users: list[str], name: str | None = None
@@ -34,6 +34,15 @@ class WorkspaceActions:
         """Return every user group, with its members and count."""
         state = self._get_control("/state", sections="usergroups")
         return list(state["usergroups"])
+
+    def invite(self: _Control, user: str, channel: str, invitee: str) -> None:
+        """A member invites a person or the bot (by id or name) into a channel."""
+        body = {
+            "user": self.user(user)["id"],
+            "channel": self.channel(channel)["id"],
+            "invitee": self.user(invitee)["id"],
+        }
+        self._post_control("/act/invite", body)
 
     def post_integration_message(
         self: _Control,

@@ -8,6 +8,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.sandbox import SandboxServer
+from bot.sandbox.client import SandboxActionError
+from bot.sandbox.driver import SlackDriver
 
 
 async def test_create_channel_makes_bot_creator_and_member(
@@ -239,3 +241,21 @@ async def test_delete_lookup_and_api_test(client: AsyncWebClient, sandbox: Sandb
     found = await client.users_lookupByEmail(email="carol@sandbox.example")
     assert found["user"]["id"] == "U0CAROL"
     assert (await client.api_test(foo="bar"))["args"] == {"foo": "bar"}
+
+
+def test_a_member_invites_the_bot_as_slash_invite_does(
+    driver: SlackDriver, sandbox: SandboxServer
+) -> None:
+    channel = driver.create_channel("alice", "alerts")
+    driver.invite("alice", "alerts", "warroom")
+    assert "U0BOT" in sandbox.world.channels[channel].members
+    joins = [m for m in sandbox.world.channel_messages(channel) if m.subtype == "channel_join"]
+    assert [(m.user, m.extra.get("inviter")) for m in joins][-1] == ("U0BOT", "U0ALICE")
+    for inviter, invitee, error in [
+        ("bob", "carol", "not_in_channel"),
+        ("alice", "warroom", "already_in_channel"),
+        ("alice", "alice", "cant_invite_self"),
+    ]:
+        with pytest.raises(SandboxActionError) as raised:
+            driver.invite(inviter, "alerts", invitee)
+        assert raised.value.error == error
