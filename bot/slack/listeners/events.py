@@ -8,6 +8,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.alerts import parse_alert_message
 from bot.core.text import plain_from_slack
 from bot.services.requests import PinnedMessage
 from bot.slack.guard import guarded
@@ -60,13 +61,39 @@ async def fetch_message(client: AsyncWebClient, channel: str, ts: str) -> Pinned
     )
 
 
+def is_pushpin_on_message(event: dict[str, Any]) -> bool:
+    """Whether a `reaction_added` event marks a message with :pushpin:."""
+    item = event.get("item") or {}
+    return event.get("reaction") == PUSHPIN and item.get("type") == "message"
+
+
+def may_act_on(event: dict[str, Any], deps: ListenerDeps) -> bool:
+    """Whether a listener may act on this event, so that a redelivery of it must be caught.
+
+    With `message.channels` on, every message and reaction in every channel the bot is in
+    arrives here; writing each one's event_id down would grow a table with chatter.
+    """
+    kind = event.get("type")
+    if kind == "message":
+        return bool(deps.alert_channels) and (
+            parse_alert_message(event, own_bot_id=deps.own_bot_id) is not None
+        )
+    if kind == "reaction_added":
+        return is_pushpin_on_message(event)
+    return kind != "pin_removed"
+
+
 def register(app: AsyncApp, deps: ListenerDeps) -> None:
     """Attach the event listeners and the redelivery filter."""
 
     @app.middleware
     async def skip_redelivered_events(body: dict[str, Any], next: Any) -> BoltResponse | None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not await deps.events.claim(str(event_id)):
+        if (
+            event_id
+            and may_act_on(body.get("event") or {}, deps)
+            and not await deps.events.claim(str(event_id))
+        ):
             return BoltResponse(status=200, body="")
         await next()
         return None
@@ -82,9 +109,9 @@ def register(app: AsyncApp, deps: ListenerDeps) -> None:
 
     @app.event("reaction_added")
     async def handle_reaction_added(event: dict[str, Any], client: AsyncWebClient) -> None:
-        item = event.get("item") or {}
-        if event.get("reaction") != PUSHPIN or item.get("type") != "message":
+        if not is_pushpin_on_message(event):
             return
+        item = event["item"]
 
         async def work() -> None:
             if await deps.incidents.find_by_channel(item["channel"]) is None:
