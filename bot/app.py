@@ -32,6 +32,7 @@ from bot.services.followups import FollowUpService
 from bot.services.incidents import IncidentService
 from bot.services.postmortems import PostmortemService
 from bot.services.reminders import ReminderService
+from bot.services.retention import RetentionService
 from bot.services.timeline import TimelineService
 from bot.settings import Settings, alert_channel_list, cadence_policy
 from bot.slack.alerts import SlackAlerts
@@ -123,9 +124,14 @@ def build_warroom(
         clock=clock,
     )
 
+    retention = RetentionService(
+        engine, clock=clock, webhook_retention=settings.warroom_webhook_retention
+    )
+
     async def tick() -> None:
         await reminders.tick()
         await alerts.tick()
+        await retention.tick()
 
     ticker = build_ticker(tick, settings.warroom_tick_interval)
     slack = AsyncApp(

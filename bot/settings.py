@@ -18,8 +18,23 @@ def _duration(value: Any) -> Any:
     return parse_duration(value) if isinstance(value, str) else value
 
 
+def _retention(value: Any) -> Any:
+    # Unlike other durations, zero is allowed here: it means keep forever.
+    if not isinstance(value, str):
+        return value
+    if re.fullmatch(r"\s*0+\s*[smhd]?\s*", value.lower()):
+        return timedelta(0)
+    try:
+        return parse_duration(value)
+    except ValueError:
+        raise ValueError(
+            f"expected a duration like 90d or 12h, or 0 to keep forever, got {value!r}"
+        ) from None
+
+
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 OptionalDuration = Annotated[timedelta | None, BeforeValidator(_duration)]
+Retention = Annotated[timedelta, BeforeValidator(_retention)]
 
 
 class DatabaseSettings(BaseSettings):
@@ -70,6 +85,7 @@ class Settings(DatabaseSettings):
     warroom_config: str | None = None
     warroom_alert_channels: str = ""
     warroom_channels_per_minute: float = Field(default=20, gt=0, le=1000)
+    warroom_webhook_retention: Retention = timedelta(days=90)
 
     @field_validator("warroom_webhook_token")
     @classmethod
@@ -86,6 +102,13 @@ class Settings(DatabaseSettings):
         for name in alert_channel_list(value):
             if not re.fullmatch(r"[a-z0-9_-]{1,80}|[CG][A-Z0-9]{2,}", name):
                 raise ValueError(f"has {name!r}; give channel names or ids, comma-separated")
+        return value
+
+    @field_validator("warroom_webhook_retention")
+    @classmethod
+    def _webhook_retention(cls, value: timedelta) -> timedelta:
+        if value < timedelta(0):
+            raise ValueError("must not be negative; give a duration like 90d, or 0 to keep forever")
         return value
 
     @field_validator("slack_bot_token")

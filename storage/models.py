@@ -193,7 +193,8 @@ class ProcessedEvent(SQLModel, table=True):
     """An Events API delivery already handled; Slack re-sends on retry."""
 
     event_id: str = Field(primary_key=True, max_length=64)
-    received_at: datetime | None = _ts()
+    # Indexed so pruning old claims finds them without scanning the whole table.
+    received_at: datetime | None = _ts(index=True)
 
 
 class WebhookDelivery(SQLModel, table=True):

@@ -1,0 +1,80 @@
+"""Pruning what is kept only for a while: webhook bodies and Slack event claims."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Protocol
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.services.transactions import run_in_transaction
+from storage import retention_queries
+
+# Slack retries an event at once, after about a minute and after about five; a claim a day old
+# can no longer stop a duplicate, so keeping it longer only grows the table.
+EVENT_CLAIM_RETENTION = timedelta(days=1)
+# Small batches, each its own transaction, keep every lock short (SQLite has one writer, and
+# webhook intake must not wait behind a long delete); the cap keeps a tick short when a large
+# backlog is due, and the rest waits for the next tick.
+BATCH_SIZE = 1000
+MAX_ROWS_PER_TICK = 5000
+
+
+class _Delete(Protocol):
+    def __call__(self, session: Session, *, received_before: datetime, limit: int) -> int: ...
+
+
+@dataclass
+class PruneReport:
+    """How many rows one tick deleted, per table."""
+
+    webhook_deliveries: int = 0
+    event_claims: int = 0
+
+
+class RetentionService:
+    """Deletes webhook deliveries past their retention and event claims past a day."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Callable[[], datetime],
+        webhook_retention: timedelta,
+        batch_size: int = BATCH_SIZE,
+        max_rows_per_tick: int = MAX_ROWS_PER_TICK,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.webhook_retention = webhook_retention
+        self.batch_size = batch_size
+        self.max_rows_per_tick = max_rows_per_tick
+
+    async def tick(self) -> PruneReport:
+        """Delete a bounded number of the oldest expired rows from each table."""
+        now = self.clock()
+        report = PruneReport()
+        # A zero retention means the deliveries are kept forever.
+        if self.webhook_retention > timedelta(0):
+            report.webhook_deliveries = await self._prune(
+                retention_queries.delete_webhook_deliveries, now - self.webhook_retention
+            )
+        report.event_claims = await self._prune(
+            retention_queries.delete_event_claims, now - EVENT_CLAIM_RETENTION
+        )
+        return report
+
+    async def _prune(self, delete: _Delete, received_before: datetime) -> int:
+        """Delete in batches until nothing older is left or this tick's share is used."""
+        deleted = 0
+        while deleted < self.max_rows_per_tick:
+            limit = min(self.batch_size, self.max_rows_per_tick - deleted)
+            batch = partial(delete, received_before=received_before, limit=limit)
+            count = await run_in_transaction(self.engine, batch)
+            deleted += count
+            # A short batch means the backlog is gone (or another process is taking the rest).
+            if count < limit:
+                break
+        return deleted
