@@ -2,8 +2,10 @@
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import case, func, or_, update
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
 from storage.enums import AlertSource, AlertState
@@ -46,6 +48,11 @@ def map_groups_by_id(session: Session, *, group_ids: Sequence[int]) -> dict[int,
         return {}
     query = select(AlertGroup).where(col(AlertGroup.id).in_(list(set(group_ids))))
     return {group.id: group for group in session.exec(query).all() if group.id is not None}
+
+
+def _rowcount(session: Session, statement: Any) -> int:
+    result = cast(CursorResult[Any], session.execute(statement))
+    return result.rowcount
 
 
 def count_repeats(session: Session, *, repeats: Mapping[int, int], seen_at: datetime) -> None:
@@ -96,6 +103,29 @@ def list_incident_groups(session: Session, *, incident_id: int) -> Sequence[Aler
     """The alert groups attached to an incident."""
     query = select(AlertGroup).where(AlertGroup.incident_id == incident_id)
     return session.exec(query.order_by(col(AlertGroup.id))).all()
+
+
+def claim_offer(session: Session, *, group_id: int, now: datetime, until: datetime) -> bool:
+    """Claim a group's offer for showing until `until` and clear its dirty mark, unless it has
+    no offer channel or another claim still runs; whether this one got it.
+
+    One conditional UPDATE, so of several processes exactly one wins (PostgreSQL re-checks the
+    condition after a concurrent writer commits; SQLite has one writer at a time).
+    """
+    claimable = or_(
+        col(AlertGroup.offer_claimed_until).is_(None), col(AlertGroup.offer_claimed_until) <= now
+    )
+    statement = (
+        update(AlertGroup)
+        .where(
+            col(AlertGroup.id) == group_id,
+            col(AlertGroup.offer_channel_id).is_not(None),
+            claimable,
+        )
+        .values(offer_dirty=False, offer_claimed_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(session, statement) == 1
 
 
 def list_pending_offers(session: Session, *, max_attempts: int, limit: int) -> Sequence[AlertGroup]:

@@ -233,6 +233,8 @@ class AlertGroup(SQLModel, table=True):
     offer_ts: str | None = Field(default=None, max_length=32)
     offer_dirty: bool = Field(default=False, index=True)
     offer_attempts: int = 0
+    # Held while one process posts or edits the offer, so two never post it twice.
+    offer_claimed_until: datetime | None = _ts()
     # When every alert had resolved (cleared when one fires again), and the notice posted then.
     all_resolved_at: datetime | None = _ts()
     resolved_notice_ts: str | None = Field(default=None, max_length=32)

@@ -22,9 +22,9 @@ from bot.services.coalesce import Coalescer
 from bot.services.group_commit import GroupCommit
 from bot.services.incidents import IncidentService
 from bot.services.intake_rows import Delivery, Intake, Place
+from bot.services.offers import offer_failed, offer_shown, read_offer, take_offer
 from bot.services.paging import PagingService
 from bot.services.ports import AlertSurfaces, NotShown, OfferView
-from bot.services.publishing import read_alert_summary
 from bot.services.records import Declared, incident_id_of, insert_incident, new_event
 from bot.services.requests import DeclareRequest
 from bot.services.transactions import run_in_transaction
@@ -172,16 +172,19 @@ class AlertService:
             await self.surfaces.announce_all_resolved(snapshot)
 
     async def _show_offer(self, group_id: int) -> None:
-        view = await run_in_transaction(self.engine, lambda s: _take_offer(s, group_id))
+        now = self.clock()
+        view = await run_in_transaction(self.engine, lambda s: take_offer(s, group_id, now))
         if view is None:
-            return
+            return  # no offer, or another process is showing it (the tick retries)
         try:
             channel, ts = await self.surfaces.show_offer(view)
-        except NotShown as failure:
+        except Exception as failure:
+            await run_in_transaction(self.engine, lambda s: offer_failed(s, group_id))
+            if not isinstance(failure, NotShown):
+                raise
             log.warning("offer for alert group %s failed: %s", group_id, failure.error)
-            await run_in_transaction(self.engine, lambda s: _offer_failed(s, group_id))
             return
-        await run_in_transaction(self.engine, lambda s: _offer_shown(s, group_id, channel, ts))
+        await run_in_transaction(self.engine, lambda s: offer_shown(s, group_id, channel, ts))
 
     async def tick(self) -> None:
         """Retry what a crash or a Slack failure left undone: offers and pages."""
@@ -290,36 +293,3 @@ class AlertService:
 def _weight(delivery: Delivery) -> int:
     """What a delivery adds to its transaction: its alerts, and the delivery row."""
     return len(delivery.batch.alerts) + 1
-
-
-def read_offer(session: Session, group_id: int) -> OfferView | None:
-    """The offer view of an alert group."""
-    group = session.get(AlertGroup, group_id)
-    if group is None or group.id is None:
-        return None
-    incident = (
-        queries.get_incident(session, incident_id=group.incident_id) if group.incident_id else None
-    )
-    return OfferView(group, read_alert_summary(session, [group]), incident)
-
-
-def _take_offer(session: Session, group_id: int) -> OfferView | None:
-    view = read_offer(session, group_id)
-    if view is None or view.group.offer_channel_id is None:
-        return None
-    view.group.offer_dirty = False
-    return view
-
-
-def _offer_failed(session: Session, group_id: int) -> None:
-    group = session.get(AlertGroup, group_id)
-    if group is not None:
-        group.offer_dirty = True
-        group.offer_attempts += 1
-
-
-def _offer_shown(session: Session, group_id: int, channel: str, ts: str) -> None:
-    group = session.get(AlertGroup, group_id)
-    if group is not None:
-        group.offer_channel_id, group.offer_ts = channel, ts
-        group.offer_attempts = 0
