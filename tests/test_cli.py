@@ -8,9 +8,12 @@ import httpx
 import pytest
 from processes import WARROOM, running_warroom, warroom_env
 from sqlalchemy import create_engine, inspect
+from sqlmodel import Session, col, select
 
 from bot.sandbox import SandboxServer
 from bot.sandbox.driver import SlackDriver
+from storage.enums import AlertState, Status
+from storage.models import Alert, AlertGroup, Incident
 
 
 def _run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -112,14 +115,59 @@ def test_run_serves_health_and_signed_slack_requests(
     assert (tmp_path / "warroom.db").exists()  # run migrated the SQLite file by itself
 
 
-def test_demo_plays_a_whole_incident(tmp_path: Path) -> None:
-    result = _run(["demo"], tmp_path)
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """`warroom demo` run once for the tests that read its transcript and database."""
+    folder = tmp_path_factory.mktemp("demo")
+    result = _run(["demo"], folder)
     assert result.returncode == 0, result.stderr
-    out = result.stdout
+    return folder, result.stdout
+
+
+def test_demo_plays_a_whole_incident(demo_run: tuple[Path, str]) -> None:
+    folder, out = demo_run
     for step in ("declare sev2", "[Acknowledge]", "severity sev1", "status mitigated", "close"):
         assert step in out
     assert "#inc-1-checkout-api-returning-502s" in out and "#incidents" in out
     assert "Closed" in out and "Rollback done" in out
     assert "a status update for *INC-1* is due" in out and "[Snooze 15 min]" in out
     assert "update_missed" in out
-    assert f"Data stored in the SQLite file {tmp_path / 'warroom-demo.db'}" in out
+    assert f"Data stored in the SQLite file {folder / 'warroom-demo.db'}" in out
+
+
+def test_demo_plays_an_alert_born_incident_through_the_webhook(
+    demo_run: tuple[Path, str],
+) -> None:
+    _, out = demo_run
+    story = out[out.index("born from an alert") :]
+    assert story.count("▶ Alertmanager POSTs") == 3
+    assert story.count("← HTTP 202 {") == 3 and '"alerts":2' in story
+    assert "#inc-2-higherrorrate created" in story and "*Alerts* · 2 firing" in story
+    assert "You are paged for *INC-2*" in story and "[Acknowledge]  [Open channel]" in story
+    assert "▶ bob clicks [Acknowledge] on the page" in story
+    assert "@bob is commander; INC-2 moved triage → investigating" in story
+    assert "time to acknowledge" in story and "Acknowledged by @bob" in story
+    assert "deduplicated: still 2 alerts, repeats now 1, 1" in story
+    assert "(2 incidents in all)" in story
+    assert story.count("Alert resolved: HighErrorRate on checkout") >= 4  # events and timeline
+    assert "All 2 alerts resolved" in story and "[Mark resolved]" in story
+    assert "▶ bob clicks [Mark resolved]" in story and "INC-2 resolved" in story
+    assert "━━━ #inc-2-higherrorrate ━━━" in story and "*Status* Resolved" in story
+    assert "INC-2 alerts (from the database)" in story and "resolved  repeats 1" in story
+    assert "INC-2 timeline (from the database)" in story and "alert_resolved" in story
+
+
+def test_demo_database_holds_the_alert_incident_resolved(demo_run: tuple[Path, str]) -> None:
+    folder, _ = demo_run
+    engine = create_engine(f"sqlite:///{folder / 'warroom-demo.db'}")
+    with Session(engine) as session:
+        incidents = list(session.exec(select(Incident).order_by(col(Incident.number))))
+        alerts = list(session.exec(select(Alert).order_by(col(Alert.id))))
+        groups = list(session.exec(select(AlertGroup)))
+    engine.dispose()
+    assert [i.status for i in incidents] == [Status.CLOSED, Status.RESOLVED]
+    born = incidents[1]
+    assert born.acknowledged_at is not None and born.acknowledged_by == "U0BOB"
+    assert [g.incident_id for g in groups] == [born.id]
+    assert len(alerts) == 2 and all(a.group_id == groups[0].id for a in alerts)
+    assert all(a.state == AlertState.RESOLVED and a.repeats >= 1 for a in alerts)

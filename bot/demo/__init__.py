@@ -1,77 +1,42 @@
-"""`warroom demo`: a whole incident, offline, through the same signed HTTP path as Slack."""
+"""`warroom demo`: two incidents, offline, through the same HTTP paths as Slack and Alertmanager.
+
+The first is declared by slash command and closed; the second is born from an Alertmanager
+webhook, paged, acknowledged, deduplicated and resolved.
+"""
 
 import logging
 import secrets
 import sys
+import tempfile
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlmodel import Session, col, select
-
 from bot.app import build_warroom
-from bot.demo.transcript import render_message, render_mrkdwn
+from bot.demo.alerts import ALERT_INCIDENT, play_alerts, show_alerts, write_routing
+from bot.demo.narrator import Demo, show_channels, show_timeline
 from bot.sandbox import SandboxServer, serve_in_thread
 from bot.sandbox.driver import SlackDriver
 from bot.settings import Settings
 from bot.slack.ids import ActionId
 from storage import migrate
 from storage.enums import Status
-from storage.models import Incident, TimelineEvent
 
 EVENTS = ["pin_added", "pin_removed", "reaction_added"]
 UPDATE_SECONDS = 3
 
 
-class Demo:
-    """Plays people in the sandbox and prints what they would see."""
-
-    def __init__(self, driver: SlackDriver, engine: Any, out: TextIO) -> None:
-        self.driver = driver
-        self.engine = engine
-        self.out = out
-
-    def say(self, text: str) -> None:
-        """Narrate one step."""
-        print(text, file=self.out, flush=True)
-
-    def incident(self) -> Incident | None:
-        """The demo's incident, read fresh from the database."""
-        with Session(self.engine) as session:
-            return session.exec(select(Incident).order_by(col(Incident.id))).first()
-
-    def until(self, check: Callable[[Incident], object], what: str) -> Incident:
-        """Wait until the stored incident satisfies `check`."""
-
-        def ready() -> Incident | None:
-            incident = self.incident()
-            return incident if incident is not None and check(incident) else None
-
-        found = self.driver.wait_for(ready, timeout=10, description=what)
-        assert found is not None
-        return found
-
-    def slash(self, user: str, channel: str, text: str) -> None:
-        """Type a slash command."""
-        name = self.driver.channel(channel)["name"]
-        self.say(f"\n▶ {user} in #{name}: /incident {text}")
-        response = self.driver.slash(user, channel, text)
-        if response.status_code != 200:
-            raise RuntimeError(f"the app answered {response.status_code}: {response.text}")
-
-
 def run_demo(*, database: str = "warroom-demo.db", out: TextIO = sys.stdout) -> int:
-    """Run the demo incident; print the transcript and where the data is."""
+    """Run the demo incidents; print the transcript and where the data is."""
     logging.basicConfig(level=logging.WARNING)
     path = Path(database).resolve()
     for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         leftover.unlink(missing_ok=True)
     url = f"sqlite:///{path}"
     migrate.upgrade(url)
-    secret = secrets.token_hex(16)
-    with SandboxServer() as sandbox:
+    secret, token = secrets.token_hex(16), secrets.token_urlsafe(24)
+    with SandboxServer() as sandbox, tempfile.TemporaryDirectory() as folder:
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None,
             slack_bot_token="xoxb-sandbox-token",
@@ -81,6 +46,9 @@ def run_demo(*, database: str = "warroom-demo.db", out: TextIO = sys.stdout) -> 
             # Short enough to show a missed-update reminder while the demo runs.
             warroom_update_interval=timedelta(seconds=UPDATE_SECONDS),
             warroom_tick_interval=timedelta(seconds=1),
+            # Webhooks on, routed by a real warroom.yml read from disk as a deployment does.
+            warroom_webhook_token=token,
+            warroom_config=write_routing(Path(folder)),
         )
         warroom = build_warroom(settings)
         with serve_in_thread(warroom.http) as app:
@@ -93,16 +61,25 @@ def run_demo(*, database: str = "warroom-demo.db", out: TextIO = sys.stdout) -> 
             driver.wait_for_deliveries()
             show_channels(demo)
             show_timeline(demo)
-            calls = [c for c in driver.calls() if c["method"] != "auth.test"]
-            demo.say(
-                f"\nPlayed in {time.monotonic() - started:.1f}s with {len(calls)} Web API calls "
-                "to the built-in Slack sandbox; no network, no Slack account."
-            )
+            play_alerts(demo, f"{app.url}/webhooks/alertmanager", token)
+            driver.wait_for_deliveries()
+            show_channels(demo, ALERT_INCIDENT, digest=False)
+            show_alerts(demo)
+            show_timeline(demo, ALERT_INCIDENT)
+            _summary(demo, time.monotonic() - started)
             driver.close()
         warroom.engine.dispose()
     print(f"Data stored in the SQLite file {path}", file=out)
     print(f"  try: sqlite3 {path.name} 'select kind, text from timelineevent'", file=out)
     return 0
+
+
+def _summary(demo: Demo, seconds: float) -> None:
+    calls = [c for c in demo.driver.calls() if c["method"] != "auth.test"]
+    demo.say(
+        f"\nPlayed in {seconds:.1f}s with {len(calls)} Web API calls to the built-in Slack "
+        "sandbox and 3 Alertmanager webhooks; no network, no Slack account."
+    )
 
 
 def play(demo: Demo) -> None:
@@ -112,11 +89,9 @@ def play(demo: Demo) -> None:
     channel, status_ts = incident.channel_id or "", incident.status_ts or ""
     demo.say(f"  → #{incident.channel_name} created, status block pinned, digest posted")
     for reply in demo.driver.ephemerals("alice"):
-        demo.say("  (only alice sees) " + _plain(demo, reply.get("text") or ""))
-    users, channels = _names(demo)
-    status = demo.driver.message(channel, status_ts)["message"]
+        demo.say("  (only alice sees) " + demo.plain(reply.get("text") or ""))
     demo.say("  The pinned status block now reads:")
-    demo.say(render_message(status, users=users, channels=channels, pinned=True))
+    demo.show(demo.driver.message(channel, status_ts)["message"], pinned=True)
 
     demo.say("\n▶ bob clicks [Acknowledge] on the status block")
     demo.driver.click("bob", channel, status_ts, ActionId.ACKNOWLEDGE)
@@ -141,9 +116,8 @@ def play(demo: Demo) -> None:
         timeout=15,
         description="the missed-update reminder",
     )[0]
-    users, channels = _names(demo)
     demo.say("  The scheduler posts a reminder in the channel:")
-    demo.say(render_message(reminder, users=users, channels=channels))
+    demo.show(reminder)
 
     demo.driver.join("carol", channel)
     ts = demo.driver.post_message("carol", channel, "Error rate dropping: 12% → 0.4%")
@@ -171,49 +145,3 @@ def play(demo: Demo) -> None:
         lambda: "Closed" in str(demo.driver.message(channel, status_ts)["message"]),
         description="the status block to show Closed",
     )
-
-
-def _names(demo: Demo) -> tuple[dict[str, str], dict[str, str]]:
-    state = demo.driver.state("users", "channels")
-    users = {u["id"]: u["name"] for u in state["users"]}
-    channels = {c["id"]: c["name"] for c in state["channels"]}
-    return users, channels
-
-
-def _plain(demo: Demo, text: str) -> str:
-    users, channels = _names(demo)
-    return render_mrkdwn(text, users=users, channels=channels)
-
-
-def show_channels(demo: Demo) -> None:
-    """Print what #incidents and the incident channel show now."""
-    users, channels = _names(demo)
-    incident = demo.incident()
-    assert incident is not None and incident.channel_id
-    for channel_id in (incident.channel_id, incident.digest_channel_id):
-        if channel_id is None:
-            continue
-        channel = demo.driver.channel(channel_id)
-        demo.say(f"\n━━━ #{channel['name']} ━━━")
-        if channel["topic"]:
-            demo.say(f"  topic: {_plain(demo, channel['topic'])}")
-        for message in demo.driver.messages(channel_id):
-            pinned = message["ts"] in channel["pins"]
-            demo.say(render_message(message, users=users, channels=channels, pinned=pinned))
-
-
-def show_timeline(demo: Demo) -> None:
-    """Print the stored timeline."""
-    incident = demo.incident()
-    assert incident is not None
-    with Session(demo.engine) as session:
-        query = (
-            select(TimelineEvent)
-            .where(TimelineEvent.incident_id == incident.id)
-            .order_by(col(TimelineEvent.occurred_at), col(TimelineEvent.id))
-        )
-        events = list(session.exec(query))
-    demo.say("\n━━━ timeline (from the database) ━━━")
-    for event in events:
-        when = event.occurred_at.strftime("%H:%M:%S UTC") if event.occurred_at else "?"
-        demo.say(f"  {when}  {event.kind.value:<17} {_plain(demo, event.text)}")

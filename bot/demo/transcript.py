@@ -40,6 +40,9 @@ def render_blocks(
                 lines.extend(show(block["text"]).splitlines())
             fields = [show(f).replace("\n", " ") for f in block.get("fields", [])]
             lines.extend(f"  {field}" for field in fields)
+            accessory = block.get("accessory") or {}
+            if accessory.get("type") == "button":  # a button beside the text, e.g. Mark resolved
+                lines.append(f"  [{show(accessory.get('text'))}]")
         elif kind == "context":
             parts = [show(e) for e in block.get("elements", []) if e.get("type") != "image"]
             lines.append("  " + " · ".join(p for p in parts if p))

@@ -1,0 +1,96 @@
+"""The demo's narrator: plays people in the sandbox and prints what they would see."""
+
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from sqlmodel import Session, col, select
+
+from bot.demo.transcript import render_message, render_mrkdwn
+from bot.sandbox.driver import SlackDriver
+from storage.models import Incident, TimelineEvent
+
+
+class Demo:
+    """Plays people in the sandbox and prints what they would see."""
+
+    def __init__(self, driver: SlackDriver, engine: Any, out: TextIO) -> None:
+        self.driver = driver
+        self.engine = engine
+        self.out = out
+
+    def say(self, text: str) -> None:
+        """Narrate one step."""
+        print(text, file=self.out, flush=True)
+
+    def incident(self, number: int = 1) -> Incident | None:
+        """One of the demo's incidents, read fresh from the database."""
+        with Session(self.engine) as session:
+            return session.exec(select(Incident).where(Incident.number == number)).first()
+
+    def until(self, check: Callable[[Incident], object], what: str, number: int = 1) -> Incident:
+        """Wait until stored incident `number` satisfies `check`."""
+
+        def ready() -> Incident | None:
+            incident = self.incident(number)
+            return incident if incident is not None and check(incident) else None
+
+        found = self.driver.wait_for(ready, timeout=10, description=what)
+        assert found is not None
+        return found
+
+    def slash(self, user: str, channel: str, text: str) -> None:
+        """Type a slash command."""
+        name = self.driver.channel(channel)["name"]
+        self.say(f"\n▶ {user} in #{name}: /incident {text}")
+        response = self.driver.slash(user, channel, text)
+        if response.status_code != 200:
+            raise RuntimeError(f"the app answered {response.status_code}: {response.text}")
+
+    def names(self) -> tuple[dict[str, str], dict[str, str]]:
+        """User and channel names by id, as the sandbox holds them now."""
+        state = self.driver.state("users", "channels")
+        users = {u["id"]: u["name"] for u in state["users"]}
+        channels = {c["id"]: c["name"] for c in state["channels"]}
+        return users, channels
+
+    def plain(self, text: str) -> str:
+        """Slack mrkdwn as a person reads it."""
+        users, channels = self.names()
+        return render_mrkdwn(text, users=users, channels=channels)
+
+    def show(self, message: dict[str, Any], *, pinned: bool = False) -> None:
+        """Print a message as the channel shows it."""
+        users, channels = self.names()
+        self.say(render_message(message, users=users, channels=channels, pinned=pinned))
+
+
+def show_channels(demo: Demo, number: int = 1, *, digest: bool = True) -> None:
+    """Print what the incident channel (and, with `digest`, #incidents) shows now."""
+    incident = demo.incident(number)
+    assert incident is not None and incident.channel_id
+    for channel_id in (incident.channel_id, incident.digest_channel_id if digest else None):
+        if channel_id is None:
+            continue
+        channel = demo.driver.channel(channel_id)
+        demo.say(f"\n━━━ #{channel['name']} ━━━")
+        if channel["topic"]:
+            demo.say(f"  topic: {demo.plain(channel['topic'])}")
+        for message in demo.driver.messages(channel_id):
+            demo.show(message, pinned=message["ts"] in channel["pins"])
+
+
+def show_timeline(demo: Demo, number: int = 1) -> None:
+    """Print incident `number`'s stored timeline."""
+    incident = demo.incident(number)
+    assert incident is not None
+    with Session(demo.engine) as session:
+        query = (
+            select(TimelineEvent)
+            .where(TimelineEvent.incident_id == incident.id)
+            .order_by(col(TimelineEvent.occurred_at), col(TimelineEvent.id))
+        )
+        events = list(session.exec(query))
+    demo.say(f"\n━━━ INC-{number} timeline (from the database) ━━━")
+    for event in events:
+        when = event.occurred_at.strftime("%H:%M:%S UTC") if event.occurred_at else "?"
+        demo.say(f"  {when}  {event.kind.value:<17} {demo.plain(event.text)}")
