@@ -9,6 +9,7 @@ __all__ = [
     "MAX_KEY",
     "MAX_LINK",
     "MAX_TITLE",
+    "SOURCE_NAMES",
     "AlertBatch",
     "AlertSignal",
     "AlertSource",
@@ -16,6 +17,14 @@ __all__ = [
     "PayloadError",
 ]
 
+# How each source is named to people, e.g. as an alert incident's declarer.
+SOURCE_NAMES = {
+    AlertSource.ALERTMANAGER: "Alertmanager",
+    AlertSource.GRAFANA: "Grafana",
+    AlertSource.PAGERDUTY: "PagerDuty",
+    AlertSource.GENERIC: "a webhook",
+    AlertSource.SLACK: "a Slack alert",
+}
 MAX_KEY = 255
 MAX_TITLE = 200
 MAX_LINK = 1000

@@ -6,6 +6,7 @@ from slugify import slugify
 
 MAX_CHANNEL_NAME = 80
 
+_USER_ID = re.compile(r"[UW][A-Z0-9]{1,31}")
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _SPECIAL_MENTION = re.compile(r"<!(channel|here|everyone)(?:\|[^>]*)?>")
 _SUBTEAM = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>")
@@ -42,6 +43,16 @@ def escape_mrkdwn(text: str, *, allow_user_mentions: bool = False) -> str:
         last = match.end()
     parts.append(escape_mrkdwn(text[last:]))
     return "".join(parts)
+
+
+def is_slack_user(actor: str | None) -> bool:
+    """Whether `actor` is a Slack user id (`U…`, `W…`) rather than, say, a monitoring tool."""
+    return bool(actor) and _USER_ID.fullmatch(actor or "") is not None
+
+
+def actor_mrkdwn(actor: str) -> str:
+    """`<@U…>` for a Slack user; anything else (a tool's name) as escaped plain text."""
+    return f"<@{actor}>" if is_slack_user(actor) else escape_mrkdwn(actor)
 
 
 def truncate(text: str, limit: int, *, marker: str = "…") -> str:

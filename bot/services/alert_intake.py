@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from bot.core import alert_rules
 from bot.core.alert_rules import Change, Placement
-from bot.core.alerts import AlertSignal
+from bot.core.alerts import SOURCE_NAMES, AlertSignal
 from bot.core.cadence import CadencePolicy
 from bot.core.routing import Route, RoutingConfig, route
 from bot.core.text import escape_mrkdwn
@@ -176,7 +176,7 @@ class AlertIntake:
     ) -> None:
         request = DeclareRequest(
             title=group.title,
-            declared_by=work.source.value,
+            declared_by=SOURCE_NAMES[work.source],
             severity=decided.severity,
             summary=signal.summary[:2000],
             services=[decided.service] if decided.service else [],

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.core.cadence import CadencePolicy, start_clocks
+from bot.core.text import actor_mrkdwn
 from bot.services.ports import StepFailure
 from bot.services.requests import DeclareRequest
 from storage import queries
@@ -54,7 +55,8 @@ def insert_incident(
     session.flush()
     if commander is not None:
         session.add(new_role(incident, Role.COMMANDER, commander, request.declared_by, now))
-    label = f"{request.severity.value.upper()} declared by <@{request.declared_by}>: {title}"
+    who = actor_mrkdwn(request.declared_by)
+    label = f"{request.severity.value.upper()} declared by {who}: {title}"
     session.add(new_event(incident, EventKind.DECLARED, label, request.declared_by, now))
     if commander is not None and commander != request.declared_by:
         text = f"<@{commander}> is incident commander"

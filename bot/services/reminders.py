@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from bot.core import cadence
 from bot.core.cadence import CadencePolicy, DueReminder
+from bot.core.text import is_slack_user
 from bot.core.timing import format_span
 from bot.services.ports import ReminderNotSent, ReminderSender
 from bot.services.publishing import Publisher
@@ -95,9 +96,9 @@ class ReminderService:
         for incident in orphans:
             assert incident.id is not None
             snapshot = await self.publisher.snapshot(incident.id)
-            invite = list(
-                dict.fromkeys([incident.declared_by, *(r.user_id for r in snapshot.roles)])
-            )
+            people = [incident.declared_by, *(r.user_id for r in snapshot.roles)]
+            # An alert's incident was declared by a tool, not a person: only people are invited.
+            invite = [p for p in dict.fromkeys(people) if is_slack_user(p)]
             await self.publisher.publish(incident.id, invite=invite)
 
     def claim(self, session: Session) -> list[int]:

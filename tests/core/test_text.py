@@ -2,7 +2,15 @@
 
 import pytest
 
-from bot.core.text import channel_name, escape_mrkdwn, plain_from_slack, truncate, user_ids_in
+from bot.core.text import (
+    actor_mrkdwn,
+    channel_name,
+    escape_mrkdwn,
+    is_slack_user,
+    plain_from_slack,
+    truncate,
+    user_ids_in,
+)
 
 
 def test_escape_order_is_ampersand_first() -> None:
@@ -52,3 +60,19 @@ def test_truncate_marks_the_cut() -> None:
 
 def test_user_ids_in_order_without_repeats() -> None:
     assert user_ids_in("<@U2|b> <@U1> <@U2>") == ["U2", "U1"]
+
+
+@pytest.mark.parametrize(
+    ("actor", "shown"),
+    [
+        ("U0ALICE", "<@U0ALICE>"),
+        ("W012ABCD", "<@W012ABCD>"),
+        ("Alertmanager", "Alertmanager"),
+        ("u0alice", "u0alice"),
+        ("<!channel>", "&lt;!channel&gt;"),
+        ("", ""),
+    ],
+)
+def test_actors_are_mentioned_only_when_they_are_slack_users(actor: str, shown: str) -> None:
+    assert actor_mrkdwn(actor) == shown
+    assert is_slack_user(actor) == shown.startswith("<@")

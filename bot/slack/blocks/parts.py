@@ -6,14 +6,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.core.lifecycle import is_open
-from bot.core.text import escape_mrkdwn, truncate
+from bot.core.text import escape_mrkdwn, is_slack_user, truncate
 from bot.slack.blocks.limits import MAX_FIELD, MAX_FIELDS, MAX_TEXT, fit_mrkdwn
 from storage.enums import Role, Severity, Status
 from storage.models import Incident, IncidentRole
 
 Block = dict[str, Any]
 
-_USER_ID = re.compile(r"[UW][A-Z0-9]{1,31}")
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{1,31}")
 _SEVERITY_EMOJI = {
     Severity.SEV1: "🚨",
@@ -85,7 +84,7 @@ def mention(user_id: str | None, *, nobody: str = "_unassigned_") -> str:
     """`<@U…>` for a well-formed user id; anything else is shown escaped, never parsed."""
     if not user_id:
         return nobody
-    if _USER_ID.fullmatch(user_id):
+    if is_slack_user(user_id):
         return f"<@{user_id}>"
     return escape_mrkdwn(user_id)
 
