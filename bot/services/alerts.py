@@ -168,8 +168,11 @@ class AlertService:
 
     async def _announce_all_resolved(self, incident_id: int) -> None:
         snapshot = await self.publisher.snapshot(incident_id)
-        if is_open(snapshot.incident.status):
-            await self.surfaces.announce_all_resolved(snapshot)
+        if not is_open(snapshot.incident.status):
+            return
+        ts = await self.surfaces.announce_all_resolved(snapshot)
+        if ts is not None:  # kept so the notice loses its button once the incident is resolved
+            await run_in_transaction(self.engine, lambda s: _keep_notice(s, incident_id, ts))
 
     async def _show_offer(self, group_id: int) -> None:
         now = self.clock()
@@ -293,3 +296,8 @@ class AlertService:
 def _weight(delivery: Delivery) -> int:
     """What a delivery adds to its transaction: its alerts, and the delivery row."""
     return len(delivery.batch.alerts) + 1
+
+
+def _keep_notice(session: Session, incident_id: int, ts: str) -> None:
+    for group in alert_queries.list_incident_groups(session, incident_id=incident_id):
+        group.resolved_notice_ts = ts

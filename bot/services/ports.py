@@ -22,6 +22,7 @@ class AlertSummary:
     resolved: int
     sample: list[Alert] = field(default_factory=list)
     runbook: str = ""
+    notice_ts: str | None = None  # the incident channel's "all resolved" notice, once posted
 
     @property
     def firing(self) -> int:

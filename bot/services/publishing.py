@@ -113,4 +113,5 @@ def read_alert_summary(session: Session, groups: Sequence[AlertGroup]) -> AlertS
         resolved=sum(resolved for _, resolved in counts),
         sample=alert_queries.list_sample_alerts(session, group_ids=ids),
         runbook=next((g.runbook for g in groups if g.runbook), ""),
+        notice_ts=next((g.resolved_notice_ts for g in groups if g.resolved_notice_ts), None),
     )

@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.core.lifecycle import is_open
 from bot.services.ports import IncidentSnapshot, NotShown, OfferView
 from bot.slack.blocks.alerts import (
     build_all_resolved_notice,
@@ -133,6 +134,21 @@ class SlackAlerts:
             lambda: self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
         )
         return channel, str(posted["ts"])
+
+
+async def sync_resolved_notice(client: AsyncWebClient, snapshot: IncidentSnapshot) -> None:
+    """Once the incident is no longer open, its all-resolved notice loses the Mark resolved
+    button (best effort: a notice that cannot be edited is only logged)."""
+    alerts, incident = snapshot.alerts, snapshot.incident
+    channel = incident.channel_id
+    if alerts is None or not alerts.notice_ts or channel is None or is_open(incident.status):
+        return
+    ts = alerts.notice_ts
+    text, blocks = build_all_resolved_notice(snapshot)
+    try:
+        await _attempt(lambda: client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks))
+    except NotShown as error:
+        log.warning("could not edit the all-resolved notice in %s: %s", channel, error.error)
 
 
 def _gone(error: str, channel: str) -> bool:

@@ -12,6 +12,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.core.text import channel_name
 from bot.services.ports import IncidentSnapshot, ShareFailed, StepFailure, SurfaceResult
+from bot.slack.alerts import sync_resolved_notice
 from bot.slack.blocks.digest import build_digest_blocks
 from bot.slack.blocks.messages import build_update_message
 from bot.slack.blocks.parts import current_commander
@@ -56,6 +57,7 @@ class SlackSurfaces:
         if invite:
             await self._invite(channel, invite, result)
         await self._sync_status(snapshot, channel, result)
+        await sync_resolved_notice(self.client, snapshot)
         await self._sync_topic(snapshot, channel, result)
         if not incident.private:
             await self._sync_digest(snapshot, result)

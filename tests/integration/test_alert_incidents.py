@@ -73,6 +73,8 @@ def test_a_group_declares_one_incident_in_triage_with_its_alerts(
     assert "http://prometheus.example/graph" in shown
     assert "https://runbooks.example/checkout" in shown
     assert app.roles() == []  # nobody leads an alert's incident until someone acknowledges
+    declared = next(e for e in app.timeline() if e.kind == EventKind.DECLARED)
+    assert declared.text.startswith("SEV1 declared by Alertmanager:")  # a tool, not a <@user>
 
 
 def test_resolved_alerts_reach_the_timeline_and_offer_mark_resolved(
@@ -95,6 +97,16 @@ def test_resolved_alerts_reach_the_timeline_and_offer_mark_resolved(
     )
     app.driver.click("alice", channel, notice[-1]["ts"], ActionId.MARK_RESOLVED)
     app.driver.wait_for(lambda: app.incident().status == Status.RESOLVED)
+    # The notice keeps its words but loses the button nobody should press any more.
+    edited = app.driver.wait_for(
+        lambda: (
+            (m := app.driver.message(channel, notice[-1]["ts"])["message"])
+            and ActionId.MARK_RESOLVED not in str(m)
+            and m
+        ),
+        description="the notice without its button",
+    )
+    assert "All 2 alerts resolved" in str(edited["blocks"])
 
 
 def test_refire_after_resolution_reopens_when_configured(
