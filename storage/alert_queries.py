@@ -2,12 +2,11 @@
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, cast
 
 from sqlalchemy import case, func, or_, update
-from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
+from storage.database import affected_rows
 from storage.enums import AlertSource, AlertState
 from storage.models import Alert, AlertGroup, Page
 
@@ -48,11 +47,6 @@ def map_groups_by_id(session: Session, *, group_ids: Sequence[int]) -> dict[int,
         return {}
     query = select(AlertGroup).where(col(AlertGroup.id).in_(list(set(group_ids))))
     return {group.id: group for group in session.exec(query).all() if group.id is not None}
-
-
-def _rowcount(session: Session, statement: Any) -> int:
-    result = cast(CursorResult[Any], session.execute(statement))
-    return result.rowcount
 
 
 def count_repeats(session: Session, *, repeats: Mapping[int, int], seen_at: datetime) -> None:
@@ -125,7 +119,7 @@ def claim_offer(session: Session, *, group_id: int, now: datetime, until: dateti
         .values(offer_dirty=False, offer_claimed_until=until)
         .execution_options(synchronize_session=False)
     )
-    return _rowcount(session, statement) == 1
+    return affected_rows(session, statement) == 1
 
 
 def list_pending_offers(session: Session, *, max_attempts: int, limit: int) -> Sequence[AlertGroup]:

@@ -2,10 +2,10 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlmodel import Session, create_engine
 
 
@@ -26,6 +26,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def affected_rows(session: Session, statement: Any) -> int:
+    """Run an UPDATE or DELETE in the session; how many rows it changed."""
+    result = cast(CursorResult[Any], session.execute(statement))
+    return result.rowcount
 
 
 @contextmanager

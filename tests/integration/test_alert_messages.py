@@ -7,6 +7,7 @@ from typing import Any
 from conftest import MakeHarness
 from harness import Harness
 from sqlmodel import Session, select
+from test_alert_incidents import start
 
 from bot.slack.ids import ActionId, CallbackId
 from storage.enums import AlertSource, AlertState, Status
@@ -24,13 +25,7 @@ routes:
 
 def watching(make_harness: MakeHarness, tmp_path: Path, routing: str | None = None) -> Harness:
     """The app watching #alerts, with the bot invited there as the README asks."""
-    settings: dict[str, Any] = {"warroom_alert_channels": "alerts"}
-    if routing is not None:
-        path = tmp_path / "warroom.yml"
-        path.write_text(routing)
-        settings["warroom_config"] = str(path)
-    app = make_harness(**settings)
-    app.driver.create_channel("alice", "alerts")
+    app = start(make_harness, tmp_path, routing)
     app.driver.invite("alice", "alerts", "warroom")
     return app
 
