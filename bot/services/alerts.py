@@ -9,7 +9,6 @@ from typing import Any
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.core import cadence
@@ -27,7 +26,7 @@ from bot.services.paging import PagingService
 from bot.services.ports import AlertSurfaces, NotShown, OfferView
 from bot.services.records import Declared, incident_id_of, insert_incident, new_event
 from bot.services.requests import DeclareRequest
-from bot.services.transactions import run_in_transaction
+from bot.services.transactions import is_write_conflict, run_in_transaction
 from storage import alert_queries, queries
 from storage.enums import AlertSource, EventKind, Role, Severity, Status
 from storage.models import AlertGroup, Incident
@@ -105,7 +104,7 @@ class AlertService:
                 )
             )
         except Exception as error:
-            if len(deliveries) == 1 and not isinstance(error, IntegrityError):
+            if len(deliveries) == 1 and not is_write_conflict(error):
                 outcomes = [error]
             else:
                 outcomes = [await self._apply_alone(d) for d in deliveries]
@@ -123,11 +122,12 @@ class AlertService:
                     lambda s: self.intake.apply_many(s, [delivery], now=self.clock()),
                 )
                 return intakes[0]
-            except IntegrityError as conflict:
-                # A concurrent delivery stored the same alert or group first: merge again.
-                error = conflict
             except Exception as failure:
-                return failure
+                if not is_write_conflict(failure):
+                    return failure
+                # Another process stored the same alert or group first, or the database broke
+                # a deadlock between two intakes by failing this one: merge again.
+                error = failure
         assert error is not None
         return error
 

@@ -11,6 +11,7 @@ from conftest import MakeHarness
 from harness import Harness
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from test_alert_incidents import DECLARE_CRITICAL, start, two_alerts
 
 from bot.alerts.parsers import PARSERS
@@ -148,3 +149,32 @@ def test_concurrent_notifications_over_http_count_every_repeat(
     assert len(alerts) == 6 and len(app.groups()) == 3
     # Each alert was reported 12 times: stored once, repeated 11 times.
     assert sorted(a.repeats for a in alerts) == [11] * 6
+
+
+class _DeadlockDetected(Exception):
+    """What psycopg raises when PostgreSQL breaks a deadlock by failing this transaction."""
+
+    sqlstate = "40P01"
+
+
+def test_a_delivery_failed_to_break_a_deadlock_is_merged_again(
+    make_harness: MakeHarness, tmp_path: Path
+) -> None:
+    app = start(make_harness, tmp_path)
+    intake = app.warroom.alerts.intake
+    real = intake.apply_many
+    failed: list[int] = []
+
+    def deadlocked_once(session: Any, deliveries: Any, *, now: Any) -> Any:
+        intakes = real(session, deliveries, now=now)
+        if not failed:
+            failed.append(len(deliveries))
+            raise OperationalError("UPDATE alert …", None, _DeadlockDetected("deadlock"))
+        return intakes
+
+    intake.apply_many = deadlocked_once  # type: ignore[method-assign]
+    response = app.webhook("alertmanager", two_alerts())
+    assert response.status_code == 202, response.text
+    app.settle()
+    assert failed == [1]
+    assert len(app.alerts()) == 2 and len(app.deliveries()) == 1
