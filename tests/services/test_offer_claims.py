@@ -4,11 +4,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from threading import Barrier
 
+from alert_rows import add_alert_group
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from storage import alert_queries
-from storage.enums import AlertSource, Refire, RouteAction, Severity
 from storage.models import AlertGroup
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -16,21 +16,7 @@ MINUTE = timedelta(minutes=1)
 
 
 def _group(engine: Engine, *, channel: str | None = "C0ALERTS") -> int:
-    with Session(engine) as session:
-        group = AlertGroup(
-            source=AlertSource.ALERTMANAGER,
-            group_key="{}:{alertname=HighLatency}",
-            title="HighLatency",
-            severity=Severity.SEV2,
-            action=RouteAction.OFFER,
-            on_refire=Refire.REOPEN,
-            offer_channel_id=channel,
-            offer_dirty=True,
-        )
-        session.add(group)
-        session.commit()
-        assert group.id is not None
-        return group.id
+    return add_alert_group(engine, offer_channel_id=channel, offer_dirty=True)
 
 
 def _claim(engine: Engine, group_id: int, now: datetime) -> bool:

@@ -4,6 +4,7 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
+from alert_rows import add_alert_group
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -11,8 +12,8 @@ from sqlmodel import Session
 
 from bot.services.transactions import is_write_conflict
 from storage import alert_queries
-from storage.enums import AlertSource, AlertState, Refire, RouteAction, Severity
-from storage.models import Alert, AlertGroup, ProcessedEvent
+from storage.enums import AlertSource, AlertState
+from storage.models import Alert, ProcessedEvent
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -75,23 +76,13 @@ def test_a_deadlock_broken_by_postgresql_is_a_conflict(engine: Engine) -> None:
 
 def test_the_intake_locks_the_alerts_it_reads_until_it_commits(engine: Engine) -> None:
     _postgres_only(engine)
+    group_id = add_alert_group(engine)
     with Session(engine) as session:
-        group = AlertGroup(
-            source=AlertSource.ALERTMANAGER,
-            group_key="g",
-            title="g",
-            severity=Severity.SEV3,
-            action=RouteAction.OFFER,
-            on_refire=Refire.REOPEN,
-        )
-        session.add(group)
-        session.flush()
-        assert group.id is not None
         session.add(
             Alert(
                 source=AlertSource.ALERTMANAGER,
                 key="k1",
-                group_id=group.id,
+                group_id=group_id,
                 state=AlertState.FIRING,
                 title="k1",
             )
