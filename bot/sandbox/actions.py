@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from bot.sandbox.errors import SlackError
-from bot.sandbox.methods.common import find_message
+from bot.sandbox.methods.common import find_message, invitee_error, require_active
 from bot.sandbox.methods.conversations import check_channel_name
 from bot.sandbox.methods.reactions import check_reaction_name
 from bot.sandbox.model import Channel, Message, User
@@ -105,16 +105,11 @@ def act_invite(world: World, user_id: str, channel_ref: str, invitee_id: str) ->
         channel = _channel_seen_by(world, user, channel_ref)
         if user.id not in channel.members:
             raise SlackError("not_in_channel")
-        if channel.archived:
-            raise SlackError("is_archived")
-        invitee = world.find_user(invitee_id)
-        if invitee is None:
-            raise SlackError("user_not_found")
-        if invitee.id == user.id:
-            raise SlackError("cant_invite_self")
-        if invitee.id in channel.members:
-            raise SlackError("already_in_channel")
-        world.add_member(channel, invitee.id, inviter=user.id)
+        require_active(channel)
+        error = invitee_error(world, channel, user.id, invitee_id)
+        if error:
+            raise SlackError(error)
+        world.add_member(channel, invitee_id, inviter=user.id)
         return channel
 
 

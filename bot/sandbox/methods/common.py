@@ -65,6 +65,17 @@ def require_active(channel: Channel) -> None:
         raise SlackError("is_archived")
 
 
+def invitee_error(world: World, channel: Channel, inviter: str, invitee: str) -> str | None:
+    """Slack's error for inviting `invitee` into `channel`, or None when the invitation stands."""
+    if invitee == inviter:
+        return "cant_invite_self"
+    if world.find_user(invitee) is None:
+        return "user_not_found"
+    if invitee in channel.members:
+        return "already_in_channel"
+    return None
+
+
 def find_message(world: World, channel: Channel, ts: str | None) -> Message:
     """Return a live message or fail with `message_not_found`."""
     message = world.find_message(channel.id, ts or "")

@@ -11,6 +11,7 @@ from bot.sandbox.methods.common import (
     Handler,
     find_message,
     find_visible_channel,
+    invitee_error,
     paginate,
     reject_im,
     require_active,
@@ -82,13 +83,7 @@ def handle_invite(world: World, args: Args) -> dict[str, Any]:
     failures: list[dict[str, Any]] = []
     accepted: list[str] = []
     for user in users:
-        error = None
-        if user == BOT_USER_ID:
-            error = "cant_invite_self"
-        elif world.find_user(user) is None:
-            error = "user_not_found"
-        elif user in channel.members:
-            error = "already_in_channel"
+        error = invitee_error(world, channel, BOT_USER_ID, user)
         if error:
             failures.append({"user": user, "ok": False, "error": error})
         else:
