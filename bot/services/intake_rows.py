@@ -66,8 +66,14 @@ class DeliveryWork:
     source: AlertSource
     place: Place
     intake: Intake
+    alerts: dict[str, Alert] = field(init=False)  # this source's latest instances, by key
+    groups: dict[str, AlertGroup] = field(init=False)  # its current episodes, by group key
     resolving: set[int] = field(default_factory=set)  # groups where something resolved
     repeated: set[int] = field(default_factory=set)  # groups with alerts reported again
+
+    def __post_init__(self) -> None:
+        self.alerts = self.shared.alerts.setdefault(self.source, {})
+        self.groups = self.shared.groups.setdefault(self.source, {})
 
     @property
     def session(self) -> Session:
@@ -78,16 +84,6 @@ class DeliveryWork:
     def now(self) -> datetime:
         """The transaction's time."""
         return self.shared.now
-
-    @property
-    def alerts(self) -> dict[str, Alert]:
-        """This source's latest alert instances by key."""
-        return self.shared.alerts.setdefault(self.source, {})
-
-    @property
-    def groups(self) -> dict[str, AlertGroup]:
-        """This source's current episodes by group key."""
-        return self.shared.groups.setdefault(self.source, {})
 
     @property
     def fresh(self) -> set[int]:
