@@ -85,6 +85,7 @@ class AlertStory:
         self.demo = demo
         self.webhook_url = webhook_url
         self.token = token
+        self.sent = 0  # notifications POSTed so far
         # The alerts started firing a little before Alertmanager's first notification.
         self.started = datetime.now(UTC) - timedelta(minutes=2)
 
@@ -94,6 +95,7 @@ class AlertStory:
         body = build_notification(status, started=self.started, ended=datetime.now(UTC))
         headers = {"Authorization": f"Bearer {self.token}"}
         response = httpx.post(self.webhook_url, json=body, headers=headers, timeout=10)
+        self.sent += 1
         self.demo.say(f"  ← HTTP {response.status_code} {response.text}")
         if response.status_code != 202:
             raise RuntimeError(f"the webhook answered {response.status_code}: {response.text}")
@@ -135,8 +137,9 @@ class AlertStory:
             return session.exec(select(func.count()).select_from(Incident)).one()
 
 
-def play_alerts(demo: Demo, webhook_url: str, token: str) -> None:
-    """Fire → INC-2 in triage, bob paged → acknowledged → repeated → all resolved → resolved."""
+def play_alerts(demo: Demo, webhook_url: str, token: str) -> int:
+    """Fire → INC-2 in triage, bob paged → acknowledged → repeated → all resolved → resolved;
+    how many webhooks Alertmanager sent."""
     story = AlertStory(demo, webhook_url, token)
     demo.say("\n━━━━━━━━ a second incident, born from an alert ━━━━━━━━")
     demo.say("The app runs with WARROOM_WEBHOOK_TOKEN set and this routing file (warroom.yml):")
@@ -148,6 +151,7 @@ def play_alerts(demo: Demo, webhook_url: str, token: str) -> None:
     _deduplicated(story)
     story.send("resolved", "the group with both alerts resolved")
     _resolved(story)
+    return story.sent
 
 
 def _opened(story: AlertStory) -> dict[str, Any]:
