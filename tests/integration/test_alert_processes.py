@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from alert_payloads import alertmanager, am_alert
 from processes import running_warroom
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -19,36 +20,23 @@ from storage.models import Alert, AlertGroup, WebhookDelivery
 
 TOKEN = "process-test-webhook-token-0123"
 GROUPS, ALERTS, SENDS = 8, 5, 8
-STARTED = "2026-11-25T10:00:00Z"
 
 
 def _notification(group: int, resolved: int) -> dict[str, Any]:
     """Group `group`'s whole state, with its first `resolved` alerts resolved."""
     name = f"Saturation{group}"
-    alerts = [
-        {
-            "status": "resolved" if n < resolved else "firing",
-            "labels": {"alertname": name, "severity": "critical", "instance": f"web-{n}"},
-            "annotations": {"summary": f"{name} on web-{n}"},
-            "startsAt": STARTED,
-            "endsAt": "2026-11-25T10:20:00Z" if n < resolved else "0001-01-01T00:00:00Z",
-            "generatorURL": "http://prometheus.example/graph",
-            "fingerprint": f"{group:04x}{n:04x}",
-        }
-        for n in range(ALERTS)
-    ]
-    return {
-        "version": "4",
-        "groupKey": f'{{}}:{{alertname="{name}"}}',
-        "truncatedAlerts": 0,
-        "status": "firing",
-        "receiver": "warroom",
-        "groupLabels": {"alertname": name},
-        "commonLabels": {"alertname": name},
-        "commonAnnotations": {},
-        "externalURL": "http://alertmanager.example:9093",
-        "alerts": alerts,
-    }
+    return alertmanager(
+        name,
+        [
+            am_alert(
+                name,
+                fingerprint=f"{group:04x}{n:04x}",
+                status="resolved" if n < resolved else "firing",
+                instance=f"web-{n}",
+            )
+            for n in range(ALERTS)
+        ],
+    )
 
 
 def _send_all(urls: list[str], *, rng: random.Random) -> list[int]:
