@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from test_alert_incidents import DECLARE_CRITICAL, start, two_alerts
 
 from bot.alerts.parsers import PARSERS
 from bot.services.alerts import Accepted
+from bot.services.intake_rows import Delivery
 from storage.enums import AlertState, EventKind
 
 PD_KEY = "disk-full-db-1"
@@ -37,6 +39,22 @@ def ingest_together(app: Harness, deliveries: list[tuple[str, dict[str, Any]]]) 
     outcomes = app.handle.run(together())
     app.settle()
     return outcomes
+
+
+def fail_after_merging(app: Harness, failure: Callable[[list[Delivery]], Exception | None]) -> None:
+    """Make the intake raise `failure(deliveries)`, when it gives one, after writing everything
+    for those deliveries: the transaction must then leave nothing behind."""
+    intake = app.warroom.alerts.intake
+    real = intake.apply_many
+
+    def failing(session: Any, deliveries: list[Delivery], *, now: Any) -> Any:
+        intakes = real(session, deliveries, now=now)
+        error = failure(deliveries)
+        if error is not None:
+            raise error
+        return intakes
+
+    intake.apply_many = failing  # type: ignore[method-assign]
 
 
 def commits_storing_deliveries(engine: Engine) -> list[int]:
@@ -105,16 +123,13 @@ def test_a_delivery_that_fails_in_a_shared_transaction_fails_alone(
     make_harness: MakeHarness, tmp_path: Path
 ) -> None:
     app = start(make_harness, tmp_path)
-    intake = app.warroom.alerts.intake
-    real = intake.apply_many
 
-    def poisoned(session: Any, deliveries: Any, *, now: Any) -> Any:
-        intakes = real(session, deliveries, now=now)  # writes everything, then breaks
+    def poisoned(deliveries: list[Delivery]) -> Exception | None:
         if any("Poison" in (d.raw or "") for d in deliveries):
-            raise RuntimeError("a bug met by one delivery")
-        return intakes
+            return RuntimeError("a bug met by one delivery")
+        return None
 
-    intake.apply_many = poisoned  # type: ignore[method-assign]
+    fail_after_merging(app, poisoned)
     outcomes = ingest_together(
         app,
         [
@@ -161,18 +176,15 @@ def test_a_delivery_failed_to_break_a_deadlock_is_merged_again(
     make_harness: MakeHarness, tmp_path: Path
 ) -> None:
     app = start(make_harness, tmp_path)
-    intake = app.warroom.alerts.intake
-    real = intake.apply_many
     failed: list[int] = []
 
-    def deadlocked_once(session: Any, deliveries: Any, *, now: Any) -> Any:
-        intakes = real(session, deliveries, now=now)
-        if not failed:
-            failed.append(len(deliveries))
-            raise OperationalError("UPDATE alert …", None, _DeadlockDetected("deadlock"))
-        return intakes
+    def deadlocked_once(deliveries: list[Delivery]) -> Exception | None:
+        if failed:
+            return None
+        failed.append(len(deliveries))
+        return OperationalError("UPDATE alert …", None, _DeadlockDetected("deadlock"))
 
-    intake.apply_many = deadlocked_once  # type: ignore[method-assign]
+    fail_after_merging(app, deadlocked_once)
     response = app.webhook("alertmanager", two_alerts())
     assert response.status_code == 202, response.text
     app.settle()

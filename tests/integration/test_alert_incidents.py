@@ -54,6 +54,19 @@ def two_alerts(status_b: str = "firing", status_a: str = "firing") -> dict[str, 
     )
 
 
+def declare_from_offer(app: Harness, offer_ts: str, *, prefilled: str) -> None:
+    """alice clicks Declare incident on the offer in #alerts and submits the form as prefilled;
+    waits for the one incident, tied to the offer's group."""
+    channel = app.driver.channel("alerts")["id"]
+    app.driver.click("alice", channel, offer_ts, ActionId.DECLARE_FROM_ALERT)
+    view = app.driver.wait_for(lambda: app.driver.latest_view("alice"), description="the form")
+    assert view["callback_id"] == CallbackId.DECLARE_FROM_ALERT
+    assert prefilled in str(app.driver.view(view["id"])["blocks"])
+    app.driver.submit_view("alice", view["id"], {})
+    app.driver.wait_for(lambda: len(app.incidents()) == 1 and app.incident().status_pinned)
+    assert app.groups()[0].incident_id == app.incident().id
+
+
 def status_text(app: Harness) -> str:
     return str(app.status_message()["blocks"])
 
@@ -209,14 +222,7 @@ def test_default_routing_offers_a_declare_button_edited_in_place(
     app.driver.wait_for(lambda: "1 resolved" in str(app.driver.messages("alerts")))
     assert len(app.driver.messages("alerts")) == 1  # edited, not posted again
 
-    channel = app.driver.channel_by_name("alerts") or {}
-    app.driver.click("alice", channel["id"], offers[0]["ts"], ActionId.DECLARE_FROM_ALERT)
-    view = app.driver.wait_for(lambda: app.driver.latest_view("alice"), description="the form")
-    assert view["callback_id"] == CallbackId.DECLARE_FROM_ALERT
-    assert "HighLatency" in str(app.driver.view(view["id"])["blocks"])
-    app.driver.submit_view("alice", view["id"], {})
-    app.driver.wait_for(lambda: len(app.incidents()) == 1 and app.incident().status_pinned)
-    assert app.groups()[0].incident_id == app.incident().id
+    declare_from_offer(app, offers[0]["ts"], prefilled="HighLatency")
     app.driver.wait_for(lambda: "Declared" in str(app.driver.messages("alerts")))
 
 

@@ -7,9 +7,9 @@ from typing import Any
 from conftest import MakeHarness
 from harness import Harness
 from sqlmodel import Session, select
-from test_alert_incidents import start
+from test_alert_incidents import declare_from_offer, start
 
-from bot.slack.ids import ActionId, CallbackId
+from bot.slack.ids import ActionId
 from storage.enums import AlertSource, AlertState, Status
 from storage.models import ProcessedEvent
 
@@ -65,15 +65,7 @@ def test_an_alert_post_gets_a_declare_button_in_its_thread_and_a_prefilled_form(
     assert (alert.source, alert.state) == (AlertSource.SLACK, AlertState.FIRING)
     assert "HighLatency" in alert.title and app.incidents() == []
 
-    app.driver.click(
-        "alice", app.driver.channel("alerts")["id"], offer["ts"], ActionId.DECLARE_FROM_ALERT
-    )
-    view = app.driver.wait_for(lambda: app.driver.latest_view("alice"), description="the form")
-    assert view["callback_id"] == CallbackId.DECLARE_FROM_ALERT
-    assert "HighLatency" in str(app.driver.view(view["id"])["blocks"])
-    app.driver.submit_view("alice", view["id"], {})
-    app.driver.wait_for(lambda: len(app.incidents()) == 1 and app.incident().status_pinned)
-    assert app.groups()[0].incident_id == app.incident().id
+    declare_from_offer(app, offer["ts"], prefilled="HighLatency")
     app.driver.wait_for(
         lambda: "Declared" in str(offers_in_thread(app, ts)), description="the offer says so"
     )
