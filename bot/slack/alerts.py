@@ -10,7 +10,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.core.lifecycle import is_open
 from bot.services.ports import IncidentSnapshot, NotShown, OfferView
 from bot.slack.blocks.alerts import (
     build_all_resolved_notice,
@@ -20,6 +19,7 @@ from bot.slack.blocks.alerts import (
     build_page_blocks,
     build_page_text,
 )
+from storage.enums import Status
 
 log = logging.getLogger(__name__)
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
@@ -137,11 +137,17 @@ class SlackAlerts:
 
 
 async def sync_resolved_notice(client: AsyncWebClient, snapshot: IncidentSnapshot) -> None:
-    """Once the incident is no longer open, its all-resolved notice loses the Mark resolved
-    button (best effort: a notice that cannot be edited is only logged)."""
+    """Once the incident is resolved, its all-resolved notice loses the Mark resolved button
+    (best effort: a notice that cannot be edited is only logged).
+
+    Only while it is resolved: every incident passes through resolved on its way to closed, so
+    the publishes after closing (postmortem, action items, review) need not edit it again.
+    """
     alerts, incident = snapshot.alerts, snapshot.incident
     channel = incident.channel_id
-    if alerts is None or not alerts.notice_ts or channel is None or is_open(incident.status):
+    if alerts is None or not alerts.notice_ts or channel is None:
+        return
+    if incident.status != Status.RESOLVED:
         return
     ts = alerts.notice_ts
     text, blocks = build_all_resolved_notice(snapshot)
