@@ -20,6 +20,9 @@ EVENT_CLAIM_RETENTION = timedelta(days=1)
 # backlog is due, and the rest waits for the next tick.
 BATCH_SIZE = 1000
 MAX_ROWS_PER_TICK = 5000
+# Once nothing is left to prune, look again only this much later, not every tick: each look is
+# a write transaction, and on SQLite every write waits its turn with the webhook intake.
+IDLE_RECHECK = timedelta(minutes=1)
 
 
 class _Delete(Protocol):
@@ -51,11 +54,15 @@ class RetentionService:
         self.webhook_retention = webhook_retention
         self.batch_size = batch_size
         self.max_rows_per_tick = max_rows_per_tick
+        self._idle_until: datetime | None = None
 
     async def tick(self) -> PruneReport:
-        """Delete a bounded number of the oldest expired rows from each table."""
+        """Delete a bounded number of the oldest expired rows from each table; after a tick
+        that left nothing behind, nothing more until `IDLE_RECHECK` has passed."""
         now = self.clock()
         report = PruneReport()
+        if self._idle_until is not None and now < self._idle_until:
+            return report
         # A zero retention means the deliveries are kept forever.
         if self.webhook_retention > timedelta(0):
             report.webhook_deliveries = await self._prune(
@@ -64,6 +71,8 @@ class RetentionService:
         report.event_claims = await self._prune(
             retention_queries.delete_event_claims, now - EVENT_CLAIM_RETENTION
         )
+        backlog = max(report.webhook_deliveries, report.event_claims) >= self.max_rows_per_tick
+        self._idle_until = None if backlog else now + IDLE_RECHECK
         return report
 
     async def _prune(self, delete: _Delete, received_before: datetime) -> int:

@@ -12,7 +12,12 @@ from sqlmodel import Session, select
 
 import bot.app
 from bot.app import build_warroom
-from bot.services.retention import EVENT_CLAIM_RETENTION, RetentionService
+from bot.services.retention import (
+    EVENT_CLAIM_RETENTION,
+    IDLE_RECHECK,
+    PruneReport,
+    RetentionService,
+)
 from bot.settings import Settings
 from storage import retention_queries
 from storage.database import make_engine
@@ -121,6 +126,21 @@ async def test_a_tick_deletes_at_most_its_share_oldest_first_and_leaves_the_rest
     assert (third.webhook_deliveries, third.event_claims) == (0, 0)
     assert _delivery_ages(engine) == [DAY]
     assert _claim_ages(engine) == [timedelta(hours=1)]
+
+
+async def test_with_nothing_left_to_prune_it_looks_again_only_a_minute_later(
+    engine: Engine,
+) -> None:
+    now = [NOW]
+    service = RetentionService(engine, clock=lambda: now[0], webhook_retention=90 * DAY)
+    assert await service.tick() == PruneReport()  # nothing to prune: idle for a minute
+    _add_deliveries(engine, 100 * DAY)
+    now[0] = NOW + IDLE_RECHECK - timedelta(seconds=1)
+    assert (await service.tick()).webhook_deliveries == 0
+    assert _delivery_ages(engine) == [100 * DAY]
+    now[0] = NOW + IDLE_RECHECK
+    assert (await service.tick()).webhook_deliveries == 1
+    assert _delivery_ages(engine) == []
 
 
 async def test_each_batch_commits_on_its_own(engine: Engine) -> None:
