@@ -47,7 +47,7 @@ def escape_mrkdwn(text: str, *, allow_user_mentions: bool = False) -> str:
 
 def is_slack_user(actor: str | None) -> bool:
     """Whether `actor` is a Slack user id (`U…`, `W…`) rather than, say, a monitoring tool."""
-    return bool(actor) and _USER_ID.fullmatch(actor or "") is not None
+    return actor is not None and _USER_ID.fullmatch(actor) is not None
 
 
 def actor_mrkdwn(actor: str) -> str:
