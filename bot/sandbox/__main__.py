@@ -8,6 +8,7 @@ import uvicorn
 
 from bot.sandbox.model import DEFAULT_SIGNING_SECRET, DEFAULT_TOKEN
 from bot.sandbox.server import create_sandbox_app
+from bot.sandbox.transport import attach_server
 from bot.sandbox.world import World
 
 
@@ -27,8 +28,12 @@ def main(argv: list[str] | None = None) -> None:
         event_url=args.event_url,
         enforce_rate_limits=args.enforce_rate_limits,
     )
+    app = create_sandbox_app(world)
+    server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info"))
+    # Fault modes that drop the connection find it through the server.
+    attach_server(app, server)
     try:
-        uvicorn.run(create_sandbox_app(world), host=args.host, port=args.port, log_level="info")
+        server.run()
     finally:
         world.close()
 

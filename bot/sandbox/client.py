@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from bot.sandbox.fault_client import FaultControls
 from bot.sandbox.workspace_actions import WorkspaceActions
 
 T = TypeVar("T")
@@ -35,7 +36,7 @@ class SandboxActionError(RuntimeError):
         self.status = status
 
 
-class SandboxClient(WorkspaceActions):
+class SandboxClient(WorkspaceActions, FaultControls):
     """HTTP client for `/_sandbox`: people's actions, configuration and state."""
 
     def __init__(self, sandbox_url: str, *, timeout: float = 10.0) -> None:
@@ -114,27 +115,6 @@ class SandboxClient(WorkspaceActions):
     def configure(self, **settings: Any) -> None:
         """Set event_url, signing_secret, subscriptions, scopes or enforce_rate_limits."""
         self._post_control("/config", settings)
-
-    def inject(
-        self,
-        method: str,
-        error: str,
-        *,
-        times: int = 1,
-        retry_after: int | None = None,
-        status: int = 200,
-    ) -> None:
-        """Make the next `times` calls of a Web API method fail with `error`."""
-        self._post_control(
-            "/inject",
-            {
-                "method": method,
-                "error": error,
-                "times": times,
-                "retry_after": retry_after,
-                "status": status,
-            },
-        )
 
     def advance_clock(self, seconds: float) -> None:
         """Move the sandbox clock forward (e.g. to expire trigger_ids)."""
@@ -247,10 +227,6 @@ class SandboxClient(WorkspaceActions):
             raise LookupError(f"view {view_id} is closed")
         view: dict[str, Any] = data["view"]
         return view
-
-    def calls(self, method: str | None = None) -> list[dict[str, Any]]:
-        """Return the Web API calls made so far (of one method, if given)."""
-        return [c for c in self.state("calls")["calls"] if method in (None, c["method"])]
 
     def events(self, event_type: str | None = None) -> list[dict[str, Any]]:
         """Return every event the sandbox produced (delivered or not)."""

@@ -117,7 +117,7 @@ def build_control_router() -> APIRouter:
                         "ok": True,
                         "is_ephemeral": False,
                         "channel": target.id,
-                        "message": world.message_json(message),
+                        "message": world.message_json(message, with_metadata=True),
                     }
                 )
             for item in world.ephemerals:
@@ -181,20 +181,6 @@ def build_control_router() -> APIRouter:
                 world.subscriptions = set(data["subscriptions"])
             if "scopes" in data:
                 world.scopes = set(data["scopes"])
-        return JSONResponse({"ok": True})
-
-    @router.post("/inject")
-    async def inject(request: Request) -> Response:
-        world = _world(request)
-        data = await _json_body(request)
-        with world.lock:
-            world.faults.add(
-                data["method"],
-                data["error"],
-                times=int(data.get("times", 1)),
-                retry_after=data.get("retry_after"),
-                status=int(data.get("status", 200)),
-            )
         return JSONResponse({"ok": True})
 
     @router.post("/clock")

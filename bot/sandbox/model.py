@@ -135,6 +135,8 @@ class Message:
     versions: list[dict[str, Any]] = field(default_factory=list)
     origin: str = "api"
     deleted: bool = False
+    # Slack returns it only to readers who ask (`include_all_metadata`).
+    metadata: dict[str, Any] | None = None
 
 
 @dataclass
@@ -210,11 +212,19 @@ class StoredFile:
 
 @dataclass
 class Call:
-    """One Web API call as the sandbox answered it."""
+    """One Web API call as the sandbox answered it.
+
+    `ok`, `error` and `status` are what the caller was told (`status` is None when the
+    connection was dropped without an answer); `work_done` says whether Slack's side effects
+    happened, which differs from `ok` when a fault loses the answer; `fault` names the
+    injected fault mode (or `outage`) that shaped the answer.
+    """
 
     method: str
     params: dict[str, Any]
     ok: bool
     error: str | None
-    status: int
+    status: int | None
     at: float
+    work_done: bool = field(kw_only=True)
+    fault: str | None = field(default=None, kw_only=True)

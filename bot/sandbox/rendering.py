@@ -34,9 +34,14 @@ def build_thread_fields(world: World, message: Message) -> dict[str, Any]:
     }
 
 
-def render_message(world: World, message: Message) -> dict[str, Any]:
-    """Return a message as the Web API writes it."""
+def render_message(
+    world: World, message: Message, *, with_metadata: bool = False
+) -> dict[str, Any]:
+    """Return a message as the Web API writes it (its metadata only if asked)."""
     files = [build_file_json(world.files[f], world.channels) for f in message.files]
     pinned = message.ts in world.channels[message.channel].pins
     thread = build_thread_fields(world, message)
-    return build_message_json(message, files=files, thread=thread, pinned=pinned)
+    body = build_message_json(message, files=files, thread=thread, pinned=pinned)
+    if with_metadata and message.metadata is not None:
+        body["metadata"] = message.metadata
+    return body

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import uvicorn
 
 from bot.sandbox.server import create_sandbox_app
+from bot.sandbox.transport import attach_server
 from bot.sandbox.world import World
 
 STARTUP_TIMEOUT_SECONDS = 10.0
@@ -129,6 +130,7 @@ class SandboxServer:
         self.world = world if world is not None else World(**world_options)
         self.app = create_sandbox_app(self.world)
         self._handle = serve_in_thread(self.app)
+        attach_server(self.app, self._handle.server)
         self.url = self._handle.url
         self.api_url = f"{self.url}/api/"
 

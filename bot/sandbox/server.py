@@ -9,10 +9,12 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from bot.sandbox.control import build_control_router
 from bot.sandbox.errors import SlackError
+from bot.sandbox.fault_routes import build_fault_router
 from bot.sandbox.methods.files import receive_upload
 from bot.sandbox.multipart import parse_multipart
 from bot.sandbox.responses import handle_response_url_post
 from bot.sandbox.socket_routes import build_socket_router
+from bot.sandbox.transport import send_answer
 from bot.sandbox.web_api import handle_api_call
 from bot.sandbox.world import World
 
@@ -49,7 +51,7 @@ def create_sandbox_app(world: World) -> FastAPI:
             authorization=request.headers.get("authorization"),
             base_url=str(request.base_url),
         )
-        return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
+        return await send_answer(request, answer)
 
     @app.post("/_sandbox/response/{token}")
     async def response_url(token: str, request: Request) -> Response:
@@ -77,4 +79,5 @@ def create_sandbox_app(world: World) -> FastAPI:
         return PlainTextResponse(f"OK - {len(data)}")
 
     app.include_router(build_control_router())
+    app.include_router(build_fault_router())
     return app

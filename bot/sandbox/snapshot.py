@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import asdict
 from typing import Any
 
 from bot.sandbox.model import BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, Channel, View
@@ -65,7 +66,7 @@ def _messages(world: World) -> dict[str, list[dict[str, Any]]]:
     for channel_id in world.channels:
         out[channel_id] = [
             {
-                **world.message_json(m),
+                **world.message_json(m, with_metadata=True),
                 "channel": channel_id,
                 "permalink": world.permalink(m),
                 "origin": m.origin,
@@ -120,6 +121,7 @@ def build_state(world: World, sections: Iterable[str] | None = None) -> dict[str
                 "scopes": sorted(world.scopes),
                 "enforce_rate_limits": world.enforce_rate_limits,
                 "faults": world.faults.pending(),
+                "outage": asdict(world.faults.outage) if world.faults.outage else None,
                 "now": world.now(),
             }
     if "deliveries" in wanted:

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse, Response
 
 from bot.sandbox.errors import SlackError
 from bot.sandbox.methods.views import apply_submission_answer
-from bot.sandbox.model import Call
 from bot.sandbox.responses import handle_response_url_post
 from bot.sandbox.socket_mode import (
     ENVELOPE_TYPES,
@@ -19,6 +18,8 @@ from bot.sandbox.socket_mode import (
     Envelope,
     check_app_token,
 )
+from bot.sandbox.transport import ApiAnswer, send_answer
+from bot.sandbox.web_api import finish_call
 from bot.sandbox.world import World
 
 CONNECTIONS_OPEN = "apps.connections.open"
@@ -44,28 +45,32 @@ def build_socket_url(base_url: str, ticket: str) -> str:
     return f"{'wss' if scheme == 'https' else 'ws'}://{rest}{SOCKET_PATH}/{ticket}"
 
 
-def open_connection(world: World, authorization: str | None, base_url: str) -> JSONResponse:
+def open_connection(world: World, authorization: str | None, base_url: str) -> ApiAnswer:
     """Answer `apps.connections.open`: a WebSocket URL for the app-level token, as Slack does.
 
     Slack reads this token from the Authorization header only.
     """
     with world.lock:
-        error = check_app_token(
-            _bearer(authorization), app_token=world.app_token, bot_token=world.token
-        )
-        fault = world.faults.take(CONNECTIONS_OPEN) if error is None else None
-        if error is not None:
-            failure = SlackError(error)
-        elif fault is not None:
-            failure = fault
-        else:
+        outage = world.faults.outage
+        fault = outage.as_fault(CONNECTIONS_OPEN) if outage is not None else None
+        reached: ApiAnswer | None = None
+        if fault is None:
+            error = check_app_token(
+                _bearer(authorization), app_token=world.app_token, bot_token=world.token
+            )
+            fault = world.faults.take_fault(CONNECTIONS_OPEN) if error is None else None
+            failure = SlackError(error) if error is not None else None
+            if fault is not None and fault.mode == "error":
+                failure = fault.slack_error()
+            if failure is not None:
+                reached = ApiAnswer(failure.status, failure.build_body(), dict(failure.headers))
+        if reached is None and (fault is None or fault.does_work):
             url = build_socket_url(base_url, world.socket_mode.issue_ticket())
-            world.calls.append(Call(CONNECTIONS_OPEN, {}, True, None, 200, world.now()))
-            return JSONResponse({"ok": True, "url": url})
-        world.calls.append(
-            Call(CONNECTIONS_OPEN, {}, False, failure.error, failure.status, world.now())
-        )
-        return JSONResponse(failure.build_body(), failure.status, dict(failure.headers))
+            reached = ApiAnswer(200, {"ok": True, "url": url})
+        answer = finish_call(world, CONNECTIONS_OPEN, {}, reached, fault, outage=bool(outage))
+        # The app-level token has no bot scopes to report.
+        answer.headers.pop("X-OAuth-Scopes", None)
+        return answer
 
 
 def apply_ack(world: World, record: Envelope) -> dict[str, Any] | None:
@@ -102,9 +107,10 @@ def build_socket_router() -> APIRouter:
 
     @router.api_route(f"/api/{CONNECTIONS_OPEN}", methods=["GET", "POST"])
     async def connections_open(request: Request) -> Response:
-        return open_connection(
+        answer = open_connection(
             _world(request), request.headers.get("authorization"), str(request.base_url)
         )
+        return await send_answer(request, answer)
 
     @router.websocket(SOCKET_PATH + "/{ticket}")
     async def socket(websocket: WebSocket, ticket: str) -> None:

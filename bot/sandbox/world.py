@@ -262,10 +262,10 @@ class World:
     def _version_of(self, message: Message) -> dict[str, Any]:
         return {"text": message.text, "blocks": message.blocks, "at": self.now()}
 
-    def message_json(self, message: Message) -> dict[str, Any]:
-        """Return a message as the Web API writes it."""
+    def message_json(self, message: Message, *, with_metadata: bool = False) -> dict[str, Any]:
+        """Return a message as the Web API writes it (its metadata only if asked)."""
         with self.lock:
-            return render_message(self, message)
+            return render_message(self, message, with_metadata=with_metadata)
 
     def permalink(self, message: Message) -> str:
         """Return a message's permalink."""
@@ -312,15 +312,18 @@ class World:
     def inject(
         self,
         method: str,
-        error: str,
+        error: str | None = None,
         *,
         times: int = 1,
         retry_after: int | None = None,
-        status: int = 200,
+        status: int | None = None,
+        mode: str = "error",
     ) -> None:
-        """Make the next `times` calls of `method` fail (`ratelimited` comes as HTTP 429)."""
+        """Make the next `times` calls of `method` fail as `mode` says (see FaultInjector.add)."""
         with self.lock:
-            self.faults.add(method, error, times=times, retry_after=retry_after, status=status)
+            self.faults.add(
+                method, error, times=times, retry_after=retry_after, status=status, mode=mode
+            )
 
     def calls_to(self, method: str) -> list[Call]:
         """Return the logged calls of one Web API method."""

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.sandbox import SandboxServer, ServerHandle, serve_in_thread
+from bot.sandbox.client import SandboxClient
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.model import DEFAULT_SIGNING_SECRET, DEFAULT_TOKEN
 
@@ -113,3 +114,11 @@ def driver(sandbox: SandboxServer, recorder: RecordingApp) -> Iterator[SlackDriv
     with SlackDriver(recorder.url, DEFAULT_SIGNING_SECRET, sandbox.url) as slack:
         slack.connect_events()
         yield slack
+
+
+@pytest.fixture
+def control(sandbox: SandboxServer) -> Iterator[SandboxClient]:
+    """A SandboxClient on this test's sandbox: faults, outages and state over `/_sandbox`."""
+    inspector = SandboxClient(sandbox.url)
+    yield inspector
+    inspector.close()

@@ -17,6 +17,7 @@ from bot.sandbox.methods.common import (
     require_active,
 )
 from bot.sandbox.methods.dms import dm_for_user_id
+from bot.sandbox.methods.metadata import add_warning, parse_metadata
 from bot.sandbox.model import BOT_ID, BOT_USER_ID, Channel
 from bot.sandbox.world import World
 
@@ -40,6 +41,7 @@ def handle_post_message(world: World, args: Args) -> dict[str, Any]:
     if not text and not blocks and not attachments:
         raise SlackError("no_text")
     check_text_length(text)
+    metadata, warning = parse_metadata(args)
     message = world.post_message(
         channel,
         user=BOT_USER_ID,
@@ -50,7 +52,15 @@ def handle_post_message(world: World, args: Args) -> dict[str, Any]:
         thread_ts=args.text("thread_ts") or None,
         reply_broadcast=args.flag("reply_broadcast"),
     )
-    return {"channel": channel.id, "ts": message.ts, "message": world.message_json(message)}
+    # Set after posting so the message event stays as before: the sandbox hands metadata
+    # only to readers who ask for it (history, replies, the answer to this call).
+    message.metadata = metadata
+    body: dict[str, Any] = {
+        "channel": channel.id,
+        "ts": message.ts,
+        "message": world.message_json(message, with_metadata=True),
+    }
+    return add_warning(body, warning)
 
 
 def handle_update(world: World, args: Args) -> dict[str, Any]:
@@ -65,6 +75,9 @@ def handle_update(world: World, args: Args) -> dict[str, Any]:
     if text is None and blocks is None and attachments is None:
         raise SlackError("no_text")
     check_text_length(text)
+    metadata, warning = parse_metadata(args)
+    if metadata is not None:  # an update without metadata keeps the old one
+        message.metadata = metadata
     world.edit_message(
         message,
         text=text,
@@ -74,12 +87,13 @@ def handle_update(world: World, args: Args) -> dict[str, Any]:
         blocks_given=blocks is not None,
         attachments_given=attachments is not None,
     )
-    return {
+    body: dict[str, Any] = {
         "channel": channel.id,
         "ts": message.ts,
         "text": message.text,
-        "message": world.message_json(message),
+        "message": world.message_json(message, with_metadata=True),
     }
+    return add_warning(body, warning)
 
 
 def handle_post_ephemeral(world: World, args: Args) -> dict[str, Any]:

@@ -169,8 +169,10 @@ def _list_type(channel: Channel) -> str:
 
 def handle_list(world: World, args: Args) -> dict[str, Any]:
     """conversations.list, paged; private channels and DMs only where the bot is a member."""
-    types = {t.strip() for t in (args.text("types") or "public_channel").split(",")}
-    for kind in sorted(types & LIST_TYPE_SCOPES.keys()):
+    types = {t.strip() for t in (args.text("types") or "public_channel").split(",") if t.strip()}
+    if not types <= LIST_TYPE_SCOPES.keys():
+        raise SlackError("invalid_types")
+    for kind in sorted(types):
         require_scope(world, LIST_TYPE_SCOPES[kind])
     exclude_archived = args.flag("exclude_archived")
     channels = [
@@ -182,7 +184,7 @@ def handle_list(world: World, args: Args) -> dict[str, Any]:
     ]
     page, cursor = paginate(channels, args, default=100, maximum=1000)
     return {
-        "channels": [build_channel_json(c) for c in page],
+        "channels": [build_channel_json(c, num_members=True) for c in page],
         "response_metadata": {"next_cursor": cursor},
     }
 
@@ -208,8 +210,9 @@ def handle_history(world: World, args: Args) -> dict[str, Any]:
         if (m.thread_ts in (None, m.ts) or m.reply_broadcast) and in_range(m.ts)
     ]
     page, cursor = paginate(messages, args, default=100, maximum=999)
+    with_metadata = args.flag("include_all_metadata")
     return {
-        "messages": [world.message_json(m) for m in page],
+        "messages": [world.message_json(m, with_metadata=with_metadata) for m in page],
         "has_more": bool(cursor),
         "pin_count": len(channel.pins),
         "response_metadata": {"next_cursor": cursor},
@@ -228,8 +231,9 @@ def handle_replies(world: World, args: Args) -> dict[str, Any]:
     root = parent.thread_ts or parent.ts
     thread = [m for m in world.channel_messages(channel.id) if m.ts == root or m.thread_ts == root]
     page, cursor = paginate(thread, args, default=100, maximum=1000)
+    with_metadata = args.flag("include_all_metadata")
     return {
-        "messages": [world.message_json(m) for m in page],
+        "messages": [world.message_json(m, with_metadata=with_metadata) for m in page],
         "has_more": bool(cursor),
         "response_metadata": {"next_cursor": cursor},
     }
