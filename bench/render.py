@@ -22,8 +22,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from _harness import BenchError, describe_machine, percentile, verdict
 
-from bot.core.postmortem import PostmortemContext, build_postmortem_context
-from bot.reports.postmortem import PostmortemRenderer, load_postmortem_renderer
+from bot.incidents.postmortem.render import PostmortemRenderer, load_postmortem_renderer
+from bot.incidents.rules.postmortem import PostmortemContext, build_postmortem_context
 from storage.enums import EventKind, Role, Severity, Status
 from storage.models import ActionItem, Incident, IncidentRole, StatusUpdate, TimelineEvent
 

@@ -38,7 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
 from bot.app import build_warroom
-from bot.services.reminders import ReminderService
+from bot.incidents.reminders import ReminderService
 from bot.settings import Settings
 from storage.database import unit_of_work
 from storage.enums import Role, Severity, Status

@@ -3,7 +3,7 @@
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,39 +12,52 @@ import aiohttp
 from fastapi import FastAPI
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bot.alerts.config import load_routing_config
+from bot.alerts.offers import OfferService
+from bot.alerts.paging import PagingService
 from bot.alerts.parsers import PARSERS
-from bot.alerts.webhooks import build_webhook_router
-from bot.core.routing import RoutingConfig
-from bot.reports.postmortem import PostmortemRenderer, load_postmortem_renderer
-from bot.scheduler.ticker import build_ticker
-from bot.services.alerts import AlertService
-from bot.services.events import EventLog
-from bot.services.followups import FollowUpService
-from bot.services.incidents import IncidentService
-from bot.services.postmortems import PostmortemService
-from bot.services.reminders import ReminderService
-from bot.services.retention import RetentionService
-from bot.services.timeline import TimelineService
+from bot.alerts.rules.routing import RoutingConfig
+from bot.alerts.service import AlertService
+from bot.incidents.followups import FollowUpService
+from bot.incidents.postmortem.render import PostmortemRenderer, load_postmortem_renderer
+from bot.incidents.postmortem.service import PostmortemService
+from bot.incidents.publishing import Places, Publisher
+from bot.incidents.reminders import ReminderService, RoomRepair
+from bot.incidents.service import IncidentService
+from bot.incidents.timeline import TimelineService
+from bot.incidents.updates import UpdateService
+from bot.kernel.inbox import Inbox
+from bot.kernel.inbox import Policy as InboxPolicy
+from bot.kernel.outbox import Outbox
+from bot.kernel.outbox import Policy as OutboxPolicy
+from bot.kernel.retention import RetentionService
+from bot.scheduler.jobs import build_scheduler
 from bot.settings import Settings, alert_channel_list, cadence_policy
-from bot.slack.alerts import SlackAlerts
-from bot.slack.guard import WorkSlots, failure_text
+from bot.slack.calls import SlackCalls
+from bot.slack.deps import SlackDeps
+from bot.slack.handlers import dispatch
 from bot.slack.listeners import register
-from bot.slack.listeners.deps import ListenerDeps
-from bot.slack.notifier import SlackSurfaces
-from bot.slack.reminders import SlackReminders
+from bot.slack.places import SLACK
+from bot.slack.requests import failure_text
+from bot.slack.surfaces.alerts import SlackAlertNotices, SlackOffers, SlackPager
+from bot.slack.surfaces.announcements import SlackAnnouncements
+from bot.slack.surfaces.documents import SlackDocuments
+from bot.slack.surfaces.people import SlackPeople
+from bot.slack.surfaces.reminders import SlackReminders
+from bot.slack.surfaces.replies import SlackReplies
+from bot.slack.surfaces.room import CREATE_CHANNEL, SlackRoom
+from bot.slack.watched import WatchedChannels
 from bot.web.http import build_http_app
+from bot.web.slack_guard import SlackRequestGuard
+from bot.web.webhooks import build_webhook_router
 from storage.database import make_engine
 
 log = logging.getLogger("warroom")
+SHUTDOWN_GRACE = 5.0  # seconds running work may take to finish when the process stops
 
 
 def utc_now() -> datetime:
@@ -61,20 +74,30 @@ class Warroom:
     client: AsyncWebClient
     slack: AsyncApp
     incidents: IncidentService
+    updates: UpdateService
     reminders: ReminderService
     alerts: AlertService
+    inbox: Inbox
+    outbox: Outbox
+    retention: RetentionService
     http: FastAPI
+
+    async def settle(self, *, timeout: float = 30.0, horizon: float = 2.0) -> None:
+        """Carry out every stored request and every effect due within `horizon` seconds
+        (tests, the demo)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            await self.inbox.drain(timeout=max(deadline - loop.time(), 0.1))
+            await self.outbox.drain(timeout=max(deadline - loop.time(), 0.1), horizon=horizon)
+            if not await self.inbox.run_due():
+                return
 
 
 def build_client(settings: Settings) -> AsyncWebClient:
-    """A Web API client that honours rate limits and retries dropped connections."""
+    """A Web API client that retries nothing itself: the outbox owns the one retry regime."""
     return AsyncWebClient(
-        token=settings.slack_bot_token,
-        base_url=settings.slack_api_url,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-        ],
+        token=settings.slack_bot_token, base_url=settings.slack_api_url, retry_handlers=[]
     )
 
 
@@ -83,90 +106,105 @@ def build_warroom(
     *,
     clock: Callable[[], datetime] = utc_now,
     engine: Engine | None = None,
-    retry_delays: Sequence[float] = (0.5, 2.0),
     renderer: PostmortemRenderer | None = None,
     routing: RoutingConfig | None = None,
+    outbox_policy: OutboxPolicy | None = None,
 ) -> Warroom:
     """Wire settings, database, Slack and HTTP together."""
     engine = engine or make_engine(settings.database_url)
     client = build_client(settings)
-    surfaces = SlackSurfaces(
-        client,
-        channel_prefix=settings.warroom_channel_prefix,
-        announce_channel=settings.warroom_announce_channel,
-        clock=clock,
-        retry_delays=retry_delays,
-    )
+    calls = SlackCalls(client, channels_per_minute=settings.warroom_channels_per_minute)
+    outbox = Outbox(engine, clock, outbox_policy or OutboxPolicy())
+    inbox = Inbox(engine, clock, InboxPolicy(slots=settings.warroom_workers))
+    places = Places(engine, clock=clock)
     policy = cadence_policy(settings)
     incidents = IncidentService(
-        engine, surfaces, clock=clock, policy=policy, review_due=settings.warroom_review_due
+        engine, outbox, clock=clock, policy=policy, review_due=settings.warroom_review_due
+    )
+    replies = SlackReplies(calls, outbox)
+    publisher = Publisher(
+        engine,
+        outbox,
+        room=SlackRoom(calls, places, channel_prefix=settings.warroom_channel_prefix, clock=clock),
+        announcements=SlackAnnouncements(
+            calls, places, announce_channel=settings.warroom_announce_channel, clock=clock
+        ),
+        confirmations=replies,
+        clock=clock,
     )
     renderer = renderer or load_postmortem_renderer(settings.warroom_postmortem_template)
     postmortems = PostmortemService(
-        engine, surfaces, incidents.publisher, render=renderer.render, clock=clock
-    )
-    incidents.after_close = postmortems.draft
-    reminders = ReminderService(
         engine,
-        SlackReminders(client, policy=policy, clock=clock),
-        incidents.publisher,
-        policy=policy,
+        incidents,
+        publisher,
+        documents=SlackDocuments(calls, places),
+        people=SlackPeople(calls),
+        render=renderer.render,
         clock=clock,
+    )
+    reminders = ReminderService(
+        incidents,
+        SlackReminders(calls, policy=policy, clock=clock),
+        room=RoomRepair(SLACK, "room", CREATE_CHANNEL),
     )
     watched = alert_channel_list(settings.warroom_alert_channels)
     alerts = AlertService(
         engine,
         incidents,
-        SlackAlerts(client, clock=clock),
+        offers=OfferService(engine, outbox, SlackOffers(calls, clock=clock), clock=clock),
+        paging=PagingService(engine, incidents, SlackPager(calls), clock=clock),
+        notices=SlackAlertNotices(calls, places),
         config=routing or load_routing_config(settings.warroom_config),
         offer_channel=watched[0] if watched else settings.warroom_announce_channel,
-        channels_per_minute=settings.warroom_channels_per_minute,
         clock=clock,
     )
-
+    for feature in (publisher, postmortems, reminders, alerts, replies):
+        feature.register()
     retention = RetentionService(
         engine, clock=clock, webhook_retention=settings.warroom_webhook_retention
     )
-
-    async def tick() -> None:
-        await reminders.tick()
-        await alerts.tick()
-        await retention.tick()
-
-    ticker = build_ticker(tick, settings.warroom_tick_interval)
-    slack = AsyncApp(
-        client=client,
-        signing_secret=settings.slack_signing_secret,
-        process_before_response=False,
-    )
-    deps = ListenerDeps(
+    deps = SlackDeps(
         incidents=incidents,
+        updates=UpdateService(incidents),
         followups=FollowUpService(incidents),
         timeline=TimelineService(incidents),
-        events=EventLog(engine, clock=clock),
-        slots=WorkSlots(settings.warroom_workers),
         alerts=alerts,
-        alert_channels=frozenset(watched),
+        inbox=inbox,
+        replies=replies,
+        calls=calls,
+        watched=WatchedChannels(frozenset(watched)),
     )
+    dispatch.register(inbox, deps)
+    slack = AsyncApp(client=client, signing_secret=settings.slack_signing_secret)
     register(slack, deps)
     slack.error(handle_error)
     handler = AsyncSlackRequestHandler(slack)
+    scheduler = build_scheduler(
+        {
+            "reminders": (reminders.tick, settings.warroom_tick_interval),
+            "retention": (retention.tick, settings.warroom_tick_interval),
+        }
+    )
 
     async def health() -> dict[str, Any]:
         try:
-            await asyncio.to_thread(_ping, engine)
+            await asyncio.wait_for(asyncio.to_thread(_ping, engine), timeout=2)
         except Exception as error:
             return {"ok": False, "database": type(error).__name__}
         return {"ok": True, "database": "ok"}
 
-    async def open_connections() -> None:
+    async def start() -> None:
         # One pooled HTTP session for every Web API call, instead of one per call.
         client.session = aiohttp.ClientSession()
-        ticker.start()
+        outbox.start()
+        inbox.start()
+        scheduler.start()
 
-    async def close_connections() -> None:
-        ticker.shutdown(wait=False)
-        await alerts.drain()
+    async def stop() -> None:
+        # Stop taking work; what is stored stays for the next process.
+        scheduler.shutdown(wait=False)
+        await inbox.stop(SHUTDOWN_GRACE)
+        await outbox.stop(SHUTDOWN_GRACE)
         if client.session is not None:
             await client.session.close()
             client.session = None
@@ -174,8 +212,8 @@ def build_warroom(
     http = build_http_app(
         slack_handler=handler.handle,
         health=health,
-        on_startup=open_connections,
-        on_shutdown=close_connections,
+        on_startup=start,
+        on_shutdown=stop,
         routers=[
             build_webhook_router(
                 token=settings.warroom_webhook_token,
@@ -184,7 +222,21 @@ def build_warroom(
             )
         ],
     )
-    return Warroom(settings, engine, client, slack, incidents, reminders, alerts, http)
+    http.add_middleware(SlackRequestGuard, signing_secret=settings.slack_signing_secret)
+    return Warroom(
+        settings,
+        engine,
+        client,
+        slack,
+        incidents,
+        deps.updates,
+        reminders,
+        alerts,
+        inbox,
+        outbox,
+        retention,
+        http,
+    )
 
 
 def _ping(engine: Engine) -> None:
@@ -193,10 +245,11 @@ def _ping(engine: Engine) -> None:
 
 
 async def handle_error(error: Exception, body: dict[str, Any], respond: Any) -> None:
-    """The last net: log with a reference and tell the user, never show a trace."""
+    """The last net: log with a reference and tell the user, never show a trace. Every request
+    that reaches Bolt was verified first (SlackRequestGuard), so its response URL is Slack's."""
     reference = uuid.uuid4().hex[:8]
     log.error("unhandled error (reference %s)", reference, exc_info=error)
-    if respond is not None and body.get("response_url"):
+    if respond is not None and isinstance(body, dict) and body.get("response_url"):
         try:
             await respond(text=failure_text(reference), response_type="ephemeral")
         except Exception:

@@ -14,9 +14,9 @@ from bot import __version__
 from bot.settings import DatabaseSettings, Settings, describe_settings_error
 
 if TYPE_CHECKING:
-    from bot.core.postmortem import PostmortemContext
-    from bot.core.routing import RoutingConfig
-    from bot.reports import PostmortemRenderer
+    from bot.alerts.rules.routing import RoutingConfig
+    from bot.incidents.postmortem.render import PostmortemRenderer
+    from bot.incidents.rules.postmortem import PostmortemContext
 
 S = TypeVar("S", bound=BaseSettings)
 
@@ -46,7 +46,7 @@ def prepare_database(url: str) -> None:
 
 def load_postmortem_template(path: str | None) -> "PostmortemRenderer":
     """The post-mortem renderer, checked by a sample render; a broken template is a SetupError."""
-    from bot.reports import TemplateProblem, load_postmortem_renderer
+    from bot.incidents.postmortem.render import TemplateProblem, load_postmortem_renderer
 
     try:
         return load_postmortem_renderer(path)
@@ -97,7 +97,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def cmd_postmortem(args: argparse.Namespace) -> int:
     """Print the post-mortem of incident N as Markdown, or write it to a file."""
-    from bot.reports import TemplateProblem
+    from bot.incidents.postmortem.render import TemplateProblem
 
     settings = load_settings(DatabaseSettings)
     renderer = load_postmortem_template(settings.warroom_postmortem_template)
@@ -124,9 +124,10 @@ def read_postmortem_context(url: str, number: int) -> "PostmortemContext":
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.core.postmortem import build_postmortem_context
-    from storage import migrate, queries
+    from bot.incidents.postmortem.service import postmortem_context
+    from storage import migrate
     from storage.database import make_engine, unit_of_work
+    from storage.queries import incidents as queries
 
     shown = make_url(url).render_as_string(hide_password=True)
     try:
@@ -142,13 +143,7 @@ def read_postmortem_context(url: str, number: int) -> "PostmortemContext":
                 incident = queries.get_incident_by_number(session, number=number)
                 if incident is None or incident.id is None:
                     raise SetupError(f"no incident {number}")
-                return build_postmortem_context(
-                    incident,
-                    queries.list_roles(session, incident_id=incident.id),
-                    queries.list_timeline(session, incident_id=incident.id),
-                    queries.list_status_updates(session, incident_id=incident.id),
-                    queries.list_action_items(session, incident_id=incident.id),
-                )
+                return postmortem_context(session, incident.id)
         finally:
             engine.dispose()
     except SQLAlchemyError as error:

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.core.cadence import DEFAULT_ACK_TARGETS, CadencePolicy
-from bot.core.timing import parse_duration
+from bot.incidents.rules.cadence import DEFAULT_ACK_TARGETS, CadencePolicy
+from bot.kernel.timing import parse_duration
 from storage.enums import Severity
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 import yaml
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.handlers.events import EVENTS
+
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
 BOT_SCOPES = set(MANIFEST["oauth_config"]["scopes"]["bot"])
@@ -28,6 +30,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "usergroups.users.list": {"usergroups:read"},
     "conversations.info": {"channels:read", "groups:read"},
     "views.open": set(),
+    "auth.test": set(),
+    "conversations.list": {"channels:read", "groups:read"},
     "views.update": set(),
     "views.push": set(),
     # slack-sdk's files_upload_v2: getUploadURLExternal, upload, completeUploadExternal.
@@ -37,7 +41,6 @@ METHOD_SCOPES: dict[str, set[str]] = {
 }
 EVENT_SCOPES = {
     "pin_added": "pins:read",
-    "pin_removed": "pins:read",
     "reaction_added": "reactions:read",
     "message.channels": "channels:history",
     "message.groups": "groups:history",
@@ -129,7 +132,7 @@ def test_every_subscribed_event_is_handled_and_back() -> None:
     subscribed = {
         e.split(".")[0] for e in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
     }
-    assert registered("event") == subscribed
+    assert set(EVENTS) == subscribed
 
 
 def test_manifest_settings() -> None:

@@ -14,7 +14,7 @@ from sqlmodel import Session, SQLModel, select
 
 from storage import migrate
 from storage.enums import Severity, Status
-from storage.models import Incident, ProcessedEvent
+from storage.models import InboxItem, Incident
 
 
 def _tables(url: str) -> set[str]:
@@ -105,7 +105,7 @@ def test_revisions_import_no_application_code() -> None:
 def test_each_test_gets_an_empty_database_with_fresh_ids(engine: Engine, round_: int) -> None:
     with Session(engine) as session:
         assert session.exec(select(Incident.id)).all() == []
-        assert session.exec(select(ProcessedEvent.event_id)).all() == []
+        assert session.exec(select(InboxItem.key)).all() == []
         incident = Incident(
             number=1,
             title=f"round {round_}",
@@ -114,7 +114,7 @@ def test_each_test_gets_an_empty_database_with_fresh_ids(engine: Engine, round_:
             declared_by="U1",
         )
         session.add(incident)
-        session.add(ProcessedEvent(event_id="Ev1", received_at=datetime.now(UTC)))
+        session.add(InboxItem(key="Ev1", kind="test", received_at=datetime.now(UTC)))
         session.commit()
 
         assert incident.id == 1

@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 from processes import running_warroom, start_warroom
 from sqlalchemy import event, pool
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.app import Warroom, build_warroom
@@ -29,10 +28,10 @@ from bot.sandbox import SandboxServer
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.driver import SlackDriver
 from bot.settings import Settings
-from storage import queries
 from storage.database import make_engine, unit_of_work
 from storage.enums import EventKind, ReminderKind, Role, Severity, Status
-from storage.models import Incident, IncidentRole, Reminder, TimelineEvent
+from storage.models import Effect, Incident, IncidentRole, Reminder, TimelineEvent
+from storage.queries import incidents as queries
 
 SECRET = "process-secret"
 IN_A_ROW = re.compile(r"(\d+) reminders in a row")
@@ -81,6 +80,22 @@ def _read(database_url: str) -> tuple[list[Incident], list[Reminder]]:
         engine.dispose()
 
 
+def _deliveries(database_url: str) -> dict[int, Effect]:
+    """Each reminder's delivery (its outbox effect), by reminder id."""
+    engine = make_engine(database_url, poolclass=pool.NullPool)
+    try:
+        with Session(engine) as session:
+            rows = session.exec(select(Effect).where(Effect.kind == "reminder.deliver"))
+            return {int(e.payload["reminder_id"]): e for e in rows}
+    finally:
+        engine.dispose()
+
+
+def _sent(database_url: str, reminder: Reminder) -> bool:
+    delivery = _deliveries(database_url).get(reminder.id or 0)
+    return delivery is not None and delivery.state == "done"
+
+
 def _declare(driver: SlackDriver, title: str, slug: str) -> dict[str, Any]:
     """Declare through a signed slash command; return the channel once its status is pinned."""
     assert driver.slash("alice", "general", f"declare sev2 {title}").status_code == 200
@@ -125,7 +140,8 @@ def test_reminder_due_while_nothing_ran_is_sent_once_after_restart(
                     description="the first reminder after the restart",
                 )
             except AssertionError as late:
-                rows = [(r.kind, r.seq, r.attempts, r.last_error) for r in _read(database_url)[1]]
+                effects = _deliveries(database_url).values()
+                rows = [(e.key, e.state, e.attempts, e.last_error) for e in effects]
                 raise AssertionError(f"{late}; rows {rows}; output:\n{second.output()}") from None
             # A duplicate would come on the next tick (1 s); the second reminder is 3 s away.
             time.sleep(1.5)
@@ -140,7 +156,8 @@ def test_reminder_due_while_nothing_ran_is_sent_once_after_restart(
     assert "in a row" not in str(shown[0]["blocks"])
     _, reminders = _read(database_url)
     assert [(r.kind, r.seq, r.due_at) for r in reminders] == [(ReminderKind.UPDATE_DUE, 1, due)]
-    assert reminders[0].sent_at is not None and reminders[0].attempts == 1
+    delivery = _deliveries(database_url)[reminders[0].id or 0]
+    assert (delivery.state, delivery.attempts) == ("done", 1)
 
 
 # -- two processes ------------------------------------------------------------------------
@@ -189,7 +206,9 @@ def test_two_processes_send_each_reminder_once(database_url: str, tmp_path: Path
         sent = sorted(
             r.seq
             for r in reminders
-            if r.incident_id == incident.id and r.kind == ReminderKind.UPDATE_DUE and r.sent_at
+            if r.incident_id == incident.id
+            and r.kind == ReminderKind.UPDATE_DUE
+            and _sent(database_url, r)
         )
         assert len(seqs) >= 2, f"INC-{incident.number}: reminders stopped coming: {seqs}"
         assert sorted(seqs) == list(range(1, len(seqs) + 1)), f"INC-{incident.number}: {seqs}"
@@ -232,7 +251,7 @@ def claims_held_open(database_url: str, *, seconds: float) -> Iterator[None]:
 def _all_resolved_and_sent(database_url: str) -> bool:
     incidents, reminders = _read(database_url)
     return all(i.status == Status.RESOLVED for i in incidents) and all(
-        r.sent_at is not None for r in reminders
+        _sent(database_url, r) for r in reminders
     )
 
 
@@ -285,37 +304,41 @@ def two_services(database_url: str) -> Iterator[tuple[Warroom, Warroom, int]]:
     second.engine.dispose()
 
 
-def test_sqlite_refuses_a_second_claim_of_the_same_due_time(
+def test_sqlite_serialises_two_claims_of_the_same_due_time(
     two_services: tuple[Warroom, Warroom, int], database_url: str
 ) -> None:
-    # Fails without the reminder's unique key on its due time: the late claim adds a 2nd row.
+    # A write unit of work begins with BEGIN IMMEDIATE: a second claim waits for the first to
+    # commit and then reads the incident's moved clock, so it claims nothing (it never even
+    # reaches the reminder's unique key, which stays as the last line of defence).
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite has no row locks; PostgreSQL's is the SKIP LOCKED test below")
     first, late, incident_id = two_services
-    read_done, first_committed = threading.Event(), threading.Event()
+    first_read, late_started = threading.Event(), threading.Event()
 
-    def pause_before_first_write(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        # The late claim has read the incident as due; let the other claim commit first.
-        if not statement.lstrip().upper().startswith("SELECT") and not read_done.is_set():
-            read_done.set()
-            assert first_committed.wait(timeout=10)
+    def hold_after_reading(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        # The first claim has read the incident as due; the late one now tries to begin.
+        if statement.lstrip().upper().startswith("INSERT") and not first_read.is_set():
+            first_read.set()
+            assert late_started.wait(timeout=10)
+            time.sleep(0.3)  # the late claim is waiting for the write lock meanwhile
 
-    event.listen(late.engine, "before_cursor_execute", pause_before_first_write)
+    event.listen(first.engine, "before_cursor_execute", hold_after_reading)
 
-    def late_claim() -> list[int]:
-        with unit_of_work(late.engine) as session:
-            return late.reminders.claim(session)
+    def late_claim() -> tuple[list[int], float]:
+        assert first_read.wait(timeout=10)
+        late_started.set()
+        started = time.monotonic()
+        with unit_of_work(late.engine, write=True) as session:
+            return late.reminders.claim(session), time.monotonic() - started
 
     with ThreadPoolExecutor(max_workers=1) as pool_:
         claimed_late = pool_.submit(late_claim)
-        assert read_done.wait(timeout=10)
-        with unit_of_work(first.engine) as session:
+        with unit_of_work(first.engine, write=True) as session:
             claimed_first = first.reminders.claim(session)
-        first_committed.set()
-        with pytest.raises(IntegrityError, match="UNIQUE"):
-            claimed_late.result(timeout=10)
+        late_ids, waited = claimed_late.result(timeout=15)
 
     assert len(claimed_first) == 1
+    assert late_ids == [] and waited >= 0.25  # it waited for the lock, then found nothing due
     with Session(first.engine) as session:
         rows = list(session.exec(select(Reminder)))
         missed = session.exec(
@@ -323,7 +346,7 @@ def test_sqlite_refuses_a_second_claim_of_the_same_due_time(
         ).all()
         incident = queries.get_incident(session, incident_id=incident_id)
     assert [(r.seq, r.due_at) for r in rows] == [(1, DECLARED + INTERVAL)]
-    assert len(missed) == 1  # the refused claim rolled back its timeline event too
+    assert len(missed) == 1
     assert incident is not None and incident.missed_updates == 1
 
 

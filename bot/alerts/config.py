@@ -34,7 +34,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 
-from bot.core.routing import Matcher, Refire, RouteAction, RoutingConfig, RoutingRule
+from bot.alerts.rules.routing import Matcher, Refire, RouteAction, RoutingConfig, RoutingRule
 from storage.enums import Severity
 
 _SLACK_TARGET = re.compile(r"[UWS][A-Z0-9]{2,}")

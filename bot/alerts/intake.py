@@ -1,17 +1,12 @@
 """The alert intake transaction: deliveries' alerts merged into the stored ones, in order."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
-from bot.core import alert_rules
-from bot.core.alert_rules import Change, Placement
-from bot.core.alerts import SOURCE_NAMES, AlertSignal
-from bot.core.cadence import CadencePolicy
-from bot.core.routing import Route, RoutingConfig, route
-from bot.core.text import escape_mrkdwn
-from bot.services.intake_rows import (
+from bot.alerts.intake_rows import (
     Delivery,
     DeliveryWork,
     Intake,
@@ -19,25 +14,26 @@ from bot.services.intake_rows import (
     prefetch_rows,
     store_deliveries,
 )
-from bot.services.records import incident_id_of, insert_incident, new_event
-from bot.services.requests import DeclareRequest
-from storage import alert_queries
+from bot.alerts.rules import classify as alert_rules
+from bot.alerts.rules.classify import Change, Placement
+from bot.alerts.rules.routing import Route, RoutingConfig, route
+from bot.alerts.rules.signals import SOURCE_NAMES, AlertSignal
+from bot.incidents.ports import incident_stream
+from bot.incidents.service import DeclareRequest, IncidentService, incident_id_of
+from bot.kernel.outbox import add_effects, new_effect
 from storage.enums import AlertState, EventKind, RouteAction, Status
 from storage.models import Alert, AlertGroup, Incident, Page
+from storage.queries import alerts as alert_queries
 
 REPEAT_REFRESH = timedelta(minutes=1)
-
-# Reopens a resolved incident inside the caller's transaction: (session, incident, now).
-Reopen = Callable[[Session, Incident, datetime], None]
 
 
 class AlertIntake:
     """Merges alert batches into alerts, groups, incidents and pages."""
 
-    def __init__(self, *, config: RoutingConfig, policy: CadencePolicy, reopen: Reopen) -> None:
+    def __init__(self, *, config: RoutingConfig, incidents: IncidentService) -> None:
         self.config = config
-        self.policy = policy
-        self.reopen = reopen
+        self.incidents = incidents
 
     def apply_many(
         self, session: Session, deliveries: Sequence[Delivery], *, now: datetime
@@ -64,6 +60,7 @@ class AlertIntake:
             self._refresh_repeated_offers(work)
         session.flush()
         alert_queries.count_repeats(session, repeats=shared.repeats, seen_at=now)
+        self._write_effects(shared, intakes)
         return intakes
 
     # -- one alert -------------------------------------------------------------------------
@@ -99,14 +96,14 @@ class AlertIntake:
         work.resolving.add(alert.group_id)
         group = self._touch(work, alert.group_id)
         if group is not None and group.incident_id is not None:
-            text = f"Alert resolved: {escape_mrkdwn(alert.title)}"
+            text = f"Alert resolved: {alert.title}"
             self._event(work, group.incident_id, EventKind.ALERT_RESOLVED, text)
 
     def _fired(self, work: DeliveryWork, group: AlertGroup, alert: Alert) -> None:
         group.all_resolved_at, group.updated_at = None, work.now
         self._touch(work, group.id)
         if group.incident_id is not None and group.incident_id not in work.fresh:
-            text = f"Alert firing: {escape_mrkdwn(alert.title)}"
+            text = f"Alert firing: {alert.title}"
             self._event(work, group.incident_id, EventKind.ALERT_FIRED, text)
 
     # -- groups ----------------------------------------------------------------------------
@@ -138,7 +135,14 @@ class AlertIntake:
         if placement == Placement.NEW_EPISODE:
             return self._open_group(work, signal, group_title, episode=current.episode + 1)
         if placement == Placement.REOPEN and incident is not None:
-            self.reopen(work.session, incident, work.now)
+            self.incidents.move_in(
+                work.session,
+                incident,
+                Status.INVESTIGATING,
+                None,
+                work.now,
+                reason="an alert fired again",
+            )
             work.intake.changed_incidents.add(incident_id_of(incident))
         return current
 
@@ -185,10 +189,8 @@ class AlertIntake:
             initial_status=Status.TRIAGE,
             leaderless=True,
         )
-        incident = insert_incident(
-            work.session, request, group.title, now=work.now, policy=self.policy
-        )
-        incident_id = incident_id_of(incident.incident)
+        declared = self.incidents.declare_in(work.session, request, work.now)
+        incident_id = incident_id_of(declared.incident)
         group.incident_id = incident_id
         work.fresh.add(incident_id)
         work.intake.new_incidents.append(incident_id)
@@ -212,7 +214,7 @@ class AlertIntake:
         and chat.update allows about 50 edits a minute."""
         for group_id in sorted(work.repeated):
             group = work.group(group_id)
-            if group is None or group.action != RouteAction.OFFER or group.offer_dirty:
+            if group is None or group.action != RouteAction.OFFER or group_id in work.intake.offers:
                 continue
             if group.updated_at is None or work.now - group.updated_at >= REPEAT_REFRESH:
                 group.updated_at = work.now
@@ -221,13 +223,37 @@ class AlertIntake:
     def _touch_offer(self, work: DeliveryWork, group_id: int | None) -> None:
         group = work.group(group_id)
         if group is not None and group.action == RouteAction.OFFER:
-            group.offer_dirty = True
             work.intake.offers.add(group_id or 0)
 
     def _event(self, work: DeliveryWork, incident_id: int, kind: EventKind, text: str) -> None:
         incident = work.session.get(Incident, incident_id)
         if incident is not None:
-            work.session.add(new_event(incident, kind, text, None, work.now))
+            self.incidents.record_in(work.session, incident, kind, text, None, work.now)
+
+    def _write_effects(self, shared: SharedRows, intakes: Sequence[Intake]) -> None:
+        """What the committed intake must show: changed incidents republished, offers posted
+        or edited, all-resolved notices; new incidents wrote theirs when declared."""
+        changed = sorted(
+            {i for intake in intakes for i in intake.changed_incidents | intake.all_resolved}
+        )
+        for incident_id in changed:
+            incident = shared.session.get(Incident, incident_id)
+            if incident is not None:
+                self.incidents.publish_in(shared.session, incident, shared.now)
+        offers = sorted({g for intake in intakes for g in intake.offers})
+        notices = sorted({i for intake in intakes for i in intake.all_resolved})
+        effects: list[dict[str, Any]] = [offer_effect(g, shared.now) for g in offers]
+        effects += [
+            new_effect(
+                "alerts.notice",
+                key=f"alerts.notice:{incident_id}:{shared.now.timestamp()}",
+                stream=incident_stream(incident_id),
+                payload={"incident_id": incident_id},
+                now=shared.now,
+            )
+            for incident_id in notices
+        ]
+        add_effects(shared.session, effects)
 
     def _settle(self, work: DeliveryWork) -> None:
         """Note groups whose every alert has now resolved, and incidents to tell about it."""
@@ -244,11 +270,40 @@ class AlertIntake:
 def add_pages(
     session: Session, incident_id: int, targets: tuple[str, ...] | list[str], now: datetime
 ) -> None:
-    """A page row per target not yet paged for this incident."""
+    """A page row per target not yet paged for this incident, and the effect that sends it
+    (after the incident's channel, in the incident's stream)."""
     paged = {p.target for p in alert_queries.list_pages(session, incident_id=incident_id)}
-    for target in dict.fromkeys(targets):
-        if target not in paged:
-            session.add(Page(incident_id=incident_id, target=target, created_at=now))
+    pages = [
+        Page(incident_id=incident_id, target=target, created_at=now)
+        for target in dict.fromkeys(targets)
+        if target not in paged
+    ]
+    session.add_all(pages)
+    session.flush()
+    add_effects(
+        session,
+        [
+            new_effect(
+                "page.send",
+                key=f"page:{page.id}",
+                stream=incident_stream(incident_id),
+                payload={"page_id": page.id},
+                now=now,
+            )
+            for page in pages
+        ],
+    )
+
+
+def offer_effect(group_id: int, now: datetime) -> dict[str, Any]:
+    """The effect that posts or edits a group's offer (later ones wait for it, then merge)."""
+    return new_effect(
+        "offer.show",
+        key=f"offer:{group_id}:{now.timestamp()}",
+        stream=f"offer:{group_id}",
+        payload={"group_id": group_id},
+        now=now,
+    )
 
 
 def _incident_of(session: Session, group: AlertGroup) -> Incident | None:

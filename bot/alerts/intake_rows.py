@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from bot.core.alerts import AlertBatch, AlertSignal
-from storage import alert_queries
+from bot.alerts.rules.signals import AlertBatch, AlertSignal
 from storage.enums import AlertSource
 from storage.models import Alert, AlertGroup, WebhookDelivery
+from storage.queries import alerts as alert_queries
 
 
 @dataclass(frozen=True)

@@ -1,119 +1,111 @@
-"""Paging: DM the responders a route names, until someone acknowledges; restart-safe."""
+"""Paging: the responders a route names get a page with an Acknowledge button, through the
+outbox (so a page survives a restart and a Slack outage), until someone acknowledges."""
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from bot.services.ports import AlertSurfaces, IncidentSnapshot, NotShown
-from bot.services.publishing import Publisher
-from bot.services.records import new_event
-from bot.services.transactions import run_in_transaction
-from storage import alert_queries
+from bot.alerts.ports import Pager, Shown
+from bot.incidents.ports import IncidentSnapshot, incident_stream
+from bot.incidents.service import IncidentService, read_snapshot
+from bot.kernel.errors import IncidentNotFound
+from bot.kernel.outbox import Attempt, Payload, Permanent, add_effects, new_effect
+from bot.kernel.text import mention
+from bot.kernel.transactions import read, run_in_transaction
 from storage.enums import EventKind
 from storage.models import Incident, Page
+from storage.queries import alerts as alert_queries
 
 log = logging.getLogger(__name__)
-CLAIM_FOR = timedelta(minutes=2)
-MAX_ATTEMPTS = 5
 
 
 class PagingService:
-    """Sends the page DMs stored with an incident, and marks them acknowledged."""
+    """Sends the pages stored with an incident, and marks them acknowledged."""
 
     def __init__(
         self,
         engine: Engine,
-        surfaces: AlertSurfaces,
-        publisher: Publisher,
+        incidents: IncidentService,
+        pager: Pager,
         *,
         clock: Callable[[], datetime],
     ) -> None:
         self.engine = engine
-        self.surfaces = surfaces
-        self.publisher = publisher
+        self.incidents = incidents
+        self.outbox = incidents.outbox
+        self.pager = pager
         self.clock = clock
 
-    async def send_due(self, incident_id: int | None = None) -> int:
-        """Send every unsent page (of one incident, or all); return how many went out."""
-        now = self.clock()
+    def register(self) -> None:
+        """Send pages, and show acknowledgements, from the outbox."""
+        self.outbox.handle("page.send", self.send)
+        self.outbox.handle("page.acknowledged", self.show_acknowledged)
 
-        def claim(session: Session) -> list[int]:
-            pages = alert_queries.list_unsent_pages(
-                session, now=now, max_attempts=MAX_ATTEMPTS, limit=100
-            )
-            ids = [p.id for p in pages if p.id and incident_id in (None, p.incident_id)]
-            return [i for i in ids if _claim(session, i, now)]
+    async def send(self, payload: Payload, attempt: Attempt) -> None:
+        """Send one page, unless someone acknowledged the incident meanwhile."""
+        page_id = int(payload["page_id"])
+        loaded = await read(self.engine, lambda s: _page_and_snapshot(s, page_id))
+        if loaded is None:
+            raise Permanent("page_not_found")
+        page, snapshot = loaded
+        if page.sent_at is not None or snapshot.incident.acknowledged_at is not None:
+            return  # sent before a lost answer was retried, or no longer needed
+        shown = await self.pager.send_page(page_id, page.target, snapshot, retry=attempt.is_retry)
+        await run_in_transaction(self.engine, lambda s: self._sent(s, page_id, shown))
 
-        sent = 0
-        for page_id in await run_in_transaction(self.engine, claim):
-            sent += await self._send(page_id)
-        return sent
-
-    async def _send(self, page_id: int) -> int:
-        page = await run_in_transaction(self.engine, lambda s: s.get(Page, page_id))
+    def _sent(self, session: Session, page_id: int, shown: list[Shown]) -> None:
+        page = session.get(Page, page_id)
         if page is None:
-            return 0
-        snapshot = await self.publisher.snapshot(page.incident_id)
-        try:
-            messages = await self.surfaces.send_page(page.target, snapshot)
-        except NotShown as failure:
-            error = failure.error
-            log.warning("page %s to %s failed: %s", page_id, page.target, error)
-            await run_in_transaction(self.engine, lambda s: _failed(s, page_id, error))
-            return 0
-        await run_in_transaction(self.engine, lambda s: _sent(s, page_id, messages, self.clock()))
-        return 1
-
-    async def acknowledged(self, incident_id: int, user: str, snapshot: IncidentSnapshot) -> None:
-        """Mark the incident's pages acknowledged and edit their DMs to say by whom."""
+            return
         now = self.clock()
+        page.sent_at, page.messages = now, [[m.channel, m.ts] for m in shown]
+        incident = session.get(Incident, page.incident_id)
+        if incident is not None:
+            text = f"Paged {mention(page.target)} by DM ({len(shown)} sent)"
+            self.incidents.record_in(
+                session, incident, EventKind.PAGED, text, None, now, [page.target]
+            )
 
-        def mark(session: Session) -> list[tuple[str, str]]:
-            messages: list[tuple[str, str]] = []
-            for page in alert_queries.list_pages(session, incident_id=incident_id):
-                if page.acknowledged_at is None:
-                    page.acknowledged_at, page.acknowledged_by = now, user
-                messages.extend((c, t) for c, t in page.messages)
-            return messages
-
-        messages = await run_in_transaction(self.engine, mark)
-        if messages:
-            await self.surfaces.show_page_acknowledged(messages, snapshot, user)
-
-
-def _claim(session: Session, page_id: int, now: datetime) -> bool:
-    """Take the page for this process for a while; False when another took it first."""
-    result = session.execute(
-        update(Page)
-        .where(
-            col(Page.id) == page_id,
-            col(Page.sent_at).is_(None),
-            or_(col(Page.claimed_until).is_(None), col(Page.claimed_until) < now),
+    def acknowledge_in(self, session: Session, incident_id: int, user: str, now: datetime) -> None:
+        """Inside an acknowledgement's transaction: the incident's pages are acknowledged, and
+        their messages are edited after the commit to say by whom."""
+        for page in alert_queries.list_pages(session, incident_id=incident_id):
+            if page.acknowledged_at is None:
+                page.acknowledged_at, page.acknowledged_by = now, user
+        effect = new_effect(
+            "page.acknowledged",
+            key=f"page.acknowledged:{incident_id}",
+            stream=incident_stream(incident_id),
+            payload={"incident_id": incident_id, "user": user},
+            now=now,
         )
-        .values(claimed_until=now + CLAIM_FOR)
-    )
-    return bool(getattr(result, "rowcount", 0))
+        add_effects(session, [effect])
+
+    async def show_acknowledged(self, payload: Payload, _attempt: Attempt) -> None:
+        """Edit every page of the incident to say who acknowledged."""
+        incident_id, user = int(payload["incident_id"]), str(payload["user"])
+
+        def load(session: Session) -> tuple[list[Shown], IncidentSnapshot]:
+            pages = alert_queries.list_pages(session, incident_id=incident_id)
+            shown = [Shown(c, t) for page in pages for c, t in page.messages]
+            return shown, read_snapshot(session, incident_id)
+
+        try:
+            messages, snapshot = await read(self.engine, load)
+        except IncidentNotFound:
+            raise Permanent("incident_not_found") from None
+        if messages:
+            await self.pager.show_acknowledged(messages, snapshot, user)
 
 
-def _sent(session: Session, page_id: int, messages: list[tuple[str, str]], now: datetime) -> None:
+def _page_and_snapshot(session: Session, page_id: int) -> tuple[Page, IncidentSnapshot] | None:
     page = session.get(Page, page_id)
     if page is None:
-        return
-    page.sent_at, page.messages = now, [list(m) for m in messages]
-    incident = session.get(Incident, page.incident_id)
-    if incident is not None:
-        who = f"<!subteam^{page.target}>" if page.target.startswith("S") else f"<@{page.target}>"
-        text = f"Paged {who} by DM ({len(messages)} sent)"
-        session.add(new_event(incident, EventKind.PAGED, text, None, now))
-
-
-def _failed(session: Session, page_id: int, error: str) -> None:
-    page = session.get(Page, page_id)
-    if page is not None:
-        page.attempts += 1
-        page.last_error = error[:500]
-        page.claimed_until = None
+        return None
+    try:
+        return page, read_snapshot(session, page.incident_id)
+    except IncidentNotFound:
+        return None

@@ -23,7 +23,7 @@ from bot.slack.ids import ActionId
 from storage import migrate
 from storage.enums import Status
 
-EVENTS = ["pin_added", "pin_removed", "reaction_added"]
+EVENTS = ["pin_added", "reaction_added"]
 UPDATE_SECONDS = 3
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from bot.demo.narrator import Demo
 from bot.slack.ids import ActionId
+from bot.slack.places import ShownIncident
 from storage.enums import EventKind, Role, Status
 from storage.models import Alert, AlertGroup, Incident, IncidentRole, TimelineEvent
 
@@ -100,11 +101,11 @@ class AlertStory:
         if response.status_code != 202:
             raise RuntimeError(f"the webhook answered {response.status_code}: {response.text}")
 
-    def incident(self) -> Incident:
+    def incident(self) -> ShownIncident:
         """The alert's incident, read fresh (waiting until it exists)."""
         return self.demo.until(lambda i: True, f"INC-{ALERT_INCIDENT}", ALERT_INCIDENT)
 
-    def until(self, check: Callable[[Incident], object], what: str) -> Incident:
+    def until(self, check: Callable[[ShownIncident], object], what: str) -> ShownIncident:
         """Wait until the alert's incident satisfies `check`."""
         return self.demo.until(check, what, ALERT_INCIDENT)
 
@@ -245,7 +246,7 @@ def _resolved(story: AlertStory) -> None:
     demo.say(f"  → INC-{ALERT_INCIDENT} {incident.status.value}: {incident.resolution}")
 
 
-def list_alerts(demo: Demo, incident: Incident) -> list[Alert]:
+def list_alerts(demo: Demo, incident: ShownIncident) -> list[Alert]:
     """The alerts stored for `incident`, by id."""
     with Session(demo.engine) as session:
         groups = select(AlertGroup.id).where(AlertGroup.incident_id == incident.id)

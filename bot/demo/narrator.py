@@ -7,6 +7,8 @@ from sqlmodel import Session, col, select
 
 from bot.demo.transcript import render_message, render_mrkdwn
 from bot.sandbox.driver import SlackDriver
+from bot.slack.mrkdwn import render_mrkdwn as slack_mrkdwn
+from bot.slack.places import ShownIncident, read_shown
 from storage.models import Incident, TimelineEvent
 
 
@@ -22,15 +24,18 @@ class Demo:
         """Narrate one step."""
         print(text, file=self.out, flush=True)
 
-    def incident(self, number: int = 1) -> Incident | None:
-        """One of the demo's incidents, read fresh from the database."""
+    def incident(self, number: int = 1) -> ShownIncident | None:
+        """One of the demo's incidents, read fresh from the database with its Slack places."""
         with Session(self.engine) as session:
-            return session.exec(select(Incident).where(Incident.number == number)).first()
+            found = session.exec(select(Incident).where(Incident.number == number)).first()
+            return read_shown(session, found) if found is not None else None
 
-    def until(self, check: Callable[[Incident], object], what: str, number: int = 1) -> Incident:
+    def until(
+        self, check: Callable[[ShownIncident], object], what: str, number: int = 1
+    ) -> ShownIncident:
         """Wait until stored incident `number` satisfies `check`."""
 
-        def ready() -> Incident | None:
+        def ready() -> ShownIncident | None:
             incident = self.incident(number)
             return incident if incident is not None and check(incident) else None
 
@@ -93,4 +98,5 @@ def show_timeline(demo: Demo, number: int = 1) -> None:
     demo.say(f"\n━━━ INC-{number} timeline (from the database) ━━━")
     for event in events:
         when = event.occurred_at.strftime("%H:%M:%S UTC") if event.occurred_at else "?"
-        demo.say(f"  {when}  {event.kind.value:<17} {demo.plain(event.text)}")
+        text = demo.plain(slack_mrkdwn(event.text, event.mentions))
+        demo.say(f"  {when}  {event.kind.value:<17} {text}")

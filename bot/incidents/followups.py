@@ -5,14 +5,15 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from bot.core.errors import DomainError, InvalidInput
-from bot.core.lifecycle import is_open
-from bot.services.incidents import IncidentService
-from bot.services.records import incident_id_of, new_event
-from bot.services.transactions import run_in_transaction
-from storage import queries
+from bot.incidents.records import incident_id_of, new_event
+from bot.incidents.rules.lifecycle import is_open
+from bot.incidents.service import IncidentService
+from bot.kernel.errors import DomainError, InvalidInput
+from bot.kernel.text import mention, mentions_of
+from bot.kernel.transactions import read
 from storage.enums import EventKind, Status
 from storage.models import ActionItem, Incident
+from storage.queries import incidents as queries
 
 MAX_ACTION_TEXT = 1000
 
@@ -94,9 +95,12 @@ class FollowUpService:
                 created_at=now,
             )
             session.add(item)
-            who = f" (owner <@{owner}>)" if owner else ""
+            who = f" (owner {mention(owner)})" if owner else ""
             due = f", due {due_on.isoformat()}" if due_on else ""
-            session.add(new_event(incident, EventKind.ACTION_ADDED, f"{text}{who}{due}", user, now))
+            event = new_event(
+                incident, EventKind.ACTION_ADDED, f"{text}{who}{due}", user, now, mentions_of(owner)
+            )
+            session.add(event)
             session.flush()
             added.append(item)
             return True
@@ -106,7 +110,7 @@ class FollowUpService:
 
     async def complete_action_item(self, item_id: int, user: str) -> bool:
         """Mark an action item done; False when it already was."""
-        item = await run_in_transaction(self.incidents.engine, lambda s: s.get(ActionItem, item_id))
+        item = await read(self.incidents.engine, lambda s: s.get(ActionItem, item_id))
         if item is None:
             raise DomainError("That action item no longer exists.")
         done: list[bool] = []
@@ -134,7 +138,7 @@ class FollowUpService:
             ids = sorted({i.incident_id for i in items})
             return items, queries.get_incidents(session, incident_ids=ids)
 
-        return await run_in_transaction(self.incidents.engine, work)
+        return await read(self.incidents.engine, work)
 
     async def mark_reviewed(self, incident_id: int, user: str) -> bool:
         """The postmortem review happened: no more review reminders."""
@@ -143,7 +147,8 @@ class FollowUpService:
             if is_open(Status(incident.status)) or incident.status == Status.RESOLVED:
                 raise DomainError("The postmortem review comes after closing the incident.")
             if incident.reviewed_at is not None:
-                raise DomainError(f"Already marked reviewed by <@{incident.reviewed_by}>.")
+                by = incident.reviewed_by or ""
+                raise DomainError(f"Already marked reviewed by {mention(by)}.", mentions=[by])
             incident.reviewed_at, incident.reviewed_by = now, user
             session.add(new_event(incident, EventKind.REVIEWED, "Postmortem reviewed", user, now))
             return True

@@ -1,17 +1,47 @@
-"""The interfaces use cases talk through; adapters implement them."""
+"""What the incident use cases need from the outside, one small protocol per capability.
 
+Adapters implement them (the Slack surfaces, a document store); tests give fakes. A port
+method raises `bot.kernel.outbox.Transient` for what may work later and `Permanent` for what
+will not; a method that may run again after its answer was lost must be safe to repeat.
+"""
+
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from storage.models import (
     ActionItem,
     Alert,
-    AlertGroup,
     Incident,
     IncidentRole,
     Reminder,
     StatusUpdate,
 )
+
+# Neutral kinds of place; each surface (slack, …) may show an incident in some of them.
+ROOM, STATUS, ANNOUNCEMENT, POSTMORTEM, ALERTS_NOTICE = (
+    "room",
+    "status",
+    "announcement",
+    "postmortem",
+    "alerts_notice",
+)
+
+
+def incident_stream(incident_id: int) -> str:
+    """The outbox stream of an incident: its effects run one at a time, in order."""
+    return f"incident:{incident_id}"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an incident is shown on one surface (a channel, a message, a file)."""
+
+    surface: str
+    kind: str
+    channel_id: str = ""
+    ts: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -22,7 +52,6 @@ class AlertSummary:
     resolved: int
     sample: list[Alert] = field(default_factory=list)
     runbook: str = ""
-    notice_ts: str | None = None  # the incident channel's "all resolved" notice, once posted
 
     @property
     def firing(self) -> int:
@@ -44,115 +73,102 @@ class IncidentSnapshot:
     latest_update: StatusUpdate | None
     action_items: list[ActionItem] = field(default_factory=list)
     alerts: AlertSummary | None = None  # None: not an incident with alerts
+    places: Mapping[tuple[str, str], Place] = field(default_factory=dict)
+
+    @property
+    def incident_id(self) -> int:
+        """The incident's id."""
+        assert self.incident.id is not None
+        return self.incident.id
+
+    def place(self, surface: str, kind: str) -> Place | None:
+        """Where the incident is shown on `surface` as `kind`, if it is."""
+        return self.places.get((surface, kind))
+
+    def room(self) -> Place | None:
+        """The room the incident is worked in (its channel), on whichever surface has one."""
+        return next((p for p in self.places.values() if p.kind == ROOM), None)
 
 
 @dataclass(frozen=True)
 class StepFailure:
-    """A side-effect step that still failed after its retries."""
+    """A step on a surface that failed for good; recorded and reported once."""
 
     step: str
     error: str
 
 
-@dataclass
-class SurfaceResult:
-    """What publishing changed (incident columns to store) and what failed."""
+class PlaceStore(Protocol):
+    """Where adapters keep what they showed, as soon as they showed it."""
 
-    changes: dict[str, Any] = field(default_factory=dict)
-    failures: list[StepFailure] = field(default_factory=list)
-
-
-class IncidentSurfaces(Protocol):
-    """Where incidents are shown: the incident channel, its status block, the digest."""
-
-    async def sync(self, snapshot: IncidentSnapshot, *, invite: list[str]) -> SurfaceResult:
-        """Create what is missing and edit the rest in place to match the snapshot."""
+    async def save(self, incident_id: int, place: Place) -> None:
+        """Remember (or replace) the place of `place.kind` on `place.surface`."""
         ...
 
-    async def post_update(self, snapshot: IncidentSnapshot, update: StatusUpdate) -> str | None:
-        """Post a status update in the incident channel; return its message ts."""
+    async def forget(self, incident_id: int, surface: str, kind: str) -> None:
+        """Forget a place that is gone (a deleted message)."""
+        ...
+
+
+class IncidentRoom(Protocol):
+    """The incident's own room: its channel, the pinned status block, the topic."""
+
+    async def sync(
+        self, snapshot: IncidentSnapshot, *, invite: list[str], retry: bool
+    ) -> list[StepFailure]:
+        """Create what is missing and edit the rest in place; permanent failures are returned."""
+        ...
+
+    async def post_update(
+        self, snapshot: IncidentSnapshot, update: StatusUpdate, *, retry: bool
+    ) -> None:
+        """Post a status update in the room."""
         ...
 
     async def report(self, snapshot: IncidentSnapshot, failures: list[StepFailure]) -> None:
-        """Tell the incident channel which steps failed."""
+        """Tell the room which steps failed for good, and what to do instead."""
         ...
 
-    async def display_names(self, user_ids: list[str]) -> dict[str, str]:
-        """People's display names by user id (those it could not look up are left out)."""
+
+class Announcements(Protocol):
+    """Where stakeholders follow incidents: the digest post, edited in place."""
+
+    async def sync(self, snapshot: IncidentSnapshot, *, retry: bool) -> list[StepFailure]:
+        """Post or edit the incident's announcement; permanent failures are returned."""
         ...
+
+
+class Confirmations(Protocol):
+    """Telling the person who declared what came of it."""
+
+    async def declared(
+        self, snapshot: IncidentSnapshot, reply_to: Mapping[str, Any], failures: list[StepFailure]
+    ) -> None:
+        """Confirm a declaration where it was asked for (`reply_to` is the adapter's own)."""
+        ...
+
+
+class Documents(Protocol):
+    """Sharing documents with the incident's people."""
 
     async def share_postmortem(
-        self, snapshot: IncidentSnapshot, markdown: str, *, comment: str
-    ) -> tuple[str, str]:
-        """Upload the postmortem document to the incident channel; return (file id, permalink)."""
+        self, snapshot: IncidentSnapshot, markdown: str, *, retry: bool
+    ) -> None:
+        """Share the postmortem document (and remember where, in the place store)."""
         ...
-
-
-class ShareFailed(Exception):
-    """A document could not be shared; `error` says why (a Slack error code)."""
-
-    def __init__(self, error: str) -> None:
-        super().__init__(error)
-        self.error = error
-
-
-class ReminderNotSent(Exception):
-    """A reminder could not be delivered; `error` says why (a Slack error code)."""
-
-    def __init__(self, error: str) -> None:
-        super().__init__(error)
-        self.error = error
 
 
 class ReminderSender(Protocol):
-    """Where reminders go: the incident channel, the commander's DMs, the digest thread."""
+    """Where reminders go: the incident room, the commander's DMs, the digest thread."""
 
-    async def send(self, reminder: Reminder, snapshot: IncidentSnapshot) -> None:
-        """Deliver one reminder, or raise ReminderNotSent."""
+    async def send(self, reminder: Reminder, snapshot: IncidentSnapshot, *, retry: bool) -> None:
+        """Deliver one reminder."""
         ...
 
 
-@dataclass(frozen=True)
-class OfferView:
-    """An offer to declare: the alert group, its alerts, and the incident once declared."""
+class People(Protocol):
+    """Who people are."""
 
-    group: AlertGroup
-    alerts: AlertSummary
-    incident: Incident | None = None
-
-
-class NotShown(Exception):
-    """A message could not be posted or edited; `error` says why (a Slack error code)."""
-
-    def __init__(self, error: str) -> None:
-        super().__init__(error)
-        self.error = error
-
-
-class AlertSurfaces(Protocol):
-    """Where alerts are shown: offers with a Declare button, page DMs, resolved notices."""
-
-    async def show_offer(self, view: OfferView) -> tuple[str, str]:
-        """Post the offer (when `group.offer_ts` is None) or edit it; return (channel id, ts).
-
-        It goes to `group.offer_channel_id`, in the thread `group.offer_thread_ts` if set.
-        Raises NotShown.
-        """
-        ...
-
-    async def send_page(self, target: str, snapshot: IncidentSnapshot) -> list[tuple[str, str]]:
-        """DM the target (a user, or each member of a user group) with an Acknowledge button.
-
-        Returns the (channel, ts) of every DM sent; raises NotShown when none could be sent.
-        """
-        ...
-
-    async def show_page_acknowledged(
-        self, messages: list[tuple[str, str]], snapshot: IncidentSnapshot, user: str
-    ) -> None:
-        """Edit the page DMs to say who acknowledged (best effort: never raises)."""
-        ...
-
-    async def announce_all_resolved(self, snapshot: IncidentSnapshot) -> str | None:
-        """Tell the incident channel every alert resolved, with a Mark resolved button."""
+    async def display_names(self, ids: list[str]) -> dict[str, str]:
+        """Display names by id (those that cannot be looked up are left out)."""
         ...

@@ -1,17 +1,37 @@
-"""Rows a use case writes: the new incident, roles and timeline events."""
+"""Rows the incident use cases write: a declared incident, roles and timeline events."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
-from bot.core.cadence import CadencePolicy, start_clocks
-from bot.core.text import actor_mrkdwn
-from bot.services.ports import StepFailure
-from bot.services.requests import DeclareRequest
-from storage import queries
-from storage.enums import EventKind, Role
+from bot.incidents.rules.cadence import CadencePolicy, start_clocks
+from bot.incidents.rules.roles import ROLE_NAMES, first_commander
+from bot.kernel.text import actor_text, mention, mentions_of
+from storage.enums import EventKind, Role, Severity, Status
 from storage.models import Incident, IncidentRole, TimelineEvent
+from storage.queries import incidents as queries
+
+
+@dataclass(frozen=True)
+class DeclareRequest:
+    """Everything needed to declare an incident, from a person or a tool."""
+
+    title: str
+    declared_by: str
+    severity: Severity = Severity.SEV3
+    summary: str = ""
+    services: list[str] = field(default_factory=list)
+    private: bool = False
+    commander: str | None = None
+    idempotency_key: str | None = None
+    detected_at: datetime | None = None
+    initial_status: Status = Status.INVESTIGATING
+    leaderless: bool = False  # no commander yet (alert-born incidents): "who is leading?"
+    # Where to confirm the declaration; the adapter that asked reads it back.
+    reply_to: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -20,22 +40,17 @@ class Declared:
 
     incident: Incident
     created: bool
-    failures: tuple[StepFailure, ...] = ()
 
 
 def insert_incident(
-    session: Session,
-    request: DeclareRequest,
-    title: str,
-    *,
-    now: datetime,
-    policy: CadencePolicy,
+    session: Session, request: DeclareRequest, *, now: datetime, policy: CadencePolicy
 ) -> Declared:
-    """Insert the incident, its commander and its first timeline event (once per key)."""
+    """Insert the incident, its commander and its first timeline events (once per key)."""
     if request.idempotency_key:
         existing = queries.get_incident_by_key(session, key=request.idempotency_key)
         if existing is not None:
             return Declared(existing, created=False)
+    title = request.title.strip()
     incident = Incident(
         number=queries.take_incident_number(session),
         title=title,
@@ -49,18 +64,20 @@ def insert_incident(
         detected_at=request.detected_at or now,
         declared_at=now,
     )
-    commander = None if request.leaderless else request.commander or request.declared_by
+    commander = first_commander(
+        request.declared_by, request.commander, leaderless=request.leaderless
+    )
     start_clocks(incident, policy, has_commander=commander is not None)
     session.add(incident)
     session.flush()
+    by = request.declared_by
+    label = f"{request.severity.value.upper()} declared by {actor_text(by)}: {title}"
+    session.add(new_event(incident, EventKind.DECLARED, label, by, now, mentions_of(by)))
     if commander is not None:
-        session.add(new_role(incident, Role.COMMANDER, commander, request.declared_by, now))
-    who = actor_mrkdwn(request.declared_by)
-    label = f"{request.severity.value.upper()} declared by {who}: {title}"
-    session.add(new_event(incident, EventKind.DECLARED, label, request.declared_by, now))
-    if commander is not None and commander != request.declared_by:
-        text = f"<@{commander}> is incident commander"
-        session.add(new_event(incident, EventKind.ROLE_ASSIGNED, text, request.declared_by, now))
+        session.add(new_role(incident, Role.COMMANDER, commander, by, now))
+        if commander != by:
+            text = f"{mention(commander)} is {ROLE_NAMES[Role.COMMANDER]}"
+            session.add(new_event(incident, EventKind.ROLE_ASSIGNED, text, by, now, [commander]))
     return Declared(incident, created=True)
 
 
@@ -82,9 +99,19 @@ def new_role(incident: Incident, role: Role, user: str, by: str, now: datetime) 
 
 
 def new_event(
-    incident: Incident, kind: EventKind, text: str, actor: str | None, when: datetime
+    incident: Incident,
+    kind: EventKind,
+    text: str,
+    actor: str | None,
+    when: datetime,
+    mentions: Sequence[str] = (),
 ) -> TimelineEvent:
-    """A timeline row."""
+    """A timeline row: plain text, people in it as `@<id>` and listed in `mentions`."""
     return TimelineEvent(
-        incident_id=incident_id_of(incident), kind=kind, text=text, actor=actor, occurred_at=when
+        incident_id=incident_id_of(incident),
+        kind=kind,
+        text=text,
+        mentions=list(dict.fromkeys(mentions)),
+        actor=actor,
+        occurred_at=when,
     )

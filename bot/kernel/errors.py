@@ -1,13 +1,19 @@
 """Domain errors: each carries a message fit to show the user as it is."""
 
+from collections.abc import Sequence
+
 
 class DomainError(Exception):
-    """A rule said no; `message` is what the user should read."""
+    """A rule said no; `message` is what the user should read: plain text, people in it as
+    `@<id>` and listed in `mentions`."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, mentions: Sequence[str] = ()
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.mentions = list(mentions)
 
 
 class InvalidInput(DomainError):

@@ -1,4 +1,4 @@
-"""Pruning what is kept only for a while: webhook bodies and Slack event claims."""
+"""Pruning what is kept only for a while: webhook bodies, carried-out requests, finished effects."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,12 +9,14 @@ from typing import Protocol
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.services.transactions import run_in_transaction
-from storage import retention_queries
+from bot.kernel.transactions import run_in_transaction
+from storage.queries import retention as retention_queries
 
-# Slack retries an event at once, after about a minute and after about five; a claim a day old
-# can no longer stop a duplicate, so keeping it longer only grows the table.
-EVENT_CLAIM_RETENTION = timedelta(days=1)
+# Slack retries an event at once, after about a minute and after about five, and a signed
+# request is refused after five minutes: a request key a day old can stop no replay, so keeping
+# it longer only grows the table. Finished effects are kept as long, for a look afterwards.
+INBOX_RETENTION = timedelta(days=1)
+EFFECT_RETENTION = timedelta(days=1)
 # Small batches, each its own transaction, keep every lock short (SQLite has one writer, and
 # webhook intake must not wait behind a long delete); the cap keeps a tick short when a large
 # backlog is due, and the rest waits for the next tick.
@@ -34,11 +36,12 @@ class PruneReport:
     """How many rows one tick deleted, per table."""
 
     webhook_deliveries: int = 0
-    event_claims: int = 0
+    inbox_items: int = 0
+    effects: int = 0
 
 
 class RetentionService:
-    """Deletes webhook deliveries past their retention and event claims past a day."""
+    """Deletes webhook deliveries past their retention, and requests and effects past a day."""
 
     def __init__(
         self,
@@ -68,10 +71,12 @@ class RetentionService:
             report.webhook_deliveries = await self._prune(
                 retention_queries.delete_webhook_deliveries, now - self.webhook_retention
             )
-        report.event_claims = await self._prune(
-            retention_queries.delete_event_claims, now - EVENT_CLAIM_RETENTION
+        report.inbox_items = await self._prune(
+            retention_queries.delete_inbox_items, now - INBOX_RETENTION
         )
-        backlog = max(report.webhook_deliveries, report.event_claims) >= self.max_rows_per_tick
+        report.effects = await self._prune(_delete_effects, now - EFFECT_RETENTION)
+        counts = (report.webhook_deliveries, report.inbox_items, report.effects)
+        backlog = max(counts) >= self.max_rows_per_tick
         self._idle_until = None if backlog else now + IDLE_RECHECK
         return report
 
@@ -87,3 +92,7 @@ class RetentionService:
             if count < limit:
                 break
         return deleted
+
+
+def _delete_effects(session: Session, *, received_before: datetime, limit: int) -> int:
+    return retention_queries.delete_effects(session, done_before=received_before, limit=limit)

@@ -1,17 +1,26 @@
-"""Running a unit of work off the event loop."""
+"""Running a unit of work off the event loop, and finishing the request it belongs to.
+
+A write unit of work done while the inbox carries out a request marks that request done in the
+same transaction: the change and the record that it was made commit together, so a request
+re-run after a crash can never apply twice.
+"""
 
 import asyncio
 import threading
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session
 
 from storage.database import unit_of_work
+from storage.queries import kernel as kernel_queries
 
 T = TypeVar("T")
 # SQLite lets one writer in at a time and makes the others sleep and retry; taking turns in
@@ -41,11 +50,75 @@ def is_write_conflict(error: BaseException) -> bool:
     return isinstance(error, DBAPIError) and state in _RETRYABLE_STATES
 
 
+def may_pass_later(error: BaseException) -> bool:
+    """Whether a failure may not happen again: the database was unreachable or slow, or a
+    concurrent writer got in the way. A bug fails the same way every time."""
+    if is_write_conflict(error):
+        return True
+    return isinstance(error, OperationalError | InterfaceError | TimeoutError) or getattr(
+        error, "transient", False
+    )
+
+
+class AlreadyCarriedOut(Exception):
+    """The request this unit of work belongs to was carried out by someone else already."""
+
+
+@dataclass
+class _Request:
+    item_id: int
+    clock: Callable[[], datetime]
+    completed: bool = False
+
+
+_REQUEST: ContextVar[_Request | None] = ContextVar("warroom_request", default=None)
+
+
+@contextmanager
+def carrying_out(item_id: int, clock: Callable[[], datetime]) -> Iterator[_Request]:
+    """Within this block, the first write unit of work also marks inbox item `item_id` done."""
+    request = _Request(item_id, clock)
+    token = _REQUEST.set(request)
+    try:
+        yield request
+    finally:
+        _REQUEST.reset(token)
+
+
+def _complete_request(session: Session) -> None:
+    request = _REQUEST.get()
+    if request is None or request.completed:
+        return
+    if not kernel_queries.complete_inbox_item(
+        session, item_id=request.item_id, now=request.clock()
+    ):
+        raise AlreadyCarriedOut(f"inbox item {request.item_id}")
+    request.completed = True
+
+
 async def run_in_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
-    """Run `work` in one transaction on a worker thread, so the event loop never blocks."""
+    """Run `work` in one write transaction on a worker thread, so the event loop never blocks."""
+    request = _REQUEST.get()
 
     def in_transaction() -> T:
-        with _turn(engine), unit_of_work(engine) as session:
+        with _turn(engine), unit_of_work(engine, write=True) as session:
+            result = work(session)
+            _complete_request(session)
+            return result
+
+    try:
+        return await asyncio.to_thread(in_transaction)
+    except BaseException:
+        if request is not None:
+            request.completed = False  # rolled back with everything else
+        raise
+
+
+async def read(engine: Engine, work: Callable[[Session], T]) -> T:
+    """Run `work` in a read-only transaction on a worker thread."""
+
+    def in_transaction() -> T:
+        with unit_of_work(engine) as session:
             return work(session)
 
     return await asyncio.to_thread(in_transaction)

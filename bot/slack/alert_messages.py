@@ -26,8 +26,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.core.alerts import MAX_KEY, MAX_LINK, MAX_TITLE, AlertSignal, AlertSource, AlertState
-from bot.core.text import plain_from_slack, truncate
+from bot.alerts.rules.signals import (
+    MAX_KEY,
+    MAX_LINK,
+    MAX_TITLE,
+    AlertSignal,
+    AlertSource,
+    AlertState,
+)
+from bot.kernel.text import truncate
+from bot.slack.mrkdwn import plain_from_slack
 
 MAX_SUMMARY = 1000
 

@@ -5,10 +5,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.core.commands import MAX_TITLE
-from bot.core.errors import InvalidInput
+from bot.kernel.errors import InvalidInput
+from bot.kernel.text import is_person
 from bot.slack.blocks.modals import PRIVATE_OPTION, UNCHANGED_STATUS
+from bot.slack.commands.incident import MAX_TITLE
 from bot.slack.ids import ActionId, BlockId
+from bot.slack.mrkdwn import strip_controls
 from storage.enums import Severity, Status
 
 MAX_SERVICE_NAME = 80
@@ -46,14 +48,18 @@ def parse_declare_form(values: Values) -> DeclareForm:
             f"Keep the title to {MAX_TITLE} characters (this one has {len(title)}).",
             field=BlockId.TITLE.value,
         )
-    checked = _element(values, BlockId.PRIVATE, ActionId.PRIVATE).get("selected_options") or []
-    commander = _element(values, BlockId.COMMANDER, ActionId.COMMANDER).get("selected_user")
+    checked = _element(values, BlockId.PRIVATE, ActionId.PRIVATE).get("selected_options")
+    checked = checked if isinstance(checked, list) else []
+    commander = _user(values, BlockId.COMMANDER, ActionId.COMMANDER)
     return DeclareForm(
         title=title,
         severity=_severity(values),
         summary=_text(values, BlockId.SUMMARY, ActionId.SUMMARY).strip(),
         services=parse_services(_text(values, BlockId.SERVICE, ActionId.SERVICE)),
-        private=any(option.get("value") == PRIVATE_OPTION for option in checked),
+        private=any(
+            isinstance(option, Mapping) and option.get("value") == PRIVATE_OPTION
+            for option in checked
+        ),
         commander=commander or None,
     )
 
@@ -112,16 +118,27 @@ def _status(value: str) -> Status:
 
 
 def _element(values: Values, block_id: BlockId, action_id: ActionId) -> Mapping[str, Any]:
-    return (values.get(block_id.value) or {}).get(action_id.value) or {}
+    """One input's state; anything not shaped like Slack's is an empty input, never a crash."""
+    block = values.get(block_id.value) if isinstance(values, Mapping) else None
+    element = block.get(action_id.value) if isinstance(block, Mapping) else None
+    return element if isinstance(element, Mapping) else {}
 
 
 def _text(values: Values, block_id: BlockId, action_id: ActionId) -> str:
-    return _element(values, block_id, action_id).get("value") or ""
+    value = _element(values, block_id, action_id).get("value")
+    return strip_controls(value) if isinstance(value, str) else ""
 
 
 def _selected(values: Values, block_id: BlockId, action_id: ActionId) -> str | None:
     option = _element(values, block_id, action_id).get("selected_option")
-    return option.get("value") if option else None
+    value = option.get("value") if isinstance(option, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def _user(values: Values, block_id: BlockId, action_id: ActionId) -> str | None:
+    """A user picked in a users_select, if it is shaped like a user id."""
+    user = _element(values, block_id, action_id).get("selected_user")
+    return user if isinstance(user, str) and is_person(user) else None
 
 
 @dataclass(frozen=True)
@@ -147,11 +164,11 @@ def parse_action_form(values: Values) -> ActionForm:
     text = _text(values, BlockId.ACTION_TEXT, ActionId.ACTION_TEXT).strip()
     if not text:
         raise InvalidInput("Say what needs doing.", field=BlockId.ACTION_TEXT.value)
-    owner = _element(values, BlockId.ACTION_OWNER, ActionId.ACTION_OWNER).get("selected_user")
+    owner = _user(values, BlockId.ACTION_OWNER, ActionId.ACTION_OWNER)
     chosen = _element(values, BlockId.ACTION_DUE, ActionId.ACTION_DUE).get("selected_date")
     try:
         due_on = date.fromisoformat(chosen) if chosen else None
-    except ValueError:
+    except (TypeError, ValueError):
         raise InvalidInput("Pick a due date.", field=BlockId.ACTION_DUE.value) from None
     return ActionForm(text=text, owner=owner or None, due_on=due_on)
 

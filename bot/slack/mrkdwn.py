@@ -1,65 +1,65 @@
-"""User text: turning Slack's markup into plain text, escaping it back for mrkdwn, names."""
+"""Slack's text formats: Slack markup in, plain text out; plain text in, escaped mrkdwn out."""
 
 import re
+from collections.abc import Sequence
 
 from slugify import slugify
 
+from bot.kernel.text import Mention, render_mentions
+
 MAX_CHANNEL_NAME = 80
 
-_USER_ID = re.compile(r"[UW][A-Z0-9]{1,31}")
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _SPECIAL_MENTION = re.compile(r"<!(channel|here|everyone)(?:\|[^>]*)?>")
 _SUBTEAM = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>")
 _OTHER_SPECIAL = re.compile(r"<!([^>|]*)(?:\|([^>]*))?>")
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^>|]*)(?:\|([^>]*))?>")
-_KEPT_MENTION = re.compile(r"<@[UW][A-Z0-9]+>")
+# Characters a person cannot mean in a title or a note: C0 controls (NUL above all, which
+# PostgreSQL refuses) and DEL. Newlines and tabs are kept where text may span lines.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def plain_from_slack(text: str) -> str:
-    """Turn Slack-escaped text (slash commands) into plain text.
+    """Turn Slack-escaped text (slash commands, messages) into plain text.
 
-    User mentions are kept as `<@U…>`; broadcasts, group mentions and links become
-    inert words, so a disguised link shows its real address.
+    A user mention becomes `@<id>` (list it with `user_ids_in` on the same input); broadcasts,
+    group mentions and links become inert words, so a disguised link shows its real address.
+    Control characters are dropped.
     """
-    text = _USER_MENTION.sub(r"<@\1>", text)
+    text = _USER_MENTION.sub(r"@\1", text)
     text = _SPECIAL_MENTION.sub(r"@\1", text)
     text = _SUBTEAM.sub(lambda m: m.group(1) or "@group", text)
     text = _CHANNEL.sub(lambda m: f"#{m.group(2) or m.group(1)}", text)
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text)
     text = _OTHER_SPECIAL.sub(lambda m: m.group(2) or m.group(1), text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return strip_controls(text)
 
 
-def escape_mrkdwn(text: str, *, allow_user_mentions: bool = False) -> str:
-    """Escape plain text for mrkdwn (`&` first); optionally keep bare `<@U…>` mentions."""
-    if not allow_user_mentions:
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    parts: list[str] = []
-    last = 0
-    for match in _KEPT_MENTION.finditer(text):
-        parts.append(escape_mrkdwn(text[last : match.start()]))
-        parts.append(match.group(0))
-        last = match.end()
-    parts.append(escape_mrkdwn(text[last:]))
-    return "".join(parts)
+def strip_controls(text: str) -> str:
+    """`text` without control characters (newlines and tabs kept)."""
+    return _CONTROL.sub("", text)
 
 
-def is_slack_user(actor: str | None) -> bool:
-    """Whether `actor` is a Slack user id (`U…`, `W…`) rather than, say, a monitoring tool."""
-    return actor is not None and _USER_ID.fullmatch(actor) is not None
+def user_ids_in(text: str) -> list[str]:
+    """User ids mentioned as `<@U…>` or `<@U…|name>` in Slack text, in order, each once."""
+    return list(dict.fromkeys(match.group(1) for match in _USER_MENTION.finditer(text)))
 
 
-def actor_mrkdwn(actor: str) -> str:
-    """`<@U…>` for a Slack user; anything else (a tool's name) as escaped plain text."""
-    return f"<@{actor}>" if is_slack_user(actor) else escape_mrkdwn(actor)
+def escape_mrkdwn(text: str) -> str:
+    """Plain text made safe for mrkdwn (`&` first): it pings nobody and links nowhere."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def truncate(text: str, limit: int, *, marker: str = "…") -> str:
-    """Cut text to at most `limit` characters, marking the cut."""
-    if len(text) <= limit:
-        return text
-    return text[: max(0, limit - len(marker))] + marker
+def slack_mention(mention: Mention) -> str:
+    """A mention as Slack shows it: `<@U…>` for a person, `<!subteam^S…>` for a user group."""
+    return f"<!subteam^{mention.id}>" if mention.is_group else f"<@{mention.id}>"
+
+
+def render_mrkdwn(text: str, mentions: Sequence[str] = ()) -> str:
+    """Stored plain text as mrkdwn: escaped, with its listed mentions as Slack mentions."""
+    return render_mentions(escape_mrkdwn(text), mentions, slack_mention)
 
 
 def channel_name(prefix: str, number: int, title: str, *, suffix: str = "") -> str:
@@ -69,11 +69,3 @@ def channel_name(prefix: str, number: int, title: str, *, suffix: str = "") -> s
     slug = slugify(title, max_length=max(room, 0), word_boundary=True, save_order=True)
     name = f"{head}-{slug}" if slug else head
     return (name + suffix)[:MAX_CHANNEL_NAME]
-
-
-def user_ids_in(text: str) -> list[str]:
-    """User ids mentioned as `<@U…>` or `<@U…|name>`, in order, without repeats."""
-    seen: dict[str, None] = {}
-    for match in _USER_MENTION.finditer(text):
-        seen.setdefault(match.group(1), None)
-    return list(seen)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
-from bot.core.alerts import AlertBatch, AlertSource, PayloadError
+from bot.alerts.rules.signals import AlertBatch, AlertSource, PayloadError
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024

@@ -1,41 +1,20 @@
-"""The tables. These sqlmodel classes are the entities; nothing mirrors them."""
+"""Incident tables: the incident, its roles, timeline, updates, reminders, follow-ups and where
+it is shown. These sqlmodel classes are the entities; nothing mirrors them."""
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.enums import (
-    AlertSource,
-    AlertState,
-    EventKind,
-    Refire,
-    ReminderKind,
-    Role,
-    RouteAction,
-    Severity,
-    Status,
-)
+from storage.enums import EventKind, ReminderKind, Role, Severity, Status
+from storage.models.columns import json_dict, json_list, utc_column
 from storage.types import StrEnumType, UTCDateTime
-
-# Named constraints let later migrations drop or alter them, SQLite batch mode included.
-SQLModel.metadata.naming_convention = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def _ts(**kwargs: Any) -> Any:
-    """A UTC timestamp column."""
-    return Field(default=None, sa_type=UTCDateTime, **kwargs)
 
 
 class Incident(SQLModel, table=True):
-    """One incident: what it is, where it lives in Slack, and every lifecycle time."""
+    """One incident: what it is and every lifecycle time. Where it is shown lives elsewhere
+    (`IncidentSurface`), written by the adapter that shows it."""
 
     id: int | None = Field(default=None, primary_key=True)
     number: int = Field(unique=True, index=True)
@@ -43,47 +22,62 @@ class Incident(SQLModel, table=True):
     summary: str = Field(default="", sa_type=Text)
     severity: Severity = Field(sa_type=StrEnumType(Severity))
     status: Status = Field(sa_type=StrEnumType(Status), index=True)
-    services: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    services: list[str] = json_list()
     private: bool = False
     declared_by: str = Field(max_length=32)
     idempotency_key: str | None = Field(default=None, unique=True, max_length=255)
+    # Bumped by every change, under the incident's row lock: one writer at a time, in order.
+    version: int = 0
 
-    channel_id: str | None = Field(default=None, unique=True, max_length=32)
-    channel_name: str | None = Field(default=None, max_length=80)
-    status_ts: str | None = Field(default=None, max_length=32)
-    status_pinned: bool = False
-    channel_topic: str | None = Field(default=None, max_length=250)
-    digest_channel_id: str | None = Field(default=None, max_length=32)
-    digest_ts: str | None = Field(default=None, max_length=32)
-
-    detected_at: datetime | None = _ts()
-    declared_at: datetime | None = _ts()
-    acknowledged_at: datetime | None = _ts()
+    detected_at: datetime | None = utc_column()
+    declared_at: datetime | None = utc_column()
+    acknowledged_at: datetime | None = utc_column()
     acknowledged_by: str | None = Field(default=None, max_length=32)
-    identified_at: datetime | None = _ts()
-    mitigated_at: datetime | None = _ts()
-    resolved_at: datetime | None = _ts()
-    closed_at: datetime | None = _ts()
+    identified_at: datetime | None = utc_column()
+    mitigated_at: datetime | None = utc_column()
+    resolved_at: datetime | None = utc_column()
+    closed_at: datetime | None = utc_column()
 
     resolution: str = Field(default="", sa_type=Text)
     impact: str = Field(default="", sa_type=Text)
     root_cause: str = Field(default="", sa_type=Text)
     users_affected: int | None = None
     estimated_cost: str = Field(default="", max_length=100)
-    postmortem_file_id: str | None = Field(default=None, max_length=32)
-    postmortem_permalink: str | None = Field(default=None, max_length=1000)
-    review_due_at: datetime | None = _ts(index=True)
-    reviewed_at: datetime | None = _ts()
+    review_due_at: datetime | None = utc_column(index=True)
+    reviewed_at: datetime | None = utc_column()
     reviewed_by: str | None = Field(default=None, max_length=32)
-    last_update_at: datetime | None = _ts()
-    next_update_due_at: datetime | None = _ts()
+    last_update_at: datetime | None = utc_column()
+    next_update_due_at: datetime | None = utc_column()
 
     # What the scheduler acts on: when each reminder is next due (None: nothing to do).
-    update_reminder_at: datetime | None = _ts(index=True)
+    update_reminder_at: datetime | None = utc_column(index=True)
     missed_updates: int = 0
-    ack_due_at: datetime | None = _ts(index=True)
-    ack_breached_at: datetime | None = _ts()
-    commander_reminder_at: datetime | None = _ts(index=True)
+    ack_due_at: datetime | None = utc_column(index=True)
+    ack_breached_at: datetime | None = utc_column()
+    commander_reminder_at: datetime | None = utc_column(index=True)
+
+
+class IncidentSurface(SQLModel, table=True):
+    """Where an incident is shown on one surface: a Slack channel, its status message, the
+    digest post, the shared postmortem file. Owned and written by the adapter that shows it.
+
+    `channel_id` and `ts` locate the thing (empty when they do not apply); `data` holds what
+    the adapter needs to edit it in place (a channel's name and topic, whether it is pinned).
+    """
+
+    __table_args__ = (
+        UniqueConstraint("incident_id", "surface", "kind"),
+        UniqueConstraint("surface", "kind", "channel_id", "ts"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    surface: str = Field(max_length=32)
+    kind: str = Field(max_length=32)
+    channel_id: str = Field(default="", max_length=80)
+    ts: str = Field(default="", max_length=32)
+    data: dict[str, Any] = json_dict()
+    updated_at: datetime | None = utc_column()
 
 
 class IncidentRole(SQLModel, table=True):
@@ -96,11 +90,15 @@ class IncidentRole(SQLModel, table=True):
     role: Role = Field(sa_type=StrEnumType(Role))
     user_id: str = Field(max_length=32)
     assigned_by: str | None = Field(default=None, max_length=32)
-    assigned_at: datetime | None = _ts()
+    assigned_at: datetime | None = utc_column()
 
 
 class TimelineEvent(SQLModel, table=True):
-    """Something that happened in an incident, in the order it happened."""
+    """Something that happened in an incident, in the order it happened.
+
+    `text` is plain text; a person appears in it as `@<id>` and that id is listed in
+    `mentions`, so every surface can render people its own way.
+    """
 
     __table_args__ = (UniqueConstraint("incident_id", "source_ts"),)
 
@@ -108,23 +106,24 @@ class TimelineEvent(SQLModel, table=True):
     incident_id: int = Field(foreign_key="incident.id", index=True)
     kind: EventKind = Field(sa_type=StrEnumType(EventKind))
     text: str = Field(default="", sa_type=Text)
+    mentions: list[str] = json_list()
     actor: str | None = Field(default=None, max_length=32)
-    occurred_at: datetime | None = _ts()
+    occurred_at: datetime | None = utc_column()
     source_ts: str | None = Field(default=None, max_length=32)
     permalink: str | None = Field(default=None, max_length=1000)
 
 
 class StatusUpdate(SQLModel, table=True):
-    """A status update posted by a responder."""
+    """A status update posted by a responder: plain text, people as `@<id>` in `mentions`."""
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     text: str = Field(sa_type=Text)
+    mentions: list[str] = json_list()
     author: str = Field(max_length=32)
-    posted_at: datetime | None = _ts()
+    posted_at: datetime | None = utc_column()
     status: Status = Field(sa_type=StrEnumType(Status))
     severity: Severity = Field(sa_type=StrEnumType(Severity))
-    message_ts: str | None = Field(default=None, max_length=32)
 
 
 class Reminder(SQLModel, table=True):
@@ -142,11 +141,7 @@ class Reminder(SQLModel, table=True):
     subject_id: int = 0
     due_at: datetime = Field(sa_type=UTCDateTime)
     seq: int = 1
-    created_at: datetime | None = _ts()
-    claimed_until: datetime | None = _ts()
-    sent_at: datetime | None = _ts(index=True)
-    attempts: int = 0
-    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime | None = utc_column()
 
 
 class ActionItem(SQLModel, table=True):
@@ -158,127 +153,25 @@ class ActionItem(SQLModel, table=True):
     owner: str | None = Field(default=None, max_length=32, index=True)
     due_on: date | None = None
     created_by: str = Field(max_length=32)
-    created_at: datetime | None = _ts()
-    done_at: datetime | None = _ts(index=True)
+    created_at: datetime | None = utc_column()
+    done_at: datetime | None = utc_column(index=True)
     done_by: str | None = Field(default=None, max_length=32)
 
 
 class Postmortem(SQLModel, table=True):
-    """The postmortem document drafted on close, as rendered and shared."""
+    """The postmortem document drafted on close, as rendered."""
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", unique=True)
     markdown: str = Field(sa_type=Text)
-    rendered_at: datetime | None = _ts()
+    rendered_at: datetime | None = utc_column()
 
 
 class SideEffectFailure(SQLModel, table=True):
-    """A Slack step that still failed after its retries; kept for audit and repair."""
+    """A step shown on a surface that failed for good (or gave up); kept for audit."""
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     step: str = Field(max_length=64)
     error: str = Field(max_length=500)
-    occurred_at: datetime | None = _ts()
-
-
-class Counter(SQLModel, table=True):
-    """A named number handed out atomically (incident numbers)."""
-
-    name: str = Field(primary_key=True, max_length=32)
-    value: int = 0
-
-
-class ProcessedEvent(SQLModel, table=True):
-    """An Events API delivery already handled; Slack re-sends on retry."""
-
-    event_id: str = Field(primary_key=True, max_length=64)
-    # Indexed so pruning old claims finds them without scanning the whole table.
-    received_at: datetime | None = _ts(index=True)
-
-
-class WebhookDelivery(SQLModel, table=True):
-    """A webhook body as it arrived, kept for audit; written with the alerts it carried."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    source: AlertSource = Field(sa_type=StrEnumType(AlertSource))
-    received_at: datetime | None = _ts(index=True)
-    body: str = Field(sa_type=Text)
-    alert_count: int = 0
-
-
-class AlertGroup(SQLModel, table=True):
-    """Alerts that belong in one incident; a source's group gets a new episode on re-fire."""
-
-    __table_args__ = (UniqueConstraint("source", "group_key", "episode"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    source: AlertSource = Field(sa_type=StrEnumType(AlertSource))
-    group_key: str = Field(max_length=255)
-    episode: int = 1
-    title: str = Field(max_length=200)
-    severity: Severity = Field(sa_type=StrEnumType(Severity))
-    service: str = Field(default="", max_length=100)
-    action: RouteAction = Field(sa_type=StrEnumType(RouteAction))
-    rule: str = Field(default="", max_length=100)
-    runbook: str = Field(default="", max_length=1000)
-    page: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    on_refire: Refire = Field(sa_type=StrEnumType(Refire))
-    incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
-    created_at: datetime | None = _ts()
-    updated_at: datetime | None = _ts()
-    # The offer: a message with a Declare incident button, edited in place.
-    offer_channel_id: str | None = Field(default=None, max_length=80)
-    offer_thread_ts: str | None = Field(default=None, max_length=32)
-    offer_ts: str | None = Field(default=None, max_length=32)
-    offer_dirty: bool = Field(default=False, index=True)
-    offer_attempts: int = 0
-    # Held while one process posts or edits the offer, so two never post it twice.
-    offer_claimed_until: datetime | None = _ts()
-    # When every alert had resolved (cleared when one fires again), and the notice posted then.
-    all_resolved_at: datetime | None = _ts()
-    resolved_notice_ts: str | None = Field(default=None, max_length=32)
-
-
-class Alert(SQLModel, table=True):
-    """One alert instance; a source's key that fires again after resolving is a new instance."""
-
-    __table_args__ = (UniqueConstraint("source", "key", "instance"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    source: AlertSource = Field(sa_type=StrEnumType(AlertSource))
-    key: str = Field(max_length=255)
-    instance: int = 1
-    group_id: int = Field(foreign_key="alertgroup.id", index=True)
-    state: AlertState = Field(sa_type=StrEnumType(AlertState))
-    title: str = Field(max_length=200)
-    severity: str = Field(default="", max_length=32)
-    service: str = Field(default="", max_length=100)
-    summary: str = Field(default="", sa_type=Text)
-    labels: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    link: str = Field(default="", max_length=1000)
-    starts_at: datetime | None = _ts()
-    ends_at: datetime | None = _ts()
-    first_seen_at: datetime | None = _ts()
-    last_seen_at: datetime | None = _ts()
-    resolved_at: datetime | None = _ts()
-    repeats: int = 0
-
-
-class Page(SQLModel, table=True):
-    """A responder (a user or a user group) paged for an incident, by DM, until acknowledged."""
-
-    __table_args__ = (UniqueConstraint("incident_id", "target"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    incident_id: int = Field(foreign_key="incident.id", index=True)
-    target: str = Field(max_length=32)
-    created_at: datetime | None = _ts()
-    claimed_until: datetime | None = _ts()
-    sent_at: datetime | None = _ts(index=True)
-    attempts: int = 0
-    last_error: str | None = Field(default=None, max_length=500)
-    # Where the DMs went, as [channel, ts] pairs, so an acknowledgement can edit them all.
-    messages: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    acknowledged_at: datetime | None = _ts()
-    acknowledged_by: str | None = Field(default=None, max_length=32)
+    occurred_at: datetime | None = utc_column()

@@ -3,10 +3,9 @@
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import case, func, or_, update
+from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
-from storage.database import affected_rows
 from storage.enums import AlertSource, AlertState
 from storage.models import Alert, AlertGroup, Page
 
@@ -102,58 +101,13 @@ def list_incident_groups(session: Session, *, incident_id: int) -> Sequence[Aler
     return session.exec(query.order_by(col(AlertGroup.id))).all()
 
 
-def claim_offer(session: Session, *, group_id: int, now: datetime, until: datetime) -> bool:
-    """Claim a group's offer for showing until `until` and clear its dirty mark, unless it has
-    no offer channel or another claim still runs; whether this one got it.
-
-    One conditional UPDATE, so of several processes exactly one wins (PostgreSQL re-checks the
-    condition after a concurrent writer commits; SQLite has one writer at a time).
-    """
-    claimable = or_(
-        col(AlertGroup.offer_claimed_until).is_(None), col(AlertGroup.offer_claimed_until) <= now
-    )
-    statement = (
-        update(AlertGroup)
-        .where(
-            col(AlertGroup.id) == group_id,
-            col(AlertGroup.offer_channel_id).is_not(None),
-            claimable,
-        )
-        .values(offer_dirty=False, offer_claimed_until=until)
-        .execution_options(synchronize_session=False)
-    )
-    return affected_rows(session, statement) == 1
-
-
-def list_pending_offers(session: Session, *, max_attempts: int, limit: int) -> Sequence[AlertGroup]:
-    """Offers still to be posted or edited, and not given up on."""
-    query = (
-        select(AlertGroup)
-        .where(col(AlertGroup.offer_dirty).is_(True), AlertGroup.offer_attempts < max_attempts)
-        .order_by(col(AlertGroup.id))
-        .limit(limit)
-    )
-    return session.exec(query).all()
-
-
-def list_unsent_pages(
-    session: Session, *, now: datetime, max_attempts: int, limit: int
-) -> Sequence[Page]:
-    """Pages not yet delivered whose claim (if any) has run out."""
-    query = (
-        select(Page)
-        .where(
-            col(Page.sent_at).is_(None),
-            col(Page.acknowledged_at).is_(None),
-            Page.attempts < max_attempts,
-            or_(col(Page.claimed_until).is_(None), col(Page.claimed_until) < now),
-        )
-        .order_by(col(Page.id))
-        .limit(limit)
-    )
-    return session.exec(query).all()
-
-
 def list_pages(session: Session, *, incident_id: int) -> Sequence[Page]:
     """Every page sent for an incident."""
     return session.exec(select(Page).where(Page.incident_id == incident_id)).all()
+
+
+def lock_group(session: Session, *, group_id: int) -> AlertGroup | None:
+    """The alert group, locked until the transaction ends (PostgreSQL; SQLite's write
+    transaction holds its one lock already): one declaration per offer."""
+    query = select(AlertGroup).where(AlertGroup.id == group_id).with_for_update()
+    return session.exec(query).first()

@@ -2,11 +2,9 @@
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import func, insert, or_, update
-from sqlalchemy.engine import CursorResult
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from storage.enums import ReminderKind, Role, Status
@@ -15,7 +13,7 @@ from storage.models import (
     Counter,
     Incident,
     IncidentRole,
-    ProcessedEvent,
+    IncidentSurface,
     Reminder,
     SideEffectFailure,
     StatusUpdate,
@@ -28,11 +26,6 @@ OPEN = (Status.TRIAGE, Status.INVESTIGATING, Status.IDENTIFIED, Status.MITIGATED
 def get_incident(session: Session, *, incident_id: int) -> Incident | None:
     """The incident with this id."""
     return session.get(Incident, incident_id)
-
-
-def get_incident_by_channel(session: Session, *, channel_id: str) -> Incident | None:
-    """The incident whose channel this is."""
-    return session.exec(select(Incident).where(Incident.channel_id == channel_id)).first()
 
 
 def get_incident_by_key(session: Session, *, key: str) -> Incident | None:
@@ -131,16 +124,6 @@ def has_timeline_source(session: Session, *, incident_id: int, source_ts: str) -
     return session.exec(query).first() is not None
 
 
-def claim_event(session: Session, *, event_id: str, now: datetime) -> bool:
-    """Record an Events API delivery; False when it was seen before."""
-    try:
-        with session.begin_nested():
-            session.add(ProcessedEvent(event_id=event_id, received_at=now))
-    except IntegrityError:
-        return False
-    return True
-
-
 def list_due_incidents(session: Session, *, now: datetime, limit: int) -> Sequence[Incident]:
     """Open incidents with a reminder due, locked for this transaction where the database can.
 
@@ -161,38 +144,6 @@ def list_due_incidents(session: Session, *, now: datetime, limit: int) -> Sequen
         .with_for_update(skip_locked=True)
     )
     return session.exec(query).all()
-
-
-def list_stale_reminders(
-    session: Session, *, now: datetime, limit: int, max_attempts: int
-) -> Sequence[Reminder]:
-    """Reminders claimed but never sent whose claim has lapsed, with attempts left."""
-    query = (
-        select(Reminder)
-        .where(
-            col(Reminder.sent_at).is_(None),
-            col(Reminder.claimed_until) < now,
-            col(Reminder.attempts) < max_attempts,
-        )
-        .order_by(col(Reminder.id))
-        .limit(limit)
-    )
-    return session.exec(query).all()
-
-
-def reclaim_reminder(session: Session, *, reminder_id: int, now: datetime, until: datetime) -> bool:
-    """Take over a lapsed reminder; False when another process already did."""
-    statement = (
-        update(Reminder)
-        .where(
-            col(Reminder.id) == reminder_id,
-            col(Reminder.sent_at).is_(None),
-            col(Reminder.claimed_until) < now,
-        )
-        .values(claimed_until=until)
-    )
-    result = cast(CursorResult[Any], session.execute(statement))
-    return bool(result.rowcount)
 
 
 def list_action_items(session: Session, *, incident_id: int) -> Sequence[ActionItem]:
@@ -293,34 +244,45 @@ def insert_timeline_events(session: Session, *, rows: list[dict[str, Any]]) -> N
         session.execute(insert(TimelineEvent), rows)
 
 
-def list_incidents_without_channel(
-    session: Session, *, declared_before: datetime, retry_before: datetime, max_failures: int
+def list_incidents_without_place(
+    session: Session,
+    *,
+    surface: str,
+    kind: str,
+    step: str,
+    declared_before: datetime,
+    retry_before: datetime,
+    max_failures: int,
 ) -> Sequence[Incident]:
-    """Open incidents whose channel was never created, due another try.
+    """Open incidents never shown as `kind` on `surface` (a channel never created), due
+    another try.
 
     Not before `declared_before` (a declaration may still be creating it), not again until
-    the last failure is older than `retry_before`, and never after `max_failures` failures.
+    the last failure of `step` is older than `retry_before`, and never after `max_failures`.
     """
     failures = (
         select(func.count(col(SideEffectFailure.id)))
-        .where(
-            SideEffectFailure.incident_id == Incident.id,
-            SideEffectFailure.step == "create_channel",
-        )
+        .where(SideEffectFailure.incident_id == Incident.id, SideEffectFailure.step == step)
         .scalar_subquery()
     )
     last_failure = (
         select(func.max(SideEffectFailure.occurred_at))
-        .where(
-            SideEffectFailure.incident_id == Incident.id,
-            SideEffectFailure.step == "create_channel",
-        )
+        .where(SideEffectFailure.incident_id == Incident.id, SideEffectFailure.step == step)
         .scalar_subquery()
+    )
+    shown = (
+        select(IncidentSurface.id)
+        .where(
+            IncidentSurface.incident_id == Incident.id,
+            IncidentSurface.surface == surface,
+            IncidentSurface.kind == kind,
+        )
+        .exists()
     )
     query = (
         select(Incident)
         .where(
-            col(Incident.channel_id).is_(None),
+            ~shown,
             col(Incident.status).in_([s.value for s in OPEN]),
             col(Incident.declared_at) < declared_before,
             failures < max_failures,
@@ -332,14 +294,88 @@ def list_incidents_without_channel(
     return session.exec(query).all()
 
 
-def incidents_of_reminders(session: Session, *, reminder_ids: Sequence[int]) -> list[int]:
-    """The incidents these reminders belong to, each once, in id order."""
-    if not reminder_ids:
-        return []
+def lock_incident(session: Session, *, incident_id: int) -> Incident | None:
+    """The incident, locked until the transaction ends (PostgreSQL); one writer at a time.
+
+    SQLite takes its one write lock when a write transaction begins (BEGIN IMMEDIATE), so
+    there the transaction itself is the lock.
+    """
+    query = select(Incident).where(Incident.id == incident_id).with_for_update()
+    return session.exec(query).first()
+
+
+def list_places(session: Session, *, incident_id: int) -> Sequence[IncidentSurface]:
+    """Where the incident is shown, on every surface."""
+    query = select(IncidentSurface).where(IncidentSurface.incident_id == incident_id)
+    return session.exec(query.order_by(col(IncidentSurface.id))).all()
+
+
+def get_incident_by_place(
+    session: Session, *, surface: str, kind: str, channel_id: str
+) -> Incident | None:
+    """The incident shown as `kind` in this channel (its Slack channel, say)."""
     query = (
-        select(Reminder.incident_id)
-        .where(col(Reminder.id).in_(list(reminder_ids)))
-        .distinct()
-        .order_by(col(Reminder.incident_id))
+        select(Incident)
+        .join(IncidentSurface, col(IncidentSurface.incident_id) == col(Incident.id))
+        .where(
+            IncidentSurface.surface == surface,
+            IncidentSurface.kind == kind,
+            IncidentSurface.channel_id == channel_id,
+        )
     )
-    return list(session.exec(query).all())
+    return session.exec(query).first()
+
+
+def save_place(
+    session: Session,
+    *,
+    incident_id: int,
+    surface: str,
+    kind: str,
+    channel_id: str,
+    ts: str,
+    data: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Create or replace where the incident is shown as `kind` on `surface`."""
+    query = select(IncidentSurface).where(
+        IncidentSurface.incident_id == incident_id,
+        IncidentSurface.surface == surface,
+        IncidentSurface.kind == kind,
+    )
+    row = session.exec(query).first()
+    if row is None:
+        row = IncidentSurface(incident_id=incident_id, surface=surface, kind=kind)
+    row.channel_id, row.ts, row.data, row.updated_at = channel_id, ts, data, now
+    session.add(row)
+
+
+def delete_place(session: Session, *, incident_id: int, surface: str, kind: str) -> None:
+    """Forget where the incident was shown as `kind` on `surface`."""
+    session.execute(
+        delete(IncidentSurface).where(
+            col(IncidentSurface.incident_id) == incident_id,
+            col(IncidentSurface.surface) == surface,
+            col(IncidentSurface.kind) == kind,
+        )
+    )
+
+
+def list_failures(session: Session, *, incident_id: int) -> Sequence[SideEffectFailure]:
+    """Steps that failed for good for this incident, oldest first."""
+    query = select(SideEffectFailure).where(SideEffectFailure.incident_id == incident_id)
+    return session.exec(query.order_by(col(SideEffectFailure.id))).all()
+
+
+def map_places(
+    session: Session, *, incident_ids: Sequence[int], surface: str, kind: str
+) -> dict[int, str]:
+    """Incident id → the channel it is shown in as `kind` on `surface`."""
+    if not incident_ids:
+        return {}
+    query = select(IncidentSurface).where(
+        col(IncidentSurface.incident_id).in_(list(incident_ids)),
+        IncidentSurface.surface == surface,
+        IncidentSurface.kind == kind,
+    )
+    return {row.incident_id: row.channel_id for row in session.exec(query)}

@@ -7,7 +7,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from storage.database import affected_rows
-from storage.models import ProcessedEvent, WebhookDelivery
+from storage.models import Effect, InboxItem, WebhookDelivery
 
 
 def delete_webhook_deliveries(session: Session, *, received_before: datetime, limit: int) -> int:
@@ -22,14 +22,28 @@ def delete_webhook_deliveries(session: Session, *, received_before: datetime, li
     )
 
 
-def delete_event_claims(session: Session, *, received_before: datetime, limit: int) -> int:
-    """Delete up to `limit` of the oldest Events API claims made before a time; how many went."""
+def delete_inbox_items(session: Session, *, received_before: datetime, limit: int) -> int:
+    """Delete up to `limit` of the oldest carried-out requests received before a time (their
+    keys stop replays only while they are kept); how many went."""
     return _delete_oldest(
         session,
-        ProcessedEvent,
-        col(ProcessedEvent.event_id),
-        col(ProcessedEvent.received_at),
+        InboxItem,
+        col(InboxItem.id),
+        col(InboxItem.received_at),
         received_before=received_before,
+        limit=limit,
+        where=col(InboxItem.done_at).is_not(None),
+    )
+
+
+def delete_effects(session: Session, *, done_before: datetime, limit: int) -> int:
+    """Delete up to `limit` of the oldest effects finished (done or given up) before a time."""
+    return _delete_oldest(
+        session,
+        Effect,
+        col(Effect.id),
+        col(Effect.done_at),
+        received_before=done_before,
         limit=limit,
     )
 
@@ -42,10 +56,11 @@ def _delete_oldest(
     *,
     received_before: datetime,
     limit: int,
+    where: Any = True,
 ) -> int:
     oldest = (
         select(key)
-        .where(received_at < received_before)
+        .where(received_at < received_before, where)
         # By the indexed time, so a table with nothing to prune costs one index probe.
         .order_by(received_at)
         .limit(limit)

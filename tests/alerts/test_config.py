@@ -6,8 +6,8 @@ import pytest
 
 from bot.alerts import config as config_module
 from bot.alerts.config import ConfigError, load_routing_config
-from bot.core.alerts import AlertSignal, AlertSource, AlertState
-from bot.core.routing import Refire, RouteAction, RoutingConfig, route
+from bot.alerts.rules.routing import Refire, RouteAction, RoutingConfig, route
+from bot.alerts.rules.signals import AlertSignal, AlertSource, AlertState
 from storage.enums import Severity
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "warroom.example.yml"

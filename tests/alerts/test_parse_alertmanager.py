@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.alerts.parsers import parse_alertmanager
-from bot.core.alerts import MAX_TITLE, AlertSource, AlertState, PayloadError
+from bot.alerts.rules.signals import MAX_TITLE, AlertSource, AlertState, PayloadError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "alerts"
 CAPTURED = sorted((FIXTURES / "captured").glob("alertmanager*.json"))

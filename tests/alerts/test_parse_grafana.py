@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.alerts.parsers import parse_alertmanager, parse_grafana
-from bot.core.alerts import AlertSource, AlertState, PayloadError
+from bot.alerts.rules.signals import AlertSource, AlertState, PayloadError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "alerts"
 GROUP_KEY = (

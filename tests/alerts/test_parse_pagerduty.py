@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.alerts.parsers import parse_pagerduty
-from bot.core.alerts import MAX_TITLE, AlertSignal, AlertSource, AlertState, PayloadError
+from bot.alerts.rules.signals import MAX_TITLE, AlertSignal, AlertSource, AlertState, PayloadError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "alerts"
 ROUTING_KEY = "3f9c1e7a52d04b6e8a0c7d2b91e4f56a"

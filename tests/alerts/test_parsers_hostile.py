@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.alerts.parsers import PARSERS
-from bot.core.alerts import (
+from bot.alerts.rules.signals import (
     MAX_KEY,
     MAX_LINK,
     MAX_TITLE,

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.alerts.slack_messages import parse_alert_message
-from bot.core.alerts import MAX_KEY, MAX_TITLE, AlertSignal, AlertSource, AlertState
+from bot.alerts.rules.signals import MAX_KEY, MAX_TITLE, AlertSignal, AlertSource, AlertState
+from bot.slack.alert_messages import parse_alert_message
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "alerts" / "slack"
 CHANNEL = "C07ALERTS01"

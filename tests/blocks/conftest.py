@@ -145,7 +145,6 @@ def make_incident() -> Callable[..., Incident]:
             "services": ["checkout"],
             "declared_by": "U1",
             "declared_at": NOW - timedelta(hours=1, minutes=5),
-            "channel_id": "C1",
             "next_update_due_at": NOW + timedelta(minutes=20),
         }
         fields.update(overrides)

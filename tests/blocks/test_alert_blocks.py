@@ -5,7 +5,8 @@ from typing import Any
 
 import pytest
 
-from bot.services.ports import AlertSummary, IncidentSnapshot, OfferView
+from bot.alerts.ports import OfferView
+from bot.incidents.ports import AlertSummary, IncidentSnapshot
 from bot.slack.blocks import build_status_blocks
 from bot.slack.blocks.alerts import (
     build_alerts_section,
@@ -71,7 +72,9 @@ def offer(alerts: list[Alert] | None = None, **overrides: Any) -> OfferView:
         else alerts
     )
     incident = overrides.pop("incident", None)
-    return OfferView(group=make_group(**overrides), alerts=summary_of(alerts), incident=incident)
+    room = overrides.pop("room", "C1" if incident is not None else None)
+    group = make_group(**overrides)
+    return OfferView(group=group, alerts=summary_of(alerts), incident=incident, incident_room=room)
 
 
 def snapshot(incident: Any, alerts: AlertSummary | None) -> IncidentSnapshot:
@@ -186,7 +189,7 @@ def test_a_declared_offer_names_the_incident_instead_of_the_button(make_incident
     block_kit.message(blocks)
     assert buttons(blocks) == []
     assert blocks[-1]["text"]["text"] == ":arrow_right: Declared as <#C1> (INC-7)"
-    no_channel = build_offer_blocks(offer(incident=make_incident(channel_id=None)), now=NOW)
+    no_channel = build_offer_blocks(offer(incident=make_incident(), room=None), now=NOW)
     assert no_channel[-1]["text"]["text"] == ":arrow_right: Declared as INC-7"
     assert build_offer_text(offer(incident=make_incident())).endswith(" · declared as INC-7")
 
@@ -219,7 +222,7 @@ def test_page_dm_names_the_incident_its_alerts_and_offers_acknowledge(make_incid
         [make_alert(1), make_alert(2, state=AlertState.RESOLVED)], runbook="https://rb.example/x"
     )
     snap = snapshot(make_incident(), summary)
-    blocks = build_page_blocks(snap)
+    blocks = build_page_blocks(snap, channel_id="C1")
     block_kit.message(blocks)
     shown = texts(blocks)
     assert blocks[0]["text"]["text"] == (
@@ -237,8 +240,8 @@ def test_page_dm_names_the_incident_its_alerts_and_offers_acknowledge(make_incid
 
 
 def test_page_dm_without_a_channel_or_alerts_still_pages(make_incident, block_kit, hostile):
-    snap = snapshot(make_incident(channel_id=None, title=hostile), None)
-    blocks = build_page_blocks(snap)
+    snap = snapshot(make_incident(title=hostile), None)
+    blocks = build_page_blocks(snap, channel_id=None)
     block_kit.message(blocks)
     block_kit.harmless([blocks, build_page_text(snap)])
     assert [b["action_id"] for b in buttons(blocks)] == [ActionId.ACKNOWLEDGE_PAGE]
@@ -247,11 +250,11 @@ def test_page_dm_without_a_channel_or_alerts_still_pages(make_incident, block_ki
 
 def test_acknowledged_page_drops_the_buttons_and_says_who(make_incident, block_kit):
     snap = snapshot(make_incident(), summary_of([make_alert(1)]))
-    blocks = build_page_acknowledged_blocks(snap, "U42")
+    blocks = build_page_acknowledged_blocks(snap, "U42", channel_id="C1")
     block_kit.message(blocks)
     assert buttons(blocks) == []
     assert blocks[-1]["elements"][0]["text"] == ":white_check_mark: Acknowledged by <@U42>"
-    assert blocks[0] == build_page_blocks(snap)[0]
+    assert blocks[0] == build_page_blocks(snap, channel_id="C1")[0]
 
 
 # -- the status block --------------------------------------------------------------------

@@ -10,7 +10,7 @@ def test_digest_links_the_channel_and_states_the_incident(
     make_incident, make_role, make_update, now, block_kit
 ):
     roles = [make_role(Role.COMMANDER, "U3")]
-    blocks = build_digest_blocks(make_incident(), roles, make_update(), now=now)
+    blocks = build_digest_blocks(make_incident(), roles, make_update(), now=now, channel_id="C1")
     block_kit.message(blocks)
     assert len(blocks) <= 6
     assert blocks[0]["text"]["text"] == "🔴 *<#C1>* — Checkout is failing"
@@ -22,7 +22,7 @@ def test_digest_links_the_channel_and_states_the_incident(
 
 
 def test_digest_without_a_channel_names_the_incident(make_incident, now, block_kit):
-    blocks = build_digest_blocks(make_incident(channel_id=None), [], None, now=now)
+    blocks = build_digest_blocks(make_incident(), [], None, now=now)
     block_kit.message(blocks)
     assert blocks[0]["text"]["text"] == "🔴 *INC-7* — Checkout is failing"
     assert "IC _unassigned_" in blocks[1]["elements"][0]["text"]
@@ -38,7 +38,7 @@ def test_resolved_digest_shows_how_long_it_lasted(make_incident, now, block_kit)
 
 
 def test_digest_update_is_one_short_line(make_incident, make_update, now, block_kit):
-    update = make_update(text="line one\n\nline two <@U8> " + "word " * 2000)
+    update = make_update(text="line one\n\nline two @U8 " + "word " * 2000, mentions=["U8"])
     blocks = build_digest_blocks(make_incident(), [], update, now=now)
     block_kit.message(blocks)
     line = blocks[2]["text"]["text"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.core.errors import InvalidInput
+from bot.kernel.errors import InvalidInput
 from bot.slack.blocks import build_declare_modal
 from bot.slack.forms import (
     DeclareForm,

@@ -5,13 +5,18 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.text import escape_mrkdwn
 from bot.slack.blocks.limits import fit_mrkdwn, fit_plain, split_mrkdwn
+from bot.slack.mrkdwn import escape_mrkdwn
 
-PIECES = [*"ab &<>\n@U1", "<@U12>", "<!channel>"]
+PIECES = [*"ab &<>\n@U1", "@U12", "<@U12>", "<!channel>"]
 NASTY = st.lists(st.sampled_from(PIECES), max_size=200).map("".join)
 HALF_ENTITY = re.compile(r"&(?!amp;|lt;|gt;)")
 MENTION = re.compile(r"<@[UW][A-Z0-9]+>")
+
+
+def _listed(mentions: bool) -> list[str]:
+    """The people the text may mention: the ones its `@U1` and `@U12` name, or nobody."""
+    return ["U1", "U12"] if mentions else []
 
 
 def assert_inert(out: str, mentions: bool) -> None:
@@ -23,14 +28,14 @@ def assert_inert(out: str, mentions: bool) -> None:
 
 @given(NASTY, st.integers(min_value=1, max_value=120), st.booleans())
 def test_fit_never_exceeds_and_never_cuts_an_entity(text, limit, mentions):
-    out = fit_mrkdwn(text, limit, allow_user_mentions=mentions)
+    out = fit_mrkdwn(text, limit, mentions=_listed(mentions))
     assert len(out) <= limit
     assert_inert(out, mentions)
 
 
 @given(NASTY, st.booleans())
 def test_split_keeps_every_piece_within_the_limit(text, mentions):
-    pieces = split_mrkdwn(text, 60, max_parts=50, allow_user_mentions=mentions)
+    pieces = split_mrkdwn(text, 60, max_parts=50, mentions=_listed(mentions))
     assert all(0 < len(p) <= 60 for p in pieces)
     for piece in pieces:
         assert_inert(piece, mentions)
@@ -49,7 +54,8 @@ def test_split_marks_what_it_drops():
 
 
 def test_fit_keeps_short_text_whole():
-    assert fit_mrkdwn("R&D <@U1>", 100, allow_user_mentions=True) == "R&amp;D <@U1>"
+    assert fit_mrkdwn("R&D @U1", 100, mentions=["U1"]) == "R&amp;D <@U1>"
+    assert fit_mrkdwn("R&D <@U1>", 100) == "R&amp;D &lt;@U1&gt;"
     assert fit_mrkdwn("a" * 10, 5) == "aaaa…"
     assert fit_mrkdwn("&&&&", 6) == escape_mrkdwn("&") + "…"
 
@@ -64,6 +70,7 @@ def test_plain_text_turns_markup_into_words():
 
 @given(NASTY, st.booleans())
 def test_split_loses_nothing_but_whitespace_when_there_is_room(text, mentions):
-    pieces = split_mrkdwn(text, 60, max_parts=10_000, allow_user_mentions=mentions)
-    joined = "".join(pieces).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    pieces = split_mrkdwn(text, 60, max_parts=10_000, mentions=_listed(mentions))
+    joined = re.sub(r"<@([UW][A-Z0-9]+)>", r"@\1", "".join(pieces))
+    joined = joined.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     assert re.sub(r"\s", "", joined) == re.sub(r"\s", "", text)

@@ -56,26 +56,28 @@ def test_an_update_of_escapable_characters_stays_within_limits(
 def test_update_keeps_mentions_and_escapes_broadcasts(
     make_incident, make_update, block_kit, hostile
 ):
-    text, blocks = build_update_message(make_update(text=hostile), make_incident(title=hostile))
+    update = make_update(text=hostile + " @U0AMY", mentions=["U0AMY"])
+    text, blocks = build_update_message(update, make_incident(title=hostile))
     block_kit.harmless([text, blocks])
-    assert "<@U999>" in blocks[1]["text"]["text"]
+    assert "<@U0AMY>" in blocks[1]["text"]["text"]  # the listed mention
+    assert "&lt;@U999&gt;" in blocks[1]["text"]["text"]  # Slack markup typed as text stays text
     assert "&lt;!channel&gt;" in text
 
 
 def test_mentions_are_never_split_between_sections(make_incident, make_update):
-    update = make_update(text=("<@U12345678>" * 600))
+    update = make_update(text=("@U12345678 " * 600), mentions=["U12345678"])
     _, blocks = build_update_message(update, make_incident())
     for block in blocks[1:-1]:
-        assert "&lt;" not in block["text"]["text"]
+        assert "@U1234" not in block["text"]["text"].replace("<@U12345678>", "")
 
 
 def test_list_shows_one_line_per_open_incident(make_incident, now, block_kit):
     incidents = [
         make_incident(id=1, number=7),
         make_incident(id=2, number=8, status=Status.CLOSED),
-        make_incident(id=3, number=9, channel_id=None, severity=Severity.SEV1),
+        make_incident(id=3, number=9, severity=Severity.SEV1),
     ]
-    blocks = build_incident_list(incidents, now=now, commanders={1: "U4"})
+    blocks = build_incident_list(incidents, now=now, commanders={1: "U4"}, rooms={1: "C1"})
     block_kit.message(blocks)
     assert blocks[0]["text"]["text"] == "*2 open incidents*"
     assert blocks[1]["text"]["text"] == (
@@ -86,7 +88,7 @@ def test_list_shows_one_line_per_open_incident(make_incident, now, block_kit):
 
 
 def test_list_leaves_out_the_commander_when_it_is_not_known(make_incident, now):
-    blocks = build_incident_list([make_incident()], now=now)
+    blocks = build_incident_list([make_incident()], now=now, rooms={1: "C1"})
     assert blocks[1]["text"]["text"] == (
         "<#C1> *INC-7* Checkout is failing · SEV2 · Investigating · open for 1h 05m"
     )

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.core.lifecycle import ALLOWED
+from bot.incidents.rules.lifecycle import ALLOWED
 from bot.slack.blocks import (
     build_declare_modal,
     build_severity_modal,

@@ -141,7 +141,9 @@ def test_roles_show_as_mentions_and_the_latest_commander_wins(make_incident, mak
 def test_latest_update_keeps_mentions_but_escapes_broadcasts(
     make_incident, make_update, now, block_kit
 ):
-    update = make_update(text="Paging <@U7>: <!channel> see <https://evil.example|here> & wait")
+    update = make_update(
+        text="Paging @U7: <!channel> see <https://evil.example|here> & wait", mentions=["U7"]
+    )
     blocks = build_status_blocks(make_incident(), [], update, now=now)
     block_kit.harmless(blocks)
     latest = next(b for b in blocks if b.get("text", {}).get("text", "").startswith("*Latest"))
@@ -196,7 +198,7 @@ def test_worst_case_input_stays_within_limits(
     )
     roles = [make_role(Role.RESPONDER, f"U{n:08d}") for n in range(20)]
     roles += [make_role(Role.COMMS, f"U{n:08d}") for n in range(200)]
-    update = make_update(text="& <@U1> " * 1250)
+    update = make_update(text="& @U1 " * 1250, mentions=["U1"])
     blocks = build_status_blocks(incident, roles, update, now=now)
     block_kit.message(blocks)
     block_kit.harmless(blocks)

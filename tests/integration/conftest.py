@@ -2,14 +2,19 @@
 
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from harness import MANIFEST, SECRET, Harness, ShiftableClock, build_test_settings
 
 from bot.app import build_warroom
+from bot.kernel.outbox import Policy
 from bot.sandbox import SandboxServer, serve_in_thread
 from bot.sandbox.driver import SlackDriver
+
+# Retries come quickly in tests: a transient failure is tried again within a tenth of a second.
+FAST = Policy(first_retry=timedelta(milliseconds=50), max_backoff=timedelta(seconds=1))
 
 
 @pytest.fixture(scope="session")
@@ -31,9 +36,7 @@ def make_harness(database_url: str, sandbox_server: SandboxServer) -> Iterator[M
             sandbox_server.reset()
             settings = build_test_settings(database_url, sandbox_server.api_url, **overrides)
             clock = ShiftableClock()
-            warroom = build_warroom(
-                settings, clock=clock, retry_delays=(0.05, 0.1), routing=routing
-            )
+            warroom = build_warroom(settings, clock=clock, routing=routing, outbox_policy=FAST)
             handle = serve_in_thread(warroom.http)
             driver = SlackDriver(f"{handle.url}/slack/events", SECRET, sandbox_server.url)
             driver.connect_events()
@@ -42,7 +45,7 @@ def make_harness(database_url: str, sandbox_server: SandboxServer) -> Iterator[M
 
             def stop() -> None:
                 driver.wait_for_deliveries()
-                handle.run(warroom.alerts.drain())
+                handle.run(warroom.settle())
                 handle.stop()
                 driver.close()
                 warroom.engine.dispose()

@@ -11,10 +11,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.app import Warroom
+from bot.incidents.reminders import TickReport
 from bot.sandbox import ServerHandle
 from bot.sandbox.driver import SlackDriver
-from bot.services.reminders import TickReport
 from bot.settings import Settings
+from bot.slack.places import ShownIncident, read_shown
 from storage.models import (
     Alert,
     AlertGroup,
@@ -76,8 +77,8 @@ class Harness:
         return httpx.post(url, content=content, headers=headers, params=params, timeout=30)
 
     def settle(self) -> None:
-        """Wait until the Slack work that follows alert deliveries is done."""
-        self.handle.run(self.warroom.alerts.drain())
+        """Wait until every stored request is carried out and every due effect is done."""
+        self.handle.run(self.warroom.settle())
 
     def rows(self, table: type[Any]) -> list[Any]:
         """Every row of a table, by id."""
@@ -101,24 +102,27 @@ class Harness:
         return self.rows(WebhookDelivery)
 
     def tick(self) -> TickReport:
-        """Run one scheduler tick on the app's event loop."""
-        return self.handle.run(self.warroom.reminders.tick())
+        """Run one scheduler tick on the app's event loop, and carry out what it claimed."""
+        report = self.handle.run(self.warroom.reminders.tick())
+        self.settle()
+        return report
 
     @property
     def engine(self) -> Engine:
         """The app's database engine."""
         return self.warroom.engine
 
-    def incidents(self) -> list[Incident]:
-        """Every stored incident, by number."""
+    def incidents(self) -> list[ShownIncident]:
+        """Every stored incident, by number, with where Slack shows it."""
         with Session(self.engine) as session:
-            return list(session.exec(select(Incident).order_by(col(Incident.number))))
+            rows = session.exec(select(Incident).order_by(col(Incident.number)))
+            return [read_shown(session, incident) for incident in rows]
 
-    def incident(self, number: int = 1) -> Incident:
-        """One stored incident, read fresh."""
+    def incident(self, number: int = 1) -> ShownIncident:
+        """One stored incident, read fresh, with where Slack shows it."""
         with Session(self.engine) as session:
             found = session.exec(select(Incident).where(Incident.number == number)).one()
-            return found
+            return read_shown(session, found)
 
     def timeline(self, number: int = 1) -> list[TimelineEvent]:
         """The incident's timeline, in order."""
@@ -143,7 +147,7 @@ class Harness:
         with Session(self.engine) as session:
             return list(session.exec(select(SideEffectFailure)))
 
-    def declare(self, text: str, *, user: str = "alice", channel: str = "general") -> Incident:
+    def declare(self, text: str, *, user: str = "alice", channel: str = "general") -> ShownIncident:
         """Declare by slash command and wait until the status block is pinned."""
         before = len(self.incidents())
         response = self.driver.slash(user, channel, f"declare {text}")

@@ -15,9 +15,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from test_alert_incidents import DECLARE_CRITICAL, start, two_alerts
 
+from bot.alerts.intake_rows import Delivery
 from bot.alerts.parsers import PARSERS
-from bot.services.alerts import Accepted
-from bot.services.intake_rows import Delivery
+from bot.alerts.service import Accepted
 from storage.enums import AlertState, EventKind
 
 PD_KEY = "disk-full-db-1"

@@ -6,12 +6,12 @@ from typing import Any
 
 from conftest import MakeHarness
 from harness import Harness
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from test_alert_incidents import declare_from_offer, start
 
 from bot.slack.ids import ActionId
 from storage.enums import AlertSource, AlertState, Status
-from storage.models import ProcessedEvent
+from storage.models import InboxItem
 
 SLACK_POSTS = Path(__file__).resolve().parents[1] / "fixtures" / "alerts" / "slack"
 DECLARE_SLACK_ALERTS = """
@@ -52,7 +52,8 @@ def offers_in_thread(app: Harness, ts: str) -> list[dict[str, Any]]:
 
 def claims(app: Harness) -> int:
     with Session(app.engine) as session:
-        return len(session.exec(select(ProcessedEvent)).all())
+        rows = session.exec(select(InboxItem).where(col(InboxItem.key).startswith("event:")))
+        return len(rows.all())
 
 
 def test_an_alert_post_gets_a_declare_button_in_its_thread_and_a_prefilled_form(

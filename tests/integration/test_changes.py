@@ -112,6 +112,7 @@ def test_roles_notes_and_updates(harness: Harness) -> None:
     assert kinds.count(EventKind.ROLE_ASSIGNED) == 2
     assert EventKind.NOTE in kinds and EventKind.UPDATE in kinds
     status_ts = harness.incident().status_ts
+    harness.settle()  # the update is posted after its commit
     posted = [
         m
         for m in driver.messages(channel)
@@ -145,6 +146,7 @@ def test_acknowledge_keeps_the_first_click(harness: Harness) -> None:
     shown = harness.status_message()
     driver.click("bob", channel, ts, ActionId.ACKNOWLEDGE)
     driver.wait_for(lambda: harness.incident().acknowledged_at is not None)
+    harness.settle()  # the status block is edited after the commit
     first = harness.incident()
     bob = driver.user("bob")["id"]
     assert first.acknowledged_by == bob

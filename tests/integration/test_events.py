@@ -3,7 +3,7 @@
 from harness import Harness
 from sqlmodel import Session
 
-from bot.core.timing import slack_ts_to_datetime
+from bot.kernel.timing import slack_ts_to_datetime
 from storage.enums import EventKind
 from storage.models import TimelineEvent
 

@@ -2,9 +2,10 @@
 
 from harness import Harness
 
-from bot.services.requests import DeclareRequest
+from bot.incidents.service import DeclareRequest
 from bot.slack.ids import ActionId
 from storage.enums import EventKind, Severity, Status
+from storage.models import Effect
 
 
 def _acknowledge(harness: Harness) -> None:
@@ -183,21 +184,19 @@ def test_nobody_leading_gets_a_take_command_reminder(harness: Harness) -> None:
     )
 
 
-def test_failed_delivery_is_retried_after_its_claim_lapses(harness: Harness) -> None:
+def test_failed_delivery_is_retried_with_backoff_and_posted_once(harness: Harness) -> None:
     incident = harness.declare("sev2 Checkout is failing")
     channel = incident.channel_id or ""
     _acknowledge(harness)
     harness.driver.inject("chat.postMessage", "internal_error", times=1)
     harness.clock.advance(minutes=31)
     report = harness.tick()
-    assert (len(report.claimed), report.sent, report.failed) == (1, 0, 1)
-    assert _reminders(harness, channel) == []
-    harness.clock.advance(seconds=30)
-    assert harness.tick().sent == 0  # still backing off
-    harness.clock.advance(seconds=40)
-    assert harness.tick().sent == 1
+    assert len(report.claimed) == 1
     assert len(_reminders(harness, channel)) == 1
-    assert harness.tick().sent == 0
+    (delivery,) = [e for e in harness.rows(Effect) if e.kind == "reminder.deliver"]
+    assert (delivery.state, delivery.attempts, delivery.last_error) == ("done", 2, None)
+    assert harness.tick().claimed == []
+    assert len(_reminders(harness, channel)) == 1
 
 
 def test_post_update_on_the_reminder_opens_the_form(harness: Harness) -> None:
@@ -223,8 +222,7 @@ def test_a_failed_dm_never_repeats_the_channel_reminder(harness: Harness) -> Non
     harness.tick()
     harness.driver.inject("conversations.open", "internal_error", times=1)
     harness.clock.advance(minutes=31)
-    report = harness.tick()
-    assert (report.sent, report.failed) == (1, 0)
+    harness.tick()
     for _ in range(3):
         harness.clock.advance(seconds=130)  # past any retry back-off
         harness.tick()

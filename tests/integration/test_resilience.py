@@ -4,26 +4,41 @@ import re
 
 import httpx
 import pytest
+from conftest import MakeHarness
 from harness import Harness
 
 from storage.enums import Severity
 
 
-def test_pin_failure_is_retried_then_reported_and_repaired(harness: Harness) -> None:
+def test_a_transient_pin_failure_is_retried_with_backoff_until_it_pins(
+    harness: Harness,
+) -> None:
     driver = harness.driver
     driver.inject("pins.add", "internal_error", times=3)
+    incident = harness.declare("sev2 Checkout is failing")
+    assert len(driver.calls("pins.add")) == 4  # three transient failures, then the pin
+    assert harness.failures() == []
+    assert [p["ts"] for p in driver.pins(incident.channel_id or "")] == [incident.status_ts]
+    reports = [m for m in driver.messages(incident.channel_id or "") if ":warning:" in m["text"]]
+    assert reports == []
+
+
+def test_a_permanent_pin_failure_is_reported_once_and_repaired_by_the_next_change(
+    harness: Harness,
+) -> None:
+    driver = harness.driver
+    driver.inject("pins.add", "restricted_action", times=1)
     driver.slash("alice", "general", "declare sev2 Checkout is failing")
-    incident = driver.wait_for(lambda: harness.incidents(), description="incident")[0]
     channel = driver.wait_for(lambda: harness.incident().channel_id, description="channel")
     report = driver.wait_for(
         lambda: [m for m in driver.messages(channel) if "pin_status" in m.get("text", "")],
         description="a failure report in the channel",
     )
-    assert "internal_error" in report[0]["text"]
-    assert len(driver.calls("pins.add")) == 3  # the first try and two retries
+    assert "restricted_action" in report[0]["text"]
+    assert len(report) == 1
     assert [f.step for f in harness.failures()] == ["pin_status"]
     stored = harness.incident()
-    assert stored.status_ts and not stored.status_pinned and incident.number == 1
+    assert stored.status_ts and not stored.status_pinned
     # The next change repairs the missing pin.
     driver.slash("alice", channel, "severity sev1")
     driver.wait_for(lambda: harness.incident().status_pinned, description="pin repaired")
@@ -53,9 +68,11 @@ def test_channel_creation_failure_keeps_the_incident(harness: Harness) -> None:
     assert [f.step for f in harness.failures()] == ["create_channel"]
 
 
-def test_digest_channel_missing_is_reported_in_the_incident_channel(harness: Harness) -> None:
+def test_digest_channel_missing_is_reported_in_the_incident_channel(
+    make_harness: MakeHarness,
+) -> None:
+    harness = make_harness(warroom_announce_channel="no-such-channel")
     driver = harness.driver
-    harness.warroom.incidents.surfaces.announce_channel = "no-such-channel"  # type: ignore[attr-defined]
     driver.slash("alice", "general", "declare sev2 Checkout is failing")
     channel = driver.wait_for(lambda: harness.incident().channel_id)
     report = driver.wait_for(
@@ -73,7 +90,7 @@ def test_unexpected_failure_after_ack_gives_a_reference_not_a_trace(
     async def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("statusupdate table is gone")
 
-    monkeypatch.setattr(harness.warroom.incidents, "post_update", broken)
+    monkeypatch.setattr(harness.warroom.updates, "post_update", broken)
     response = harness.driver.slash("alice", incident.channel_id or "", "update Still broken")
     assert response.status_code == 200
     shown = harness.wait_for_ephemeral("Something went wrong")
@@ -104,7 +121,7 @@ def test_deleted_status_message_is_posted_and_pinned_again(harness: Harness) -> 
 
 def test_refused_channel_is_created_by_a_later_tick(harness: Harness) -> None:
     driver = harness.driver
-    driver.inject("conversations.create", "internal_error", times=3)  # first try and retries
+    driver.inject("conversations.create", "restricted_action", times=1)  # Slack says no, once
     driver.slash("alice", "general", "declare sev2 Checkout is failing")
     harness.wait_for_ephemeral("refused to create its channel")
     assert harness.incident().channel_id is None
@@ -117,6 +134,18 @@ def test_refused_channel_is_created_by_a_later_tick(harness: Harness) -> None:
     assert channel["name"] == "inc-1-checkout-is-failing"
     assert driver.user("alice")["id"] in channel["members"]
     assert len(driver.messages("incidents")) == 1
+
+
+def test_a_transient_channel_failure_is_retried_at_once_without_a_word_to_the_declarer(
+    harness: Harness,
+) -> None:
+    driver = harness.driver
+    driver.inject("conversations.create", "internal_error", times=3)
+    incident = harness.declare("sev2 Checkout is failing")
+    assert driver.channel(incident.channel_id or "")["name"] == "inc-1-checkout-is-failing"
+    assert len(driver.calls("conversations.create")) == 4
+    harness.wait_for_ephemeral("is declared")
+    assert not [t for t in harness.ephemeral_texts() if "refused" in t]
 
 
 def test_a_channel_slack_keeps_refusing_is_not_retried_forever(harness: Harness) -> None:

@@ -1,16 +1,24 @@
 """Incidents for post-mortem tests, as plain model instances (no database)."""
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from bot.core.postmortem import PostmortemContext, build_postmortem_context
+from bot.incidents.rules.postmortem import PostmortemContext, build_postmortem_context
 from storage.enums import EventKind, Role, Severity, Status
 from storage.models import ActionItem, Incident, IncidentRole, StatusUpdate, TimelineEvent
 
 T0 = datetime(2026, 3, 8, 9, 0, tzinfo=UTC)
 PEOPLE = {"U1": "alex", "U2": "bo", "U3": "cy", "U4": "dee"}
 PERMALINK = "https://acme.slack.com/archives/C0INC1/p1772960700000100"
+_SLACK_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def stored(text: str) -> tuple[str, list[str]]:
+    """Text as Warroom stores it: a Slack mention `<@U1>` is `@U1`, and U1 is listed."""
+    mentions = list(dict.fromkeys(_SLACK_MENTION.findall(text)))
+    return _SLACK_MENTION.sub(r"@\1", text), mentions
 
 
 @dataclass
@@ -18,6 +26,7 @@ class Rows:
     """An incident and everything a post-mortem reads about it."""
 
     incident: Incident
+    room: str | None = None
     roles: list[IncidentRole] = field(default_factory=list)
     timeline: list[TimelineEvent] = field(default_factory=list)
     updates: list[StatusUpdate] = field(default_factory=list)
@@ -32,11 +41,13 @@ class Rows:
         *,
         permalink: str | None = None,
     ) -> TimelineEvent:
-        """Add a timeline event `minutes` after T0."""
+        """Add a timeline event `minutes` after T0 (Slack mentions in `text` are stored)."""
+        text, mentions = stored(text)
         event = TimelineEvent(
             incident_id=1,
             kind=kind,
             text=text,
+            mentions=mentions,
             actor=actor,
             occurred_at=T0 + timedelta(minutes=minutes),
             permalink=permalink,
@@ -46,10 +57,12 @@ class Rows:
 
     def update(self, minutes: float, text: str, author: str, status: Status) -> None:
         """Post a status update `minutes` after T0, with its timeline event, as the bot does."""
+        plain, mentions = stored(text)
         self.updates.append(
             StatusUpdate(
                 incident_id=1,
-                text=text,
+                text=plain,
+                mentions=mentions,
                 author=author,
                 posted_at=T0 + timedelta(minutes=minutes),
                 status=status,
@@ -66,6 +79,7 @@ class Rows:
             self.timeline,
             self.updates,
             self.action_items,
+            room=self.room,
             people=people,
         )
 
@@ -82,7 +96,6 @@ def full_incident() -> Rows:
         status=Status.CLOSED,
         services=["checkout-api", "payments-gateway"],
         declared_by="U1",
-        channel_name="inc-42-checkout-api-returning-502s",
         detected_at=T0 - timedelta(minutes=4),
         declared_at=T0,
         acknowledged_at=T0 + timedelta(minutes=3),
@@ -99,7 +112,7 @@ def full_incident() -> Rows:
         estimated_cost="USD 18,000 in lost orders",
         review_due_at=T0 + timedelta(days=7),
     )
-    rows = Rows(incident)
+    rows = Rows(incident, room="inc-42-checkout-api-returning-502s")
     rows.roles = [
         IncidentRole(incident_id=1, role=Role.RESPONDER, user_id="U4", assigned_at=T0),
         IncidentRole(incident_id=1, role=Role.COMMANDER, user_id="U1", assigned_at=T0),
@@ -158,11 +171,10 @@ def empty_incident() -> Rows:
         severity=Severity.SEV3,
         status=Status.TRIAGE,
         declared_by="U1",
-        channel_name="inc-7-search-is-slow",
         detected_at=T0,
         declared_at=T0,
     )
-    rows = Rows(incident)
+    rows = Rows(incident, room="inc-7-search-is-slow")
     rows.event(0, EventKind.DECLARED, "SEV3 declared by <@U1>: Search is slow", "U1")
     return rows
 

@@ -8,9 +8,10 @@ from postmortem_samples import Rows, full_incident
 from processes import WARROOM, warroom_env
 from sqlmodel import Session
 
-from bot.reports.postmortem import load_postmortem_renderer
+from bot.incidents.postmortem.render import load_postmortem_renderer
 from storage import migrate
 from storage.database import make_engine
+from storage.models import IncidentSurface
 
 RUN_SETTINGS = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
 
@@ -37,6 +38,9 @@ def _store(url: str, rows: Rows) -> None:
             session.add(rows.incident)
             session.flush()
             session.add_all([*rows.roles, *rows.timeline, *rows.updates, *rows.action_items])
+            if rows.room is not None:  # the channel the Slack surface made and named
+                room = {"name": rows.room}
+                session.add(IncidentSurface(incident_id=1, surface="slack", kind="room", data=room))
             session.commit()
     finally:
         engine.dispose()

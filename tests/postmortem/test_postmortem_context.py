@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 from markdown_it import MarkdownIt
 from postmortem_samples import T0, Rows, empty_incident, full_incident
 
-from bot.core.postmortem import EVENT_LABELS, UNKNOWN, build_postmortem_context
-from bot.reports.postmortem import load_postmortem_renderer
+from bot.incidents.postmortem.render import load_postmortem_renderer
+from bot.incidents.rules.postmortem import EVENT_LABELS, UNKNOWN, build_postmortem_context
 from storage.enums import EventKind, Severity, Status
 from storage.models import Incident, StatusUpdate, TimelineEvent
 
@@ -80,7 +80,7 @@ def test_people_are_shown_by_name_and_unknown_ids_stay_ids() -> None:
     rows = empty_incident()
     rows.event(1, EventKind.NOTE, "ask <@U2>, <@U77> or <@U88|old-name>", "U77")
     context = rows.context()
-    assert context.timeline[-1].text == "ask @bo, @U77 or @old-name"
+    assert context.timeline[-1].text == "ask @bo, @U77 or @U88"  # no name known: the id
     assert context.timeline[-1].actor == "@U77"
     assert context.declared_by == "@alex"
 

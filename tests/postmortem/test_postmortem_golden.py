@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from postmortem_samples import Rows, empty_incident, full_incident, private_incident
 
-from bot.reports.postmortem import PostmortemRenderer, load_postmortem_renderer
+from bot.incidents.postmortem.render import PostmortemRenderer, load_postmortem_renderer
 
 GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "postmortem"
 UPDATE = os.environ.get("WARROOM_UPDATE_GOLDEN") == "1"

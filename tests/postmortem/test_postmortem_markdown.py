@@ -6,9 +6,9 @@ from datetime import date, timedelta
 import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from postmortem_samples import T0, Rows, full_incident
+from postmortem_samples import T0, Rows, full_incident, stored
 
-from bot.reports.postmortem import load_postmortem_renderer, md, md_block, md_url
+from bot.incidents.postmortem.render import load_postmortem_renderer, md, md_block, md_url
 from storage.enums import EventKind
 from storage.models import ActionItem
 
@@ -52,8 +52,9 @@ def _hostile_rows() -> Rows:
     rows = full_incident()
     incident = rows.incident
     incident.title = HOSTILE_TITLE
-    incident.summary = incident.impact = incident.root_cause = HOSTILE_BLOCK
-    incident.resolution = HOSTILE_BLOCK
+    block, _ = stored(HOSTILE_BLOCK)  # typed in Slack: a mention arrives as <@U1>
+    incident.summary = incident.impact = incident.root_cause = block
+    incident.resolution = block
     incident.services = ["*svc*", "# api", "a|b"]
     incident.estimated_cost = "$5 to $10 `each`"
     rows.event(16, EventKind.NOTE, HOSTILE_NOTE, "U1")

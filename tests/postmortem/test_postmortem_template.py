@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from postmortem_samples import full_incident
 
-from bot.reports.postmortem import (
+from bot.incidents.postmortem.render import (
     DEFAULT_TEMPLATE,
     PostmortemRenderer,
     TemplateProblem,

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core import cadence
-from bot.core.cadence import CadencePolicy
+from bot.incidents.rules import cadence
+from bot.incidents.rules.cadence import CadencePolicy
 from storage.enums import ReminderKind, Severity, Status
 from storage.models import Incident
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from bot.core.commands import (
+from bot.kernel.errors import InvalidInput
+from bot.slack.commands.incident import (
     AddNote,
     AssignRole,
     Close,
@@ -15,7 +16,6 @@ from bot.core.commands import (
     ShowHelp,
     parse_command,
 )
-from bot.core.errors import InvalidInput
 from storage.enums import Role, Severity, Status
 
 

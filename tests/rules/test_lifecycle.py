@@ -5,8 +5,9 @@ from itertools import product
 
 import pytest
 
-from bot.core.errors import InvalidInput, TransitionNotAllowed
-from bot.core.lifecycle import ALLOWED, parse_severity, parse_status, transition
+from bot.incidents.rules.lifecycle import ALLOWED, transition
+from bot.kernel.errors import InvalidInput, TransitionNotAllowed
+from bot.slack.commands.incident import parse_severity, parse_status
 from storage.enums import Severity, Status
 from storage.models import Incident
 

@@ -4,8 +4,7 @@ import re
 
 import pytest
 
-from bot.core.alerts import AlertSignal, AlertSource, AlertState
-from bot.core.routing import (
+from bot.alerts.rules.routing import (
     Matcher,
     Refire,
     Route,
@@ -15,6 +14,7 @@ from bot.core.routing import (
     alert_fields,
     route,
 )
+from bot.alerts.rules.signals import AlertSignal, AlertSource, AlertState
 from storage.enums import Severity
 
 

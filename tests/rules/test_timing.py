@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.timing import between, format_span, parse_duration, slack_ts_to_datetime
+from bot.kernel.timing import between, format_span, parse_duration, slack_ts_to_datetime
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from bot.services.group_commit import GroupCommit
+from bot.kernel.group_commit import GroupCommit
 
 
 class Recorder:

@@ -1,7 +1,6 @@
-"""Retention: old webhook bodies and event claims go, a bounded number a tick; recent ones stay."""
+"""Retention: old webhook bodies and carried-out requests go, a bounded number a tick."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,17 +11,17 @@ from sqlmodel import Session, select
 
 import bot.app
 from bot.app import build_warroom
-from bot.services.retention import (
-    EVENT_CLAIM_RETENTION,
+from bot.kernel.retention import (
     IDLE_RECHECK,
+    INBOX_RETENTION,
     PruneReport,
     RetentionService,
 )
 from bot.settings import Settings
-from storage import retention_queries
 from storage.database import make_engine
 from storage.enums import AlertSource
-from storage.models import ProcessedEvent, WebhookDelivery
+from storage.models import InboxItem, WebhookDelivery
+from storage.queries import retention as retention_queries
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -49,8 +48,14 @@ def _add_deliveries(engine: Engine, *ages: timedelta) -> None:
 def _add_claims(engine: Engine, *ages: timedelta) -> None:
     with Session(engine) as session:
         for age in ages:
+            # A carried-out request: its key stops replays only while it is kept.
             session.add(
-                ProcessedEvent(event_id=f"Ev{age.total_seconds():.0f}", received_at=NOW - age)
+                InboxItem(
+                    key=f"event:Ev{age.total_seconds():.0f}",
+                    kind="slack.event",
+                    received_at=NOW - age,
+                    done_at=NOW - age,
+                )
             )
         session.commit()
 
@@ -63,7 +68,7 @@ def _delivery_ages(engine: Engine) -> list[timedelta]:
 
 def _claim_ages(engine: Engine) -> list[timedelta]:
     with Session(engine) as session:
-        times = session.exec(select(ProcessedEvent.received_at)).all()
+        times = session.exec(select(InboxItem.received_at)).all()
     return sorted(NOW - t for t in times if t is not None)
 
 
@@ -78,20 +83,20 @@ async def test_old_deliveries_and_claims_are_pruned_and_recent_ones_kept(engine:
 
     report = await _service(engine).tick()
 
-    assert (report.webhook_deliveries, report.event_claims) == (2, 2)
+    assert (report.webhook_deliveries, report.inbox_items) == (2, 2)
     assert _delivery_ages(engine) == [timedelta(0), DAY, 90 * DAY - second]
     assert _claim_ages(engine) == [timedelta(minutes=5), DAY - second]
 
 
-async def test_event_claims_are_kept_one_day_whatever_the_webhook_retention(
+async def test_inbox_items_are_kept_one_day_whatever_the_webhook_retention(
     engine: Engine,
 ) -> None:
     _add_claims(engine, 2 * DAY, timedelta(hours=23))
 
     report = await _service(engine, retention=365 * DAY).tick()
 
-    assert EVENT_CLAIM_RETENTION == DAY
-    assert report.event_claims == 1
+    assert INBOX_RETENTION == DAY
+    assert report.inbox_items == 1
     assert _claim_ages(engine) == [timedelta(hours=23)]
 
 
@@ -116,14 +121,14 @@ async def test_a_tick_deletes_at_most_its_share_oldest_first_and_leaves_the_rest
     service = _service(engine, batch_size=2, max_rows_per_tick=5)
 
     first = await service.tick()
-    assert (first.webhook_deliveries, first.event_claims) == (5, 5)
+    assert (first.webhook_deliveries, first.inbox_items) == (5, 5)
     assert _delivery_ages(engine) == [DAY, 100 * DAY, 101 * DAY]
     assert _claim_ages(engine) == [timedelta(hours=1), 100 * DAY, 101 * DAY]
 
     second = await service.tick()
-    assert (second.webhook_deliveries, second.event_claims) == (2, 2)
+    assert (second.webhook_deliveries, second.inbox_items) == (2, 2)
     third = await service.tick()
-    assert (third.webhook_deliveries, third.event_claims) == (0, 0)
+    assert (third.webhook_deliveries, third.inbox_items) == (0, 0)
     assert _delivery_ages(engine) == [DAY]
     assert _claim_ages(engine) == [timedelta(hours=1)]
 
@@ -192,7 +197,7 @@ async def test_processes_pruning_at_once_delete_each_row_once(database_url: str)
         reports = await asyncio.gather(*(service.tick() for service in services))
 
         assert sum(r.webhook_deliveries for r in reports) == len(ages)
-        assert sum(r.event_claims for r in reports) == len(ages)
+        assert sum(r.inbox_items for r in reports) == len(ages)
         assert _delivery_ages(engines[0]) == [DAY]
         assert _claim_ages(engines[0]) == [timedelta(hours=1)]
     finally:
@@ -223,17 +228,17 @@ async def test_postgres_skips_rows_another_process_is_deleting(engine: Engine) -
     assert _delivery_ages(engine) == []
 
 
-async def test_the_scheduler_tick_prunes(
+async def test_the_scheduler_runs_retention_as_a_job_of_its_own(
     database_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ticks: list[Callable[[], Awaitable[object]]] = []
-    real_build_ticker = bot.app.build_ticker
+    jobs: dict[str, Any] = {}
+    real_build_scheduler = bot.app.build_scheduler
 
-    def capture(tick: Callable[[], Awaitable[object]], interval: timedelta) -> Any:
-        ticks.append(tick)
-        return real_build_ticker(tick, interval)
+    def capture(given: dict[str, Any]) -> Any:
+        jobs.update(given)
+        return real_build_scheduler(given)
 
-    monkeypatch.setattr(bot.app, "build_ticker", capture)
+    monkeypatch.setattr(bot.app, "build_scheduler", capture)
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         slack_bot_token="xoxb-test",
@@ -245,8 +250,8 @@ async def test_the_scheduler_tick_prunes(
     _add_deliveries(engine, 31 * DAY, 29 * DAY)
     _add_claims(engine, 2 * DAY, timedelta(minutes=1))
 
-    [tick] = ticks
-    await tick()
+    job, _interval = jobs["retention"]
+    await job()
 
     assert _delivery_ages(engine) == [29 * DAY]
     assert _claim_ages(engine) == [timedelta(minutes=1)]

@@ -10,10 +10,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
-from bot.services.transactions import is_write_conflict
-from storage import alert_queries
+from bot.kernel.transactions import is_write_conflict
 from storage.enums import AlertSource, AlertState
-from storage.models import Alert, ProcessedEvent
+from storage.models import Alert, Counter
+from storage.queries import alerts as alert_queries
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -32,11 +32,9 @@ def test_a_unique_key_taken_first_is_a_conflict_and_other_failures_are_not(
     engine: Engine,
 ) -> None:
     with Session(engine) as session:
-        session.add(ProcessedEvent(event_id="Ev1", received_at=NOW))
+        session.add(Counter(name="Ev1", value=0))
         session.commit()
-    taken = _error_of(
-        engine, "INSERT INTO processedevent (event_id, received_at) VALUES ('Ev1', NULL)"
-    )
+    taken = _error_of(engine, "INSERT INTO counter (name, value) VALUES ('Ev1', 0)")
     assert isinstance(taken, IntegrityError) and is_write_conflict(taken)
     assert not is_write_conflict(_error_of(engine, "SELECT * FROM no_such_table"))
     assert not is_write_conflict(ValueError("not a database error"))
@@ -45,7 +43,7 @@ def test_a_unique_key_taken_first_is_a_conflict_and_other_failures_are_not(
 def test_a_deadlock_broken_by_postgresql_is_a_conflict(engine: Engine) -> None:
     _postgres_only(engine)
     with Session(engine) as session:
-        session.add_all([ProcessedEvent(event_id=f"Ev{n}", received_at=NOW) for n in (1, 2)])
+        session.add_all([Counter(name=f"Ev{n}", value=0) for n in (1, 2)])
         session.commit()
     both_hold_one = threading.Barrier(2)
     failures: list[BaseException] = []
@@ -53,7 +51,7 @@ def test_a_deadlock_broken_by_postgresql_is_a_conflict(engine: Engine) -> None:
     def cross(first: str, second: str) -> None:
         with Session(engine) as session:
             try:
-                touch = "UPDATE processedevent SET received_at = now() WHERE event_id = :id"
+                touch = "UPDATE counter SET value = value + 1 WHERE name = :id"
                 session.execute(text(touch), {"id": first})
                 both_hold_one.wait(timeout=10)
                 session.execute(text(touch), {"id": second})

@@ -10,7 +10,7 @@ from bot.alerts.parsers.alertmanager import parse_alertmanager
 from bot.alerts.parsers.generic import parse_generic
 from bot.alerts.parsers.grafana import parse_grafana
 from bot.alerts.parsers.pagerduty import parse_pagerduty
-from bot.core.alerts import AlertBatch
+from bot.alerts.rules.signals import AlertBatch
 
 PARSERS: dict[str, Callable[[Any], AlertBatch]] = {
     "alertmanager": parse_alertmanager,

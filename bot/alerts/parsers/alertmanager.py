@@ -11,7 +11,7 @@ from bot.alerts.parsers.fields import (
     title_text,
     web_link,
 )
-from bot.core.alerts import AlertBatch, AlertSignal, AlertSource, AlertState, PayloadError
+from bot.alerts.rules.signals import AlertBatch, AlertSignal, AlertSource, AlertState, PayloadError
 
 _STATUSES = ("firing", "resolved")
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.core.alerts import MAX_KEY, MAX_LINK, MAX_TITLE, PayloadError
-from bot.core.text import truncate
+from bot.alerts.rules.signals import MAX_KEY, MAX_LINK, MAX_TITLE, PayloadError
+from bot.kernel.text import truncate
 
 # Go's zero time, which Alertmanager and Grafana send as `endsAt` while an alert fires.
 NO_TIME = datetime(1, 1, 1, tzinfo=UTC)

@@ -32,7 +32,7 @@ required`.
 from typing import Any
 
 from bot.alerts.parsers.fields import Fields, bounded_key, first_text, title_text, web_link
-from bot.core.alerts import (
+from bot.alerts.rules.signals import (
     MAX_KEY,
     MAX_LINK,
     AlertBatch,

@@ -5,7 +5,7 @@ from typing import Any
 
 from bot.alerts.parsers.alertmanager import parse_alert_group
 from bot.alerts.parsers.fields import Fields
-from bot.core.alerts import AlertBatch, AlertSource
+from bot.alerts.rules.signals import AlertBatch, AlertSource
 
 # Grafana's default title opens with the group's status and count ("[FIRING:2] …"), which
 # change from one delivery to the next while the group stays the same.

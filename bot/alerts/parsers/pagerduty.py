@@ -14,7 +14,14 @@ from bot.alerts.parsers.fields import (
     title_text,
     web_link,
 )
-from bot.core.alerts import MAX_KEY, AlertBatch, AlertSignal, AlertSource, AlertState, PayloadError
+from bot.alerts.rules.signals import (
+    MAX_KEY,
+    AlertBatch,
+    AlertSignal,
+    AlertSource,
+    AlertState,
+    PayloadError,
+)
 
 MAX_SUMMARY = 1024  # PagerDuty answers 400 past this, so we do too
 MAX_DETAIL_LABELS = 50

@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from bot.core.alerts import AlertSignal
+from bot.alerts.rules.signals import AlertSignal
 from storage.enums import AlertSource, AlertState, Refire, RouteAction, Status
 
 # Sources whose key already names one instance (Alertmanager and Grafana put the start time in

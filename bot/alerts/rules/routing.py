@@ -4,7 +4,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.core.alerts import AlertSignal
+from bot.alerts.rules.signals import AlertSignal
 from storage.enums import Refire, RouteAction, Severity
 
 

@@ -17,11 +17,11 @@ from jinja2 import (
     TemplateSyntaxError,
 )
 
-from bot.core.postmortem import PostmortemContext, build_postmortem_context
+from bot.incidents.rules.postmortem import PostmortemContext, build_postmortem_context
 from storage.enums import EventKind, Role, Severity, Status
 from storage.models import ActionItem, Incident, IncidentRole, StatusUpdate, TimelineEvent
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "postmortem.md.j2"
+DEFAULT_TEMPLATE = Path(__file__).resolve().parents[3] / "templates" / "postmortem.md.j2"
 
 # Characters that can open inline Markdown (CommonMark and GitHub's extensions: tables,
 # strikethrough, math) anywhere in a line. Escaping them with a backslash shows them as is.
@@ -202,7 +202,6 @@ def sample_contexts() -> tuple[PostmortemContext, PostmortemContext]:
         services=["checkout-api"],
         private=True,
         declared_by="U1",
-        channel_name="inc-1-sample",
         detected_at=start,
         declared_at=start + timedelta(minutes=3),
         acknowledged_at=start + timedelta(minutes=5),
@@ -249,6 +248,8 @@ def sample_contexts() -> tuple[PostmortemContext, PostmortemContext]:
         declared_by="U1",
     )
     return (
-        build_postmortem_context(full, roles, events, updates, items, people={"U1": "sample"}),
+        build_postmortem_context(
+            full, roles, events, updates, items, room="inc-1-sample", people={"U1": "sample"}
+        ),
         build_postmortem_context(empty, [], [], [], []),
     )

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.core.lifecycle import is_open
+from bot.incidents.rules.lifecycle import is_open
 from storage.enums import ReminderKind, Severity, Status
 from storage.models import Incident
 

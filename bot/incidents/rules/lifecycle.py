@@ -2,8 +2,7 @@
 
 from datetime import datetime
 
-from bot.core.errors import InvalidInput, TransitionNotAllowed
-from bot.core.text import escape_mrkdwn
+from bot.kernel.errors import TransitionNotAllowed
 from storage.enums import Severity, Status
 from storage.models import Incident
 
@@ -79,28 +78,3 @@ def transition(incident: Incident, target: Status, *, now: datetime) -> Status:
 
 def _order(status: Status) -> int:
     return list(Status).index(status)
-
-
-def parse_severity(text: str) -> Severity:
-    """`sev2`, `SEV2` or `2` as a Severity; anything else names the valid ones."""
-    value = text.strip().lower()
-    if value.isdigit():
-        value = f"sev{value}"
-    try:
-        return Severity(value)
-    except ValueError:
-        valid = ", ".join(s.value for s in Severity)
-        raise InvalidInput(
-            f"Unknown severity `{escape_mrkdwn(text)}`. Use one of: {valid}."
-        ) from None
-
-
-def parse_status(text: str) -> Status:
-    """A status name as a Status; anything else names the valid ones."""
-    try:
-        return Status(text.strip().lower())
-    except ValueError:
-        valid = ", ".join(s.value for s in Status)
-        raise InvalidInput(
-            f"Unknown status `{escape_mrkdwn(text)}`. Use one of: {valid}."
-        ) from None

@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.core.lifecycle import STATUS_LABELS
-from bot.core.timing import between, format_span
+from bot.incidents.rules.lifecycle import STATUS_LABELS
+from bot.kernel.text import render_mentions
+from bot.kernel.timing import between, format_span
 from storage.enums import EventKind, Role, Severity, Status
 from storage.models import ActionItem, Incident, IncidentRole, StatusUpdate, TimelineEvent
 
@@ -54,7 +55,6 @@ ROLE_LABELS: dict[Role, str] = {
     Role.RESPONDER: "Responder",
 }
 
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
 _WEB_LINK = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
 
 
@@ -133,11 +133,13 @@ def build_postmortem_context(
     updates: Sequence[StatusUpdate],
     action_items: Sequence[ActionItem],
     *,
+    room: str | None = None,
     people: Mapping[str, str] | None = None,
 ) -> PostmortemContext:
-    """The post-mortem's content for an incident and its rows; all times in UTC."""
+    """The post-mortem's content for an incident and its rows; all times in UTC. `room` is
+    the name of the channel the incident was worked in, when it had one."""
     name = _namer(people or {})
-    channel = (incident.channel_name or "").strip()
+    channel = (room or "").strip()
     origin, origin_at = _metrics_origin(incident)
     entries = _timeline(incident, timeline, updates, name)
     return PostmortemContext(
@@ -194,15 +196,9 @@ def _namer(people: Mapping[str, str]) -> Callable[[str], str]:
     return name
 
 
-def _plain(text: str, name: Callable[[str], str]) -> str:
-    """User text with `<@U…>` mentions as `@name`, trimmed."""
-
-    def mention(match: re.Match[str]) -> str:
-        user_id, label = match.group(1), (match.group(2) or "").strip()
-        shown = name(user_id)
-        return f"@{label}" if shown == f"@{user_id}" and label else shown
-
-    return _MENTION.sub(mention, text or "").strip()
+def _plain(text: str, name: Callable[[str], str], mentions: Sequence[str] = ()) -> str:
+    """Stored text with its mentions as `@name`, trimmed."""
+    return render_mentions(text or "", mentions, lambda m: name(m.id)).strip()
 
 
 def _roles(roles: Sequence[IncidentRole], name: Callable[[str], str]) -> tuple[PersonInRole, ...]:
@@ -241,7 +237,7 @@ def _timeline(
         kind = EventKind(event.kind)
         actor = name(event.actor) if kind in _SPOKEN and event.actor else None
         link = event.permalink if event.permalink and _WEB_LINK.match(event.permalink) else None
-        text = _plain(event.text, name)
+        text = _plain(event.text, name, event.mentions)
         entries.append(
             TimelineEntry(
                 stamp(event.occurred_at), kind.value, EVENT_LABELS[kind], actor, text, link
@@ -255,7 +251,7 @@ def _timeline(
         if (_sort_time(update.posted_at), update.text.strip()) in recorded:
             continue
         label = EVENT_LABELS[EventKind.UPDATE]
-        text = _plain(update.text, name)
+        text = _plain(update.text, name, update.mentions)
         entries.append(
             TimelineEntry(stamp(update.posted_at), "update", label, name(update.author), text, None)
         )

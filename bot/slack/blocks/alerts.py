@@ -4,9 +4,10 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.core.lifecycle import SEVERITY_LABELS, is_open
-from bot.core.timing import between, format_span
-from bot.services.ports import AlertSummary, IncidentSnapshot, OfferView
+from bot.alerts.ports import OfferView
+from bot.incidents.ports import AlertSummary, IncidentSnapshot
+from bot.incidents.rules.lifecycle import SEVERITY_LABELS, is_open
+from bot.kernel.timing import between, format_span
 from bot.slack.blocks.limits import MAX_TEXT, fit_mrkdwn
 from bot.slack.blocks.modals import build_declare_modal
 from bot.slack.blocks.parts import (
@@ -67,7 +68,9 @@ def build_offer_blocks(view: OfferView, *, now: datetime) -> list[Block]:
     blocks += _alert_blocks(summary, MAX_OFFER_ALERTS)
     blocks.append(context(*_offer_facts(group, now=now)))
     if view.incident is not None:
-        blocks.append(section(f":arrow_right: Declared as {_where(view.incident)}"))
+        blocks.append(
+            section(f":arrow_right: Declared as {_where(view.incident, view.incident_room)}")
+        )
         return blocks
     declare = button("Declare incident", ActionId.DECLARE_FROM_ALERT, group_value(group))
     declare["style"] = "primary"
@@ -121,19 +124,17 @@ def _offer_facts(group: AlertGroup, *, now: datetime) -> list[str]:
 # -- the page DM -------------------------------------------------------------------------
 
 
-def build_page_blocks(snapshot: IncidentSnapshot) -> list[Block]:
+def build_page_blocks(snapshot: IncidentSnapshot, *, channel_id: str | None) -> list[Block]:
     """The DM to someone paged: what it is, its alerts, Acknowledge and Open channel."""
     incident = snapshot.incident
     elements = [
         button("Acknowledge", ActionId.ACKNOWLEDGE_PAGE, incident_value(incident), style="primary")
     ]
-    if incident.channel_id and _CHANNEL_ID.fullmatch(incident.channel_id):
+    if channel_id and _CHANNEL_ID.fullmatch(channel_id):
         elements.append(
-            link_button(
-                "Open channel", ActionId.OPEN_CHANNEL, CHANNEL_REDIRECT + incident.channel_id
-            )
+            link_button("Open channel", ActionId.OPEN_CHANNEL, CHANNEL_REDIRECT + channel_id)
         )
-    return [*_page_body(snapshot), {"type": "actions", "elements": elements}]
+    return [*_page_body(snapshot, channel_id), {"type": "actions", "elements": elements}]
 
 
 def build_page_text(snapshot: IncidentSnapshot) -> str:
@@ -143,20 +144,25 @@ def build_page_text(snapshot: IncidentSnapshot) -> str:
     return head + fit_mrkdwn(_one_line(incident.title), MAX_FALLBACK - len(head))
 
 
-def build_page_acknowledged_blocks(snapshot: IncidentSnapshot, user: str) -> list[Block]:
+def build_page_acknowledged_blocks(
+    snapshot: IncidentSnapshot, user: str, *, channel_id: str | None
+) -> list[Block]:
     """The page DM once someone acknowledged: no buttons, and who it was."""
-    return [*_page_body(snapshot), context(f":white_check_mark: Acknowledged by {mention(user)}")]
+    return [
+        *_page_body(snapshot, channel_id),
+        context(f":white_check_mark: Acknowledged by {mention(user)}"),
+    ]
 
 
-def _page_body(snapshot: IncidentSnapshot) -> list[Block]:
+def _page_body(snapshot: IncidentSnapshot, channel_id: str | None) -> list[Block]:
     incident = snapshot.incident
     title = fit_mrkdwn(_one_line(incident.title), MAX_GROUP_TITLE)
     head = (
         f":rotating_light: You are paged for *{incident_ref(incident)}* "
         f"({short_severity(incident.severity)}, {title})"
     )
-    if incident.channel_id:
-        head += f" in {channel_link(incident.channel_id)}"
+    if channel_id:
+        head += f" in {channel_link(channel_id)}"
     blocks = [section(head)]
     if snapshot.alerts is not None and snapshot.alerts.total:
         blocks.append(section(f"*Alerts* · {status_counts(snapshot.alerts)}"))
@@ -300,9 +306,9 @@ def _packed(lines: Sequence[str]) -> list[Block]:
     return blocks
 
 
-def _where(incident: Incident) -> str:
-    if incident.channel_id:
-        return f"{channel_link(incident.channel_id)} ({incident_ref(incident)})"
+def _where(incident: Incident, channel_id: str | None) -> str:
+    if channel_id:
+        return f"{channel_link(channel_id)} ({incident_ref(incident)})"
     return incident_ref(incident)
 
 

@@ -3,8 +3,8 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.core.lifecycle import SEVERITY_LABELS, STATUS_LABELS, is_open
-from bot.core.timing import between, format_span
+from bot.incidents.rules.lifecycle import SEVERITY_LABELS, STATUS_LABELS, is_open
+from bot.kernel.timing import between, format_span
 from bot.slack.blocks.followups import build_postmortem_line
 from bot.slack.blocks.limits import fit_mrkdwn
 from bot.slack.blocks.parts import (
@@ -32,9 +32,11 @@ def build_digest_blocks(
     latest_update: StatusUpdate | None,
     *,
     now: datetime,
+    channel_id: str | None = None,
+    postmortem_link: str | None = None,
 ) -> list[Block]:
     """The announcement in the digest channel: title, state, latest update, duration."""
-    where = channel_link(incident.channel_id) if incident.channel_id else incident_ref(incident)
+    where = channel_link(channel_id) if channel_id else incident_ref(incident)
     title = fit_mrkdwn(incident.title, MAX_DIGEST_TITLE)
     blocks = [
         section(f"{headline_emoji(incident)} *{where}* — {title}"),
@@ -47,7 +49,7 @@ def build_digest_blocks(
         end = incident.resolved_at or incident.closed_at or now
         span = format_span(between(incident.declared_at, end))
         blocks.append(context(f"{DONE_EMOJI} {STATUS_LABELS[status]} · lasted {span}"))
-    postmortem = build_postmortem_line(incident)
+    postmortem = build_postmortem_line(incident, postmortem_link)
     if postmortem is not None:
         blocks.append(postmortem)
     return blocks
@@ -67,5 +69,5 @@ def _state_line(incident: Incident, roles: Sequence[IncidentRole]) -> str:
 
 def _update_line(update: StatusUpdate) -> Block:
     one_line = " ".join(update.text.split())
-    text = fit_mrkdwn(one_line, MAX_DIGEST_UPDATE, allow_user_mentions=True)
+    text = fit_mrkdwn(one_line, MAX_DIGEST_UPDATE, mentions=update.mentions)
     return section(f"*Latest:* {text} — {mention(update.author, nobody='someone')}")

@@ -3,9 +3,18 @@
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from bot.core.text import escape_mrkdwn, truncate
-from bot.slack.blocks.parts import Block, button, context, date_token, mention, section
+from bot.kernel.text import truncate
+from bot.slack.blocks.parts import (
+    Block,
+    button,
+    channel_link,
+    context,
+    date_token,
+    mention,
+    section,
+)
 from bot.slack.ids import ActionId
+from bot.slack.mrkdwn import escape_mrkdwn
 from storage.models import ActionItem, Incident
 
 MAX_ITEMS_SHOWN = 8
@@ -47,15 +56,11 @@ def build_action_item_blocks(items: Sequence[ActionItem], *, today: date) -> lis
     return blocks
 
 
-def build_postmortem_line(incident: Incident) -> Block | None:
+def build_postmortem_line(incident: Incident, link: str | None) -> Block | None:
     """The drafted postmortem's link and the review date, once the incident is closed."""
-    if not incident.postmortem_permalink and incident.review_due_at is None:
+    if not link and incident.review_due_at is None:
         return None
-    text = (
-        f":memo: <{incident.postmortem_permalink}|Postmortem draft>"
-        if incident.postmortem_permalink
-        else ":memo: Postmortem"
-    )
+    text = f":memo: <{link}|Postmortem draft>" if link else ":memo: Postmortem"
     if incident.reviewed_at is not None:
         text += f" · reviewed {date_token(incident.reviewed_at)}"
     elif incident.review_due_at is not None:
@@ -69,6 +74,7 @@ def build_action_list(
     *,
     me: str,
     today: date,
+    rooms: Mapping[int, str] | None = None,
 ) -> list[Block]:
     """`/incident actions`: open items across incidents, the caller's first."""
     if not items:
@@ -77,12 +83,9 @@ def build_action_list(
     blocks: list[Block] = [section(f"*Open action items* ({len(items)})")]
     for item in ordered[:MAX_LISTED]:
         incident = incidents.get(item.incident_id)
+        room = (rooms or {}).get(item.incident_id)
         where = (
-            f"<#{incident.channel_id}>"
-            if incident and incident.channel_id
-            else f"INC-{incident.number}"
-            if incident
-            else "an incident"
+            channel_link(room) if room else f"INC-{incident.number}" if incident else "an incident"
         )
         block = _item_block(item, today=today)
         block["text"]["text"] += f" · {where}"

@@ -1,8 +1,8 @@
 """The `/incident help` message."""
 
-from bot.core.text import escape_mrkdwn
 from bot.slack.blocks.limits import fit_mrkdwn
 from bot.slack.blocks.parts import Block, context, section
+from bot.slack.mrkdwn import escape_mrkdwn
 
 MAX_UNKNOWN = 60
 

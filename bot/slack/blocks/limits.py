@@ -1,8 +1,10 @@
 """Block Kit limits, and fitting user text inside them without breaking an escape."""
 
 import re
+from collections.abc import Sequence
 
-from bot.core.text import escape_mrkdwn, plain_from_slack, truncate
+from bot.kernel.text import truncate
+from bot.slack.mrkdwn import plain_from_slack, render_mrkdwn
 
 MAX_BLOCKS = 50
 MAX_MODAL_BLOCKS = 100
@@ -25,8 +27,8 @@ MAX_PLACEHOLDER = 150
 MAX_HINT = 2000
 MAX_TOPIC = 250
 
-_MENTION = re.compile(r"<@[UW][A-Z0-9]+>")
-# What one plain character can cost once escaped; `<` and `>` of a kept mention cost less.
+_TOKEN = re.compile(r"@([UWS][A-Z0-9]{1,31})")
+# What one plain character can cost once escaped.
 _COST = {"&": 5, "<": 4, ">": 4}
 
 
@@ -48,19 +50,19 @@ def fit_plain(text: str, limit: int) -> str:
     return truncate(inert(text), limit)
 
 
-def fit_mrkdwn(
-    text: str, limit: int, *, allow_user_mentions: bool = False, marker: str = "…"
-) -> str:
-    """Escape plain `text` for mrkdwn, cutting the plain text first so the result fits.
+def fit_mrkdwn(text: str, limit: int, *, mentions: Sequence[str] = (), marker: str = "…") -> str:
+    """Render plain `text` as mrkdwn (escaped, listed mentions as Slack mentions), cutting the
+    plain text first so the result fits.
 
-    Cutting before escaping never leaves half an entity (`&am`) behind.
+    Cutting before escaping never leaves half an entity (`&am`) behind; a mention cut in half
+    is no longer a listed one, and shows as the plain text it is.
     """
-    whole = escape_mrkdwn(text, allow_user_mentions=allow_user_mentions)
+    whole = render_mrkdwn(text, mentions)
     if len(whole) <= limit:
         return whole
 
     def cut(keep: int) -> str:
-        return escape_mrkdwn(text[:keep] + marker, allow_user_mentions=allow_user_mentions)
+        return render_mrkdwn(text[:keep] + marker, mentions)
 
     if len(cut(0)) > limit:
         return marker[:limit]
@@ -79,34 +81,33 @@ def split_mrkdwn(
     limit: int,
     *,
     max_parts: int,
-    allow_user_mentions: bool = False,
+    mentions: Sequence[str] = (),
     marker: str = "…",
 ) -> list[str]:
-    """Escape plain `text` into at most `max_parts` pieces of at most `limit` characters.
+    """Render plain `text` into at most `max_parts` pieces of at most `limit` characters.
 
-    Pieces break at a line or word where one is near; the last piece carries `marker`
-    when text had to be dropped.
+    Pieces break at a line or word where one is near, never inside a mention; the last piece
+    carries `marker` when text had to be dropped.
     """
     parts: list[str] = []
     rest = text.strip()
     while rest:
         if len(parts) == max_parts - 1:
-            parts.append(
-                fit_mrkdwn(rest, limit, allow_user_mentions=allow_user_mentions, marker=marker)
-            )
+            parts.append(fit_mrkdwn(rest, limit, mentions=mentions, marker=marker))
             break
-        cut = _cut_point(rest, limit, allow_user_mentions=allow_user_mentions)
-        parts.append(escape_mrkdwn(rest[:cut], allow_user_mentions=allow_user_mentions))
+        cut = _cut_point(rest, limit, mentions)
+        parts.append(render_mrkdwn(rest[:cut], mentions))
         rest = rest[cut:].strip()
     return parts
 
 
-def _cut_point(text: str, limit: int, *, allow_user_mentions: bool) -> int:
-    """Where to cut `text` so its escaped head fits `limit`; prefers a line or word break."""
+def _cut_point(text: str, limit: int, mentions: Sequence[str]) -> int:
+    """Where to cut `text` so its rendered head fits `limit`; prefers a line or word break."""
     used = 0
     end = len(text)
     for index, char in enumerate(text):
-        used += _COST.get(char, 1)
+        # An `@` may open a mention, which renders two characters longer.
+        used += _COST.get(char, 1) + (2 if char == "@" and mentions else 0)
         if used > limit:
             end = index
             break
@@ -117,8 +118,7 @@ def _cut_point(text: str, limit: int, *, allow_user_mentions: bool) -> int:
         if at > end // 2:
             end = at + 1
             break
-    if allow_user_mentions:
-        for match in _MENTION.finditer(text, 0, end + 32):
-            if match.start() < end < match.end() and match.start() > 0:
-                end = match.start()
+    for match in _TOKEN.finditer(text, 0, end + 40):
+        if match.group(1) in mentions and match.start() < end < match.end() and match.start():
+            end = match.start()
     return max(end, 1)

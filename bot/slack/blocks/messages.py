@@ -3,9 +3,9 @@
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from bot.core.lifecycle import STATUS_LABELS, is_open
-from bot.core.text import truncate
-from bot.core.timing import between, format_span
+from bot.incidents.rules.lifecycle import STATUS_LABELS, is_open
+from bot.kernel.text import truncate
+from bot.kernel.timing import between, format_span
 from bot.slack.blocks.limits import MAX_TEXT, fit_mrkdwn, split_mrkdwn
 from bot.slack.blocks.parts import (
     Block,
@@ -38,7 +38,7 @@ def build_update_message(update: StatusUpdate, incident: Incident) -> tuple[str,
         body,
         MAX_TEXT,
         max_parts=MAX_UPDATE_SECTIONS,
-        allow_user_mentions=True,
+        mentions=update.mentions,
         marker=TRUNCATED,
     )
     blocks = [section(f"📣 *Update* · {status} · {severity}")]
@@ -49,7 +49,7 @@ def build_update_message(update: StatusUpdate, incident: Incident) -> tuple[str,
     blocks.append(context(posted))
     head = f"{incident_ref(incident)} update ({status}): "
     one_line = " ".join(update.text.split())
-    text = head + fit_mrkdwn(one_line, MAX_FALLBACK - len(head), allow_user_mentions=True)
+    text = head + fit_mrkdwn(one_line, MAX_FALLBACK - len(head), mentions=update.mentions)
     return text, blocks
 
 
@@ -58,6 +58,7 @@ def build_incident_list(
     *,
     now: datetime,
     commanders: Mapping[int, str] | None = None,
+    rooms: Mapping[int, str] | None = None,
 ) -> list[Block]:
     """`/incident list`: one line per open incident, in the order given.
 
@@ -72,7 +73,8 @@ def build_incident_list(
     blocks = [section(f"*{count} open {noun}*")]
     shown = open_incidents if count <= MAX_LISTED else open_incidents[:MAX_LISTED]
     for incident in shown:
-        blocks.append(section(_list_line(incident, commanders, now=now)))
+        room = (rooms or {}).get(incident.id or 0)
+        blocks.append(section(_list_line(incident, commanders, room, now=now)))
     if count > len(shown):
         blocks.append(context(f"…and {count - len(shown)} more"))
     return blocks
@@ -83,8 +85,10 @@ def build_notice(text: str) -> list[Block]:
     return [section(text)]
 
 
-def _list_line(incident: Incident, commanders: Mapping[int, str] | None, *, now: datetime) -> str:
-    where = f"{channel_link(incident.channel_id)} " if incident.channel_id else ""
+def _list_line(
+    incident: Incident, commanders: Mapping[int, str] | None, room: str | None, *, now: datetime
+) -> str:
+    where = f"{channel_link(room)} " if room else ""
     parts = [
         f"{where}*{incident_ref(incident)}* {fit_mrkdwn(incident.title, MAX_LIST_TITLE)}",
         short_severity(incident.severity),

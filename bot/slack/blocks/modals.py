@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from bot.core.lifecycle import ALLOWED, SEVERITY_LABELS, STATUS_LABELS
+from bot.incidents.rules.lifecycle import ALLOWED, SEVERITY_LABELS, STATUS_LABELS
 from bot.slack.blocks.limits import (
     MAX_METADATA,
     MAX_OPTION,

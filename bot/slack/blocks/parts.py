@@ -5,9 +5,10 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.core.lifecycle import is_open
-from bot.core.text import escape_mrkdwn, is_slack_user, truncate
+from bot.incidents.rules.lifecycle import is_open
+from bot.kernel.text import is_person, truncate
 from bot.slack.blocks.limits import MAX_FIELD, MAX_FIELDS, MAX_TEXT, fit_mrkdwn
+from bot.slack.mrkdwn import escape_mrkdwn
 from storage.enums import Role, Severity, Status
 from storage.models import Incident, IncidentRole
 
@@ -56,10 +57,10 @@ def section(text: str, *, block_id: str | None = None) -> Block:
     return block
 
 
-def titled_section(head: str, body: str, *, mentions: bool) -> Block:
-    """A section of a trusted mrkdwn head line over escaped user text, fitted to the limit."""
+def titled_section(head: str, body: str, *, mentions: Sequence[str] = ()) -> Block:
+    """A section of a trusted mrkdwn head line over rendered plain text, fitted to the limit."""
     head += "\n"
-    return section(head + fit_mrkdwn(body, MAX_TEXT - len(head), allow_user_mentions=mentions))
+    return section(head + fit_mrkdwn(body, MAX_TEXT - len(head), mentions=mentions))
 
 
 def context(*texts: str) -> Block:
@@ -84,7 +85,7 @@ def mention(user_id: str | None, *, nobody: str = "_unassigned_") -> str:
     """`<@U…>` for a well-formed user id; anything else is shown escaped, never parsed."""
     if not user_id:
         return nobody
-    if is_slack_user(user_id):
+    if is_person(user_id):
         return f"<@{user_id}>"
     return escape_mrkdwn(user_id)
 

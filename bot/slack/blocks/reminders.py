@@ -2,11 +2,12 @@
 
 from datetime import datetime, timedelta
 
-from bot.core.text import escape_mrkdwn, truncate
-from bot.core.timing import format_span
+from bot.kernel.text import truncate
+from bot.kernel.timing import format_span
 from bot.slack.blocks.parts import (
     Block,
     button,
+    channel_link,
     context,
     date_token,
     incident_ref,
@@ -15,6 +16,7 @@ from bot.slack.blocks.parts import (
     section,
 )
 from bot.slack.ids import ActionId
+from bot.slack.mrkdwn import escape_mrkdwn
 from storage.models import ActionItem, Incident
 
 SNOOZES = ((ActionId.SNOOZE_15, 15), (ActionId.SNOOZE_30, 30), (ActionId.SNOOZE_60, 60))
@@ -45,9 +47,11 @@ def build_update_reminder(
     return f"Status update due for {incident_ref(incident)}", blocks
 
 
-def build_update_reminder_dm(incident: Incident, *, seq: int) -> tuple[str, list[Block]]:
+def build_update_reminder_dm(
+    incident: Incident, *, seq: int, channel_id: str | None
+) -> tuple[str, list[Block]]:
     """The commander's DM after a second missed reminder in a row."""
-    channel = f"<#{incident.channel_id}>" if incident.channel_id else incident_ref(incident)
+    channel = channel_link(channel_id) if channel_id else incident_ref(incident)
     text = (
         f":alarm_clock: {channel} ({_title(incident)}) has missed {seq} status updates in a row. "
         "Stakeholders are waiting: post one with `/incident update <text>`."
@@ -91,9 +95,11 @@ def build_ack_breach(incident: Incident, target: timedelta, *, due_at: datetime)
     )
 
 
-def build_action_overdue_dm(item: ActionItem, incident: Incident) -> tuple[str, list[Block]]:
+def build_action_overdue_dm(
+    item: ActionItem, incident: Incident, *, channel_id: str | None
+) -> tuple[str, list[Block]]:
     """The owner's daily DM about an overdue action item, with a Done button."""
-    where = f"<#{incident.channel_id}>" if incident.channel_id else incident_ref(incident)
+    where = channel_link(channel_id) if channel_id else incident_ref(incident)
     due = item.due_on.isoformat() if item.due_on else "—"
     text = (
         f":hourglass: An action item you own from {where} was due {due}:\n"
@@ -107,13 +113,11 @@ def build_action_overdue_dm(item: ActionItem, incident: Incident) -> tuple[str, 
     return f"Overdue action item from {incident_ref(incident)}", blocks
 
 
-def build_review_due(incident: Incident, commander: str | None) -> str:
+def build_review_due(
+    incident: Incident, commander: str | None, *, postmortem_link: str | None
+) -> str:
     """The postmortem review reminder, on its due day."""
-    link = (
-        f"<{incident.postmortem_permalink}|postmortem draft>"
-        if incident.postmortem_permalink
-        else "postmortem draft"
-    )
+    link = f"<{postmortem_link}|postmortem draft>" if postmortem_link else "postmortem draft"
     return (
         f":calendar: {mention(commander, nobody='Team')}, the review of the {link} for "
         f"{incident_ref(incident)} ({_title(incident)}) is due today. Run `/incident reviewed` "

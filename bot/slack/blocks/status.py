@@ -3,9 +3,9 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.core.lifecycle import SEVERITY_LABELS, STATUS_LABELS, is_open
-from bot.core.timing import between, format_span
-from bot.services.ports import AlertSummary
+from bot.incidents.ports import AlertSummary
+from bot.incidents.rules.lifecycle import SEVERITY_LABELS, STATUS_LABELS, is_open
+from bot.kernel.timing import between, format_span
 from bot.slack.blocks.alerts import build_alerts_section
 from bot.slack.blocks.followups import build_action_item_blocks, build_postmortem_line
 from bot.slack.blocks.limits import (
@@ -54,6 +54,7 @@ def build_status_blocks(
     now: datetime,
     action_items: Sequence[ActionItem] = (),
     alerts: AlertSummary | None = None,
+    postmortem_link: str | None = None,
 ) -> list[Block]:
     """The pinned, live status block of an incident channel.
 
@@ -65,11 +66,11 @@ def build_status_blocks(
     blocks.extend(field_sections(_fields(incident, roles, now=now)))
     blocks.append({"type": "divider"})
     if incident.resolution.strip() and not is_open(Status(incident.status)):
-        blocks.append(titled_section("*Resolution*", incident.resolution.strip(), mentions=False))
+        blocks.append(titled_section("*Resolution*", incident.resolution.strip()))
     blocks.append(_latest_update(incident, latest_update))
     if alerts is not None:
         blocks.extend(build_alerts_section(alerts, incident))
-    postmortem = build_postmortem_line(incident)
+    postmortem = build_postmortem_line(incident, postmortem_link)
     if postmortem is not None:
         blocks.append(postmortem)
     blocks.extend(build_action_item_blocks(action_items, today=now.date()))
@@ -158,7 +159,7 @@ def _latest_update(incident: Incident, update: StatusUpdate | None) -> Block:
     head = f"*Latest update* · {mention(update.author, nobody='someone')}"
     if update.posted_at:
         head += f" · {date_token(update.posted_at)}"
-    return titled_section(head, update.text, mentions=True)
+    return titled_section(head, update.text, mentions=update.mentions)
 
 
 def _actions(incident: Incident) -> Block | None:

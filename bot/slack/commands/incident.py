@@ -1,13 +1,12 @@
-"""Parsing `/incident …` text into typed commands. Pure: no Slack, no database."""
+"""Parsing `/incident …` text (Slack command syntax) into typed commands. Pure: no I/O."""
 
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from bot.core.errors import InvalidInput
-from bot.core.lifecycle import parse_severity, parse_status
-from bot.core.text import escape_mrkdwn, plain_from_slack, user_ids_in
+from bot.kernel.errors import InvalidInput
+from bot.slack.mrkdwn import escape_mrkdwn, plain_from_slack, user_ids_in
 from storage.enums import Role, Severity, Status
 
 MAX_TITLE = 200
@@ -23,9 +22,10 @@ class Declare:
 
 @dataclass(frozen=True)
 class PostUpdate:
-    """A status update; empty text opens the update modal."""
+    """A status update; empty text opens the update modal. People it mentions are listed."""
 
     text: str
+    mentions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,10 @@ class AssignRole:
 
 @dataclass(frozen=True)
 class AddNote:
-    """A timeline note."""
+    """A timeline note, and the people it mentions."""
 
     text: str
+    mentions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,7 @@ def _declare(rest: str, _user: str) -> Declare:
 
 
 def _update(rest: str, _user: str) -> PostUpdate:
-    return PostUpdate(text=plain_from_slack(rest).strip())
+    return PostUpdate(text=plain_from_slack(rest).strip(), mentions=tuple(user_ids_in(rest)))
 
 
 def _severity(rest: str, _user: str) -> SetSeverity:
@@ -234,7 +235,7 @@ def _note(rest: str, _user: str) -> AddNote:
     text = plain_from_slack(rest).strip()
     if not text:
         raise InvalidInput("A note needs text: `/incident note Rolled back deploy 4812`.")
-    return AddNote(text=text)
+    return AddNote(text=text, mentions=tuple(user_ids_in(rest)))
 
 
 def _resolve(rest: str, _user: str) -> Resolve:
@@ -320,3 +321,28 @@ _PARSERS: dict[str, Callable[[str, str], Command]] = {
     "reviewed": lambda _rest, _user: MarkReviewed(),
 }
 _USER_TOKEN = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+
+
+def parse_severity(text: str) -> Severity:
+    """`sev2`, `SEV2` or `2` as a Severity; anything else names the valid ones."""
+    value = text.strip().lower()
+    if value.isdigit():
+        value = f"sev{value}"
+    try:
+        return Severity(value)
+    except ValueError:
+        valid = ", ".join(s.value for s in Severity)
+        raise InvalidInput(
+            f"Unknown severity `{escape_mrkdwn(text)}`. Use one of: {valid}."
+        ) from None
+
+
+def parse_status(text: str) -> Status:
+    """A status name as a Status; anything else names the valid ones."""
+    try:
+        return Status(text.strip().lower())
+    except ValueError:
+        valid = ", ".join(s.value for s in Status)
+        raise InvalidInput(
+            f"Unknown status `{escape_mrkdwn(text)}`. Use one of: {valid}."
+        ) from None

@@ -1,12 +1,12 @@
-"""Slack listeners, split by kind; each module has a `register(app, deps)`."""
+"""Slack listeners: acknowledge fast, after storing what was asked; `register` only wires."""
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.slack.listeners import actions, alerts, commands, events, views
-from bot.slack.listeners.deps import ListenerDeps
+from bot.slack.deps import SlackDeps
+from bot.slack.listeners import actions, commands, events, views
 
 
-def register(app: AsyncApp, deps: ListenerDeps) -> None:
+def register(app: AsyncApp, deps: SlackDeps) -> None:
     """Attach every listener to the app."""
-    for module in (commands, actions, views, events, alerts):
+    for module in (events, commands, actions, views):
         module.register(app, deps)

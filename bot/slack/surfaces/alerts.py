@@ -1,16 +1,18 @@
-"""The Slack side of the alert port: offers with a Declare button, page DMs, resolved notices."""
+"""Alerts in Slack: offers with a Declare button, pages by DM, the all-resolved notice.
+
+Each message carries metadata naming what it is for, so a retry after a lost answer finds the
+message it already posted and edits it instead of posting it again.
+"""
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.web.async_slack_response import AsyncSlackResponse
-
-from bot.services.ports import IncidentSnapshot, NotShown, OfferView
+from bot.alerts.ports import OfferView, Shown
+from bot.incidents.ports import ALERTS_NOTICE, IncidentSnapshot, Place, PlaceStore
+from bot.kernel.outbox import Permanent
 from bot.slack.blocks.alerts import (
     build_all_resolved_notice,
     build_offer_blocks,
@@ -19,142 +21,157 @@ from bot.slack.blocks.alerts import (
     build_page_blocks,
     build_page_text,
 )
-from storage.enums import Status
+from bot.slack.calls import SlackCalls, SlackError, SlackRefused, marker
+from bot.slack.places import SLACK, slack_places
 
 log = logging.getLogger(__name__)
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
+OFFER_EVENT = "warroom_offer"
+PAGE_EVENT = "warroom_page"
+NOTICE_EVENT = "warroom_alerts_notice"
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+class SlackOffers:
+    """Posts offers and edits them in place."""
 
-
-class SlackAlerts:
-    """Shows alerts in Slack; every failure becomes a Slack error code, never a traceback."""
-
-    def __init__(self, client: AsyncWebClient, *, clock: Callable[[], datetime] = _utc_now) -> None:
-        self.client = client
+    def __init__(self, calls: SlackCalls, *, clock: Callable[[], datetime]) -> None:
+        self.calls = calls
+        self.client = calls.client
         self.clock = clock
-        # An offer channel configured by name: chat.update needs its id, learned when posting.
 
-    async def show_offer(self, view: OfferView) -> tuple[str, str]:
+    async def show(self, view: OfferView, *, retry: bool) -> Shown:
         """Post the offer, or edit it in place (posting anew if it was deleted).
 
         Returns the channel id and ts, so later edits work when the channel was given by name.
         """
         group = view.group
-        where = group.offer_channel_id
-        if not where:
-            raise NotShown("no_offer_channel")
-        channel = where
+        channel = group.offer_channel_id
+        if not channel:
+            raise Permanent("no_offer_channel")
         text, blocks = build_offer_text(view), build_offer_blocks(view, now=self.clock())
-        if group.offer_ts:
-            ts = group.offer_ts
-            try:
-                await _attempt(
-                    lambda: self.client.chat_update(
-                        channel=channel, ts=ts, text=text, blocks=blocks
-                    )
-                )
-                return channel, ts
-            except NotShown as error:
-                if not _gone(error.error, channel):
-                    raise
+        ts = group.offer_ts
+        if ts is None and retry and _CHANNEL_ID.fullmatch(channel):
+            ts = await self.calls.find_posted(
+                channel, OFFER_EVENT, {"group_id": group.id}, thread_ts=group.offer_thread_ts
+            )
+        if ts is not None:
+            edited = await self.calls.call(
+                lambda: self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks),
+                expected=frozenset({SlackError.MESSAGE_NOT_FOUND, SlackError.CHANNEL_NOT_FOUND}),
+            )
+            if not edited.get("error"):
+                return Shown(channel, ts)
+            if not _gone(str(edited["error"]), channel):
+                raise SlackRefused(str(edited["error"]))
         thread: dict[str, Any] = (
             {"thread_ts": group.offer_thread_ts} if group.offer_thread_ts else {}
         )
-        posted = await _attempt(
+        metadata = marker(OFFER_EVENT, group_id=group.id)
+        posted = await self.calls.call(
             lambda: self.client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, **thread
+                channel=channel, text=text, blocks=blocks, metadata=metadata, **thread
             )
         )
-        return str(posted.get("channel") or channel), str(posted["ts"])
+        return Shown(str(posted.get("channel") or channel), str(posted["ts"]))
 
-    async def send_page(self, target: str, snapshot: IncidentSnapshot) -> list[tuple[str, str]]:
-        """DM the target, or each member of a user group; NotShown only when nobody got it."""
-        users = await self._people(target)
-        text, blocks = build_page_text(snapshot), build_page_blocks(snapshot)
-        sent: list[tuple[str, str]] = []
-        last_error = "no_members"
-        for user in users:
+
+class SlackPager:
+    """Pages people by DM; a user group is paged member by member."""
+
+    def __init__(self, calls: SlackCalls) -> None:
+        self.calls = calls
+        self.client = calls.client
+
+    async def send_page(
+        self, page_id: int, target: str, snapshot: IncidentSnapshot, *, retry: bool
+    ) -> list[Shown]:
+        """DM the target, or each member of a user group; fails only when nobody got it."""
+        channel = slack_places(snapshot).channel
+        text, blocks = build_page_text(snapshot), build_page_blocks(snapshot, channel_id=channel)
+        sent: list[Shown] = []
+        refused: SlackRefused | None = None
+        for user in await self._people(target):
             try:
-                sent.append(await self._dm(user, text, blocks))
-            except NotShown as error:
-                log.warning("could not page %s (from %s): %s", user, target, error.error)
-                last_error = error.error
+                sent.append(await self._page(page_id, user, text, blocks, retry=retry))
+            except SlackRefused as failure:
+                log.warning("could not page %s (from %s): %s", user, target, failure.error)
+                refused = failure
         if not sent:
-            raise NotShown(last_error)
+            raise refused or SlackRefused("no_members")
         return sent
 
-    async def show_page_acknowledged(
-        self, messages: list[tuple[str, str]], snapshot: IncidentSnapshot, user: str
+    async def show_acknowledged(
+        self, messages: list[Shown], snapshot: IncidentSnapshot, user: str
     ) -> None:
-        """Edit each page DM to say who acknowledged; a failed edit is logged and skipped."""
+        """Edit each page DM to say who acknowledged; one that cannot be edited is skipped."""
+        channel = slack_places(snapshot).channel
         text = build_page_text(snapshot)
-        blocks = build_page_acknowledged_blocks(snapshot, user)
-        for channel, ts in messages:
+        blocks = build_page_acknowledged_blocks(snapshot, user, channel_id=channel)
+        for message in messages:
             try:
-                await _attempt(
-                    lambda c=channel, t=ts: self.client.chat_update(  # type: ignore[misc]
-                        channel=c, ts=t, text=text, blocks=blocks
+                await self.calls.call(
+                    lambda m=message: self.client.chat_update(  # type: ignore[misc]
+                        channel=m.channel, ts=m.ts, text=text, blocks=blocks
                     )
                 )
-            except NotShown as error:
-                log.warning("could not edit page DM %s/%s: %s", channel, ts, error.error)
-
-    async def announce_all_resolved(self, snapshot: IncidentSnapshot) -> str | None:
-        """Post the all-resolved notice in the incident channel; its ts, or None on failure."""
-        channel = snapshot.incident.channel_id
-        if channel is None:
-            return None
-        text, blocks = build_all_resolved_notice(snapshot)
-        try:
-            posted = await _attempt(
-                lambda: self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-            )
-        except NotShown as error:
-            log.warning("could not announce resolved alerts in %s: %s", channel, error.error)
-            return None
-        return str(posted["ts"])
+            except SlackRefused as failure:
+                log.warning("could not edit page %s/%s: %s", message.channel, message.ts, failure)
 
     async def _people(self, target: str) -> list[str]:
         """The user ids a page target names: itself, or a user group's members."""
         if target[:1] in ("U", "W"):
             return [target]
         if not target.startswith("S"):
-            raise NotShown("invalid_page_target")
-        listed = await _attempt(lambda: self.client.usergroups_users_list(usergroup=target))
-        users = [str(user) for user in listed.get("users") or []]
-        return list(dict.fromkeys(users))
+            raise Permanent("invalid_page_target")
+        listed = await self.calls.call(lambda: self.client.usergroups_users_list(usergroup=target))
+        return list(dict.fromkeys(str(user) for user in listed.get("users") or []))
 
-    async def _dm(self, user: str, text: str, blocks: list[dict[str, Any]]) -> tuple[str, str]:
-        opened = await _attempt(lambda: self.client.conversations_open(users=user))
-        channel = str(opened["channel"]["id"])
-        posted = await _attempt(
-            lambda: self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    async def _page(
+        self, page_id: int, user: str, text: str, blocks: list[dict[str, Any]], *, retry: bool
+    ) -> Shown:
+        channel = await self.calls.open_dm(user)
+        if retry:
+            match = {"page_id": page_id, "user": user}
+            found = await self.calls.find_posted(channel, PAGE_EVENT, match, thread_ts=None)
+            if found is not None:
+                return Shown(channel, found)
+        metadata = marker(PAGE_EVENT, page_id=page_id, user=user)
+        posted = await self.calls.call(
+            lambda: self.client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, metadata=metadata
+            )
         )
-        return channel, str(posted["ts"])
+        return Shown(channel, str(posted["ts"]))
 
 
-async def sync_resolved_notice(client: AsyncWebClient, snapshot: IncidentSnapshot) -> None:
-    """Once the incident is resolved, its all-resolved notice loses the Mark resolved button
-    (best effort: a notice that cannot be edited is only logged).
+class SlackAlertNotices:
+    """The incident channel's notice that every alert resolved, with Mark resolved."""
 
-    Only while it is resolved: every incident passes through resolved on its way to closed, so
-    the publishes after closing (postmortem, action items, review) need not edit it again.
-    """
-    alerts, incident = snapshot.alerts, snapshot.incident
-    channel = incident.channel_id
-    if alerts is None or not alerts.notice_ts or channel is None:
-        return
-    if incident.status != Status.RESOLVED:
-        return
-    ts = alerts.notice_ts
-    text, blocks = build_all_resolved_notice(snapshot)
-    try:
-        await _attempt(lambda: client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks))
-    except NotShown as error:
-        log.warning("could not edit the all-resolved notice in %s: %s", channel, error.error)
+    def __init__(self, calls: SlackCalls, places: PlaceStore) -> None:
+        self.calls = calls
+        self.client = calls.client
+        self.places = places
+
+    async def all_resolved(self, snapshot: IncidentSnapshot, *, retry: bool) -> None:
+        """Post the notice, and keep where, so it loses its button once the incident is
+        resolved (however that happens)."""
+        channel = slack_places(snapshot).channel
+        if channel is None:
+            raise Permanent("no_incident_channel")
+        text, blocks = build_all_resolved_notice(snapshot)
+        match = {"incident_id": snapshot.incident_id}
+        ts = None
+        if retry:
+            ts = await self.calls.find_posted(channel, NOTICE_EVENT, match, thread_ts=None)
+        if ts is None:
+            metadata = marker(NOTICE_EVENT, incident_id=snapshot.incident_id)
+            posted = await self.calls.call(
+                lambda: self.client.chat_postMessage(
+                    channel=channel, text=text, blocks=blocks, metadata=metadata
+                )
+            )
+            ts = str(posted["ts"])
+        await self.places.save(snapshot.incident_id, Place(SLACK, ALERTS_NOTICE, channel, ts))
 
 
 def _gone(error: str, channel: str) -> bool:
@@ -163,17 +180,6 @@ def _gone(error: str, channel: str) -> bool:
     A deleted message, or a channel known only by name (after a restart) that chat.update
     cannot take: posting by name works and teaches us the id.
     """
-    return error == "message_not_found" or (
-        error == "channel_not_found" and not _CHANNEL_ID.fullmatch(channel)
+    return error == SlackError.MESSAGE_NOT_FOUND or (
+        error == SlackError.CHANNEL_NOT_FOUND and not _CHANNEL_ID.fullmatch(channel)
     )
-
-
-async def _attempt(call: Callable[[], Awaitable[AsyncSlackResponse]]) -> AsyncSlackResponse:
-    """One Web API call (the client already honours rate limits); NotShown with why it failed."""
-    try:
-        return await call()
-    except SlackApiError as error:
-        raise NotShown(str(error.response.get("error", "unknown_error"))) from error
-    except Exception as error:  # network trouble after the client's own retries
-        log.exception("Slack call failed")
-        raise NotShown(type(error).__name__) from error

@@ -1,0 +1,1 @@
+"""Pure alert rules: neutral signals, classification and routing."""

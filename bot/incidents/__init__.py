@@ -1,0 +1,1 @@
+"""Incidents: the lifecycle, the timeline, reminders and the postmortem."""

@@ -1,0 +1,1 @@
+"""The postmortem: drafted on close from the timeline, rendered by a Jinja2 template."""

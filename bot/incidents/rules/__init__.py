@@ -1,0 +1,1 @@
+"""Pure incident rules: the lifecycle table, the update cadence, the postmortem content."""

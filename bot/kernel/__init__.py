@@ -1,0 +1,1 @@
+"""What every feature stands on: transactions, the clock, errors, the inbox and the outbox."""

@@ -1,0 +1,188 @@
+"""The inbox: a request we acknowledge is stored first, then carried out by whichever process
+gets to it, so a crash, a restart or a second replica finishes what was acknowledged.
+
+A stored request's key (a slash command's trigger id, a form's view id and hash, an event id)
+turns a replay into a no-op. While a handler runs, its first write transaction also marks the
+request done (`carrying_out`), so a request re-run after a crash never applies twice.
+"""
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.kernel.outbox import Policy as OutboxPolicy
+from bot.kernel.outbox import backoff
+from bot.kernel.transactions import (
+    AlreadyCarriedOut,
+    carrying_out,
+    may_pass_later,
+    run_in_transaction,
+)
+from bot.kernel.work_loop import WorkLoop
+from storage.models import InboxItem
+from storage.queries import kernel as queries
+
+log = logging.getLogger(__name__)
+Payload = dict[str, Any]
+Handler = Callable[[Payload], Awaitable[None]]
+# Told when a request fails for good: (payload, a short reference to quote in the logs).
+Failed = Callable[[Payload, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How the inbox carries requests out."""
+
+    slots: int = 4  # requests carried out at once in this process
+    lease: timedelta = timedelta(minutes=2)  # a claim a dead process held lapses after this
+    max_attempts: int = 5  # tries of a request whose handler keeps failing unexpectedly
+    batch: int = 50
+    idle_poll: float = 1.0
+
+
+@dataclass
+class Inbox:
+    """Stores acknowledged requests and carries them out through registered handlers."""
+
+    engine: Engine
+    clock: Callable[[], datetime]
+    policy: Policy = field(default_factory=Policy)
+    _handlers: dict[str, tuple[Handler, Failed | None]] = field(default_factory=dict)
+    _loop: WorkLoop | None = None
+    _running: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def handle(self, kind: str, handler: Handler, *, on_failure: Failed | None = None) -> None:
+        """Carry out requests of `kind` with `handler`."""
+        self._handlers[kind] = (handler, on_failure)
+
+    async def accept(self, key: str, kind: str, payload: Payload) -> bool:
+        """Store a request before it is acknowledged; False when the same one was stored
+        before (a replay or a double submit), which must then change nothing."""
+        now = self.clock()
+        stored = await run_in_transaction(
+            self.engine,
+            lambda s: queries.insert_inbox_item(s, key=key, kind=kind, payload=payload, now=now),
+        )
+        if stored is not None:
+            self.kick()
+        return stored is not None
+
+    def kick(self) -> None:
+        """Look for stored requests now rather than at the next poll."""
+        if self._loop is not None:
+            self._loop.kick()
+
+    # -- carrying out -----------------------------------------------------------------------
+
+    async def run_due(self) -> int:
+        """Claim what waits and start carrying it out; how many were started.
+
+        Started requests run in the background, at most `slots` at a time in this process:
+        a burst never delays the next claim, and the claim never takes more than is free.
+        """
+        free = self.policy.slots - len(self._running)
+        if free <= 0:
+            return 0
+        claimed = await run_in_transaction(self.engine, lambda s: self._claim(s, free))
+        for item in claimed:
+            task = asyncio.create_task(self._carry_out(item))
+            self._running.add(task)
+            task.add_done_callback(self._done)
+        return len(claimed)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self.kick()
+
+    def _claim(self, session: Session, limit: int) -> list[InboxItem]:
+        now = self.clock()
+        until = now + self.policy.lease
+        rows = queries.list_claimable_inbox(
+            session, now=now, limit=min(limit, self.policy.batch), kinds=list(self._handlers)
+        )
+        taken = []
+        for row in rows:
+            assert row.id is not None
+            if queries.claim_inbox_item(session, item_id=row.id, now=now, until=until):
+                row.attempts += 1
+                taken.append(row)
+        return taken
+
+    async def _carry_out(self, item: InboxItem) -> None:
+        assert item.id is not None
+        handler, on_failure = self._handlers[item.kind]
+        try:
+            with carrying_out(item.id, self.clock):
+                await handler(dict(item.payload))
+        except AlreadyCarriedOut:
+            return  # another worker finished it while this one ran: nothing more to do
+        except Exception as error:
+            reference = uuid.uuid4().hex[:8]
+            log.exception("request %s (%s) failed (reference %s)", item.id, item.kind, reference)
+            await self._failed(item, on_failure, reference, error)
+            return
+        # A handler that wrote nothing (a listing, a refusal) is done now.
+        await self._complete(item.id, None)
+
+    async def _failed(
+        self, item: InboxItem, on_failure: Failed | None, reference: str, error: Exception
+    ) -> None:
+        assert item.id is not None
+        text = f"{type(error).__name__} (reference {reference})"
+        if item.attempts < self.policy.max_attempts and may_pass_later(error):
+            wait = backoff(item.attempts, OutboxPolicy())
+            retry_at = self.clock() + timedelta(seconds=wait)
+            await run_in_transaction(
+                self.engine,
+                lambda s: queries.release_inbox_item(
+                    s, item_id=item.id or 0, retry_at=retry_at, error=text
+                ),
+            )
+            return
+        await self._complete(item.id, text)
+        if on_failure is not None:
+            try:
+                await on_failure(dict(item.payload), reference)
+            except Exception:
+                log.exception("could not report the failure of request %s", item.id)
+
+    async def _complete(self, item_id: int, error: str | None) -> None:
+        now = self.clock()
+        await run_in_transaction(
+            self.engine,
+            lambda s: queries.complete_inbox_item(s, item_id=item_id, now=now, error=error),
+        )
+
+    # -- serving ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start carrying out work in the background."""
+        self._loop = WorkLoop("inbox", self.run_due, poll=self.policy.idle_poll)
+        self._loop.start()
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop taking work; what runs may finish within `grace` seconds. The rest stays in
+        the database, and its claims lapse for the next process."""
+        if self._loop is not None:
+            await self._loop.stop(grace, self._running)
+            self._loop = None
+
+    async def drain(self, *, timeout: float = 30.0) -> None:
+        """Carry out everything stored, and wait for it (tests, the demo)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            started = await self.run_due()
+            if self._running:
+                await asyncio.wait(list(self._running), timeout=max(deadline - loop.time(), 0))
+                continue
+            if not started:
+                return
+        raise TimeoutError("the inbox still has requests to carry out")

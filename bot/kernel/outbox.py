@@ -1,0 +1,296 @@
+"""The outbox: every side effect is a row written with the change that caused it, carried out
+after the commit by whichever process gets to it first, retried with backoff until it succeeds,
+fails for good, or is too old.
+
+Effects of one stream (an incident's, say) run one at a time, oldest first; effects of
+different streams run side by side. A handler raises `Transient` (or any unexpected error) to
+be tried again later and `Permanent` to stop; a handler whose effect may have happened though
+its answer was lost must be safe to repeat (find what it made, and edit it).
+"""
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.kernel.transactions import read, run_in_transaction
+from bot.kernel.work_loop import WorkLoop
+from storage.models import Effect
+from storage.queries import kernel as queries
+
+log = logging.getLogger(__name__)
+Payload = dict[str, Any]
+
+
+class Transient(Exception):
+    """Try again later: a rate limit, a 5xx, a timeout, a dropped connection."""
+
+    transient = True  # what `may_pass_later` looks for
+
+    def __init__(self, error: str, *, retry_after: float | None = None) -> None:
+        super().__init__(error)
+        self.error = error
+        self.retry_after = retry_after
+
+
+class Permanent(Exception):
+    """Trying again cannot help: the effect is given up and reported once."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What a handler knows about the try it is making."""
+
+    effect_id: int
+    key: str
+    attempts: int  # 1 on the first try
+    created_at: datetime
+
+    @property
+    def is_retry(self) -> bool:
+        """Whether an earlier try may have done the work without our knowing."""
+        return self.attempts > 1
+
+
+Handler = Callable[[Payload, Attempt], Awaitable[None]]
+GiveUp = Callable[[Payload, str], Awaitable[None]]
+Merge = Callable[[Payload, Sequence[Payload]], Payload]
+
+
+@dataclass(frozen=True)
+class _Kind:
+    handler: Handler
+    on_give_up: GiveUp | None
+    coalesce: Merge | None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How hard the outbox tries."""
+
+    lease: timedelta = timedelta(minutes=2)  # a claim a dead process held lapses after this
+    first_retry: timedelta = timedelta(seconds=1)
+    max_backoff: timedelta = timedelta(minutes=5)
+    max_age: timedelta = timedelta(hours=24)  # transient failures give up after this
+    max_unexpected: int = 8  # tries for a handler that keeps raising something unexpected
+    batch: int = 50
+    concurrency: int = 8
+    idle_poll: float = 1.0  # seconds between looks when nothing was kicked
+
+
+def new_effect(
+    kind: str,
+    *,
+    key: str,
+    stream: str,
+    payload: Payload,
+    now: datetime,
+    delay: timedelta = timedelta(0),
+) -> dict[str, Any]:
+    """An effect row to add with `add_effects`, in the transaction that causes it."""
+    return {
+        "kind": kind,
+        "key": key[:255],
+        "stream": stream[:128],
+        "payload": payload,
+        "state": queries.PENDING,
+        "attempts": 0,
+        "created_at": now,
+        "next_try_at": now + delay,
+    }
+
+
+def add_effects(session: Session, effects: Sequence[dict[str, Any]]) -> None:
+    """Write effects in the caller's transaction; a key already written is not written again."""
+    queries.insert_effects(session, rows=effects)
+
+
+@dataclass
+class Outbox:
+    """Carries out the effects of the kinds registered with it."""
+
+    engine: Engine
+    clock: Callable[[], datetime]
+    policy: Policy = field(default_factory=Policy)
+    _kinds: dict[str, _Kind] = field(default_factory=dict)
+    _loop: WorkLoop | None = None
+    _running: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def handle(
+        self,
+        kind: str,
+        handler: Handler,
+        *,
+        on_give_up: GiveUp | None = None,
+        coalesce: Merge | None = None,
+    ) -> None:
+        """Carry out effects of `kind` with `handler`.
+
+        With `coalesce`, claiming one effect also takes the later pending ones of its kind in
+        its stream: they are marked done and their payloads merged into the running one (a
+        re-render covers every change before it).
+        """
+        self._kinds[kind] = _Kind(handler, on_give_up, coalesce)
+
+    def kick(self) -> None:
+        """Look for due effects now rather than at the next poll."""
+        if self._loop is not None:
+            self._loop.kick()
+
+    async def enqueue(self, effects: Sequence[dict[str, Any]]) -> None:
+        """Write effects in a transaction of their own, then look for them at once."""
+        await run_in_transaction(self.engine, lambda s: add_effects(s, effects))
+        self.kick()
+
+    # -- running ---------------------------------------------------------------------------
+
+    async def run_due(self) -> int:
+        """Claim what is due now and start carrying it out; how many effects were started.
+
+        Started effects run in the background, at most `concurrency` at a time in this
+        process, so one slow effect never holds up the claims of the others.
+        """
+        free = self.policy.concurrency - len(self._running)
+        if free <= 0:
+            return 0
+        claimed = await run_in_transaction(self.engine, lambda s: self._claim(s, free))
+        for effect in claimed:
+            task = asyncio.create_task(self._run(effect))
+            self._running.add(task)
+            task.add_done_callback(self._done)
+        return len(claimed)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self.kick()  # the next effect of its stream may be due now
+
+    def _claim(self, session: Session, limit: int) -> list[Effect]:
+        now = self.clock()
+        until = now + self.policy.lease
+        rows = queries.list_claimable_effects(
+            session, now=now, limit=min(limit, self.policy.batch), kinds=list(self._kinds)
+        )
+        taken, streams = [], set()
+        for row in rows:
+            # One effect per stream per batch: the next one waits for this one to finish.
+            if row.stream in streams or row.id is None:
+                continue
+            if not queries.claim_effect(session, effect_id=row.id, now=now, until=until):
+                continue
+            streams.add(row.stream)
+            row.attempts += 1
+            merge = self._kinds[row.kind].coalesce
+            if merge is not None:
+                later = queries.supersede_effects(
+                    session, stream=row.stream, kind=row.kind, after_id=row.id, now=now
+                )
+                if later:
+                    row.payload = merge(dict(row.payload), [dict(e.payload) for e in later])
+            taken.append(row)
+        return taken
+
+    async def _run(self, effect: Effect) -> None:
+        assert effect.id is not None and effect.created_at is not None
+        kind = self._kinds[effect.kind]
+        attempt = Attempt(effect.id, effect.key, effect.attempts, effect.created_at)
+        payload = dict(effect.payload)
+        try:
+            await kind.handler(payload, attempt)
+        except Permanent as failure:
+            await self._give_up(effect, kind, payload, failure.error)
+        except Transient as failure:
+            await self._later(effect, kind, payload, failure.error, failure.retry_after)
+        except Exception as failure:  # a bug or an unforeseen failure: a few more tries
+            log.exception("effect %s (%s) failed", effect.id, effect.kind)
+            error = f"{type(failure).__name__}: {str(failure)[:200]}"
+            if effect.attempts >= self.policy.max_unexpected:
+                await self._give_up(effect, kind, payload, error)
+            else:
+                await self._later(effect, kind, payload, error, None)
+        else:
+            await self._finish(effect.id, queries.DONE)
+
+    async def _later(
+        self, effect: Effect, kind: _Kind, payload: Payload, error: str, retry_after: float | None
+    ) -> None:
+        now = self.clock()
+        assert effect.id is not None and effect.created_at is not None
+        if now - effect.created_at >= self.policy.max_age:
+            await self._give_up(effect, kind, payload, f"{error} (gave up after retrying)")
+            return
+        wait = backoff(effect.attempts, self.policy, retry_after)
+        log.info(
+            "effect %s (%s) failed (%s); next try in %.1fs", effect.id, effect.kind, error, wait
+        )
+        await self._finish(
+            effect.id, queries.PENDING, error=error, next_try_at=now + timedelta(seconds=wait)
+        )
+
+    async def _give_up(self, effect: Effect, kind: _Kind, payload: Payload, error: str) -> None:
+        assert effect.id is not None
+        log.warning("effect %s (%s) given up: %s", effect.id, effect.kind, error)
+        await self._finish(effect.id, queries.FAILED, error=error)
+        if kind.on_give_up is not None:
+            try:
+                await kind.on_give_up(payload, error)
+            except Exception:
+                log.exception("reporting the failure of effect %s failed", effect.id)
+
+    async def _finish(self, effect_id: int, state: str, **values: Any) -> None:
+        now = self.clock()
+        await run_in_transaction(
+            self.engine,
+            lambda s: queries.finish_effect(s, effect_id=effect_id, now=now, state=state, **values),
+        )
+
+    # -- serving ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start carrying out work in the background."""
+        self._loop = WorkLoop("outbox", self.run_due, poll=self.policy.idle_poll)
+        self._loop.start()
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop taking work; what runs may finish within `grace` seconds. The rest stays in
+        the database, and its claims lapse for the next process."""
+        if self._loop is not None:
+            await self._loop.stop(grace, self._running)
+            self._loop = None
+
+    async def drain(self, *, timeout: float = 30.0, horizon: float = 0.0) -> None:
+        """Run until nothing runs and nothing is due within `horizon` seconds (tests, the
+        demo: a horizon waits out short retry back-offs)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        kinds = list(self._kinds)
+        while loop.time() < deadline:
+            started = await self.run_due()
+            if self._running:
+                await asyncio.wait(list(self._running), timeout=max(deadline - loop.time(), 0))
+                continue
+            if started:
+                continue
+            due = await read(self.engine, lambda s: queries.next_effect_due(s, kinds=kinds))
+            if due is None or due > self.clock() + timedelta(seconds=horizon):
+                return
+            await asyncio.sleep(0.02)  # another process holds what is due
+        raise TimeoutError("the outbox still has due effects")
+
+
+def backoff(attempts: int, policy: Policy, retry_after: float | None = None) -> float:
+    """Seconds before the next try: doubling from `first_retry` up to `max_backoff`, with a
+    little jitter so that many effects do not come back at once; never sooner than Slack's
+    Retry-After."""
+    base = policy.first_retry.total_seconds() * 2 ** max(attempts - 1, 0)
+    wait = min(base, policy.max_backoff.total_seconds()) * random.uniform(0.8, 1.0)
+    return max(wait, retry_after or 0.0)

@@ -1,0 +1,1 @@
+"""Slack command syntax: `/incident …` text parsed into typed commands."""

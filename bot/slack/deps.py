@@ -1,0 +1,34 @@
+"""What the Slack listeners and request handlers need from the composition root."""
+
+from dataclasses import dataclass, field
+
+from bot.alerts.service import AlertService
+from bot.incidents.followups import FollowUpService
+from bot.incidents.service import IncidentService
+from bot.incidents.timeline import TimelineService
+from bot.incidents.updates import UpdateService
+from bot.kernel.inbox import Inbox
+from bot.slack.calls import SlackCalls
+from bot.slack.surfaces.replies import SlackReplies
+from bot.slack.watched import WatchedChannels
+
+
+@dataclass(frozen=True)
+class SlackDeps:
+    """The use cases Slack requests call, the inbox they are stored in, and how to answer."""
+
+    incidents: IncidentService
+    updates: UpdateService
+    followups: FollowUpService
+    timeline: TimelineService
+    alerts: AlertService
+    inbox: Inbox
+    replies: SlackReplies
+    calls: SlackCalls
+    watched: WatchedChannels = field(default_factory=lambda: WatchedChannels(frozenset()))
+    own_bot_id: str | None = None  # our own posts are never read as alerts
+
+    @property
+    def alert_channels(self) -> frozenset[str]:
+        """The channels (ids or names) whose integration posts are alerts; empty: none."""
+        return self.watched.ids | self.watched.names

@@ -1,0 +1,62 @@
+"""Form submissions: fields are checked before the acknowledgement, so a mistake lands on its
+field; a good submission is stored (once per view and hash) before it is acknowledged."""
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot.kernel.errors import DomainError
+from bot.slack.deps import SlackDeps
+from bot.slack.forms import (
+    parse_action_form,
+    parse_declare_form,
+    parse_resolve_form,
+    parse_severity_form,
+    parse_status_form,
+    parse_update_form,
+)
+from bot.slack.ids import BlockId, CallbackId
+from bot.slack.inputs import parse_id
+
+VIEW = "slack.view"
+# Each form's parser (run before the ack for its field errors) and the field a form-wide
+# error is shown on.
+FORMS: dict[str, tuple[Callable[[Any], object], str]] = {
+    CallbackId.DECLARE: (parse_declare_form, BlockId.TITLE),
+    CallbackId.POST_UPDATE: (parse_update_form, BlockId.UPDATE_TEXT),
+    CallbackId.ADD_ACTION: (parse_action_form, BlockId.ACTION_TEXT),
+    CallbackId.RESOLVE: (parse_resolve_form, BlockId.SUMMARY),
+    CallbackId.CHANGE_SEVERITY: (parse_severity_form, BlockId.SEVERITY),
+    CallbackId.CHANGE_STATUS: (parse_status_form, BlockId.STATUS),
+    CallbackId.DECLARE_FROM_ALERT: (parse_declare_form, BlockId.TITLE),
+}
+# Forms whose private metadata names what they are about (an incident, an alert group).
+ABOUT_SOMETHING = frozenset(FORMS) - {CallbackId.DECLARE}
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    """Attach every form's submission."""
+
+    @app.view(re.compile(r".+"))
+    async def handle_form_submission(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
+        callback = str(view.get("callback_id") or "")
+        parse, default_field = FORMS.get(callback, (None, BlockId.TITLE))
+        try:
+            if parse is None:
+                raise DomainError("This form is not valid any more; close it and start again.")
+            state = view.get("state") if isinstance(view.get("state"), dict) else {}
+            parse((state or {}).get("values") or {})
+            if callback in ABOUT_SOMETHING:
+                parse_id(view.get("private_metadata"), "This form is not valid any more.")
+        except DomainError as error:
+            await ack(
+                response_action="errors", errors={error.field or default_field: error.message}
+            )
+            return
+        key = f"view:{view.get('id')}:{view.get('hash')}"
+        await deps.inbox.accept(key, VIEW, body)
+        await ack()

@@ -1,0 +1,45 @@
+"""The tables, one module per feature; importing this package registers every one of them."""
+
+from sqlmodel import SQLModel
+
+# Named constraints let later migrations drop or alter them, SQLite batch mode included.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+from storage.models.alerts import Alert, AlertGroup, Page, WebhookDelivery  # noqa: E402
+from storage.models.incidents import (  # noqa: E402
+    ActionItem,
+    Incident,
+    IncidentRole,
+    IncidentSurface,
+    Postmortem,
+    Reminder,
+    SideEffectFailure,
+    StatusUpdate,
+    TimelineEvent,
+)
+from storage.models.kernel import Counter, Effect, InboxItem  # noqa: E402
+
+__all__ = [
+    "ActionItem",
+    "Alert",
+    "AlertGroup",
+    "Counter",
+    "Effect",
+    "InboxItem",
+    "Incident",
+    "IncidentRole",
+    "IncidentSurface",
+    "Page",
+    "Postmortem",
+    "Reminder",
+    "SideEffectFailure",
+    "StatusUpdate",
+    "TimelineEvent",
+    "WebhookDelivery",
+]

@@ -1,0 +1,1 @@
+"""Small named queries, one module per feature. Each takes the session first."""
