@@ -6,6 +6,7 @@ import logging
 import uvicorn
 
 from bot.app import Warroom
+from bot.web.limits import uvicorn_limits
 
 log = logging.getLogger("warroom")
 
@@ -32,6 +33,9 @@ async def serve(warroom: Warroom) -> None:
         port=settings.warroom_port,
         log_level=settings.warroom_log_level.lower(),
         access_log=False,
+        # Requests in flight get a moment to finish on SIGTERM; what is stored is not lost.
+        timeout_graceful_shutdown=10,
+        **uvicorn_limits(),  # type: ignore[arg-type]
     )
     server = uvicorn.Server(config)
     if settings.slack_app_token:

@@ -1,5 +1,6 @@
 """The `warroom` command as a user runs it: real processes, real HTTP."""
 
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +13,8 @@ from sqlmodel import Session, col, select
 
 from bot.sandbox import SandboxServer
 from bot.sandbox.driver import SlackDriver
-from storage.enums import AlertState, Status
-from storage.models import Alert, AlertGroup, Incident
+from storage.enums import AlertState, EventKind, Status
+from storage.models import Alert, AlertGroup, Incident, StatusUpdate, TimelineEvent
 
 
 def _run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -171,3 +172,26 @@ def test_demo_database_holds_the_alert_incident_resolved(demo_run: tuple[Path, s
     assert [g.incident_id for g in groups] == [born.id]
     assert len(alerts) == 2 and all(a.group_id == groups[0].id for a in alerts)
     assert all(a.state == AlertState.RESOLVED and a.repeats >= 1 for a in alerts)
+
+
+SLACK_MARKUP = re.compile(r"<[@!#]|&(?:amp|lt|gt);")
+
+
+def test_after_the_demo_no_stored_text_holds_slack_markup(demo_run: tuple[Path, str]) -> None:
+    folder, _ = demo_run
+    engine = create_engine(f"sqlite:///{folder / 'warroom-demo.db'}")
+    with Session(engine) as session:
+        events = list(session.exec(select(TimelineEvent)))
+        updates = list(session.exec(select(StatusUpdate)))
+        incidents = list(session.exec(select(Incident)))
+    engine.dispose()
+    texts = [e.text for e in events] + [u.text for u in updates]
+    texts += [i.title for i in incidents] + [i.resolution for i in incidents]
+    assert len(events) > 15 and updates
+    assert [t for t in texts if SLACK_MARKUP.search(t)] == []
+    # People are plain `@U…` mentions, listed beside the text so each surface can render them.
+    acknowledged = [e for e in events if e.kind == EventKind.ACKNOWLEDGED]
+    assert [(e.text, e.mentions) for e in acknowledged] == [
+        ("Acknowledged by @U0BOB", ["U0BOB"]),
+        ("Acknowledged by @U0BOB", ["U0BOB"]),
+    ]

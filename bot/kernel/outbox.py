@@ -14,6 +14,7 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -280,10 +281,11 @@ class Outbox:
                 continue
             if started:
                 continue
-            due = await read(self.engine, lambda s: queries.next_effect_due(s, kinds=kinds))
-            if due is None or due > self.clock() + timedelta(seconds=horizon):
+            now = self.clock()
+            due = await read(self.engine, partial(queries.next_effect_due, kinds=kinds, now=now))
+            if due is None or due > now + timedelta(seconds=horizon):
                 return
-            await asyncio.sleep(0.02)  # another process holds what is due
+            await asyncio.sleep(0.02)  # due within the horizon: wait for it
         raise TimeoutError("the outbox still has due effects")
 
 

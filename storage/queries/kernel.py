@@ -120,10 +120,24 @@ def finish_effect(
     )
 
 
-def next_effect_due(session: Session, *, kinds: Sequence[str]) -> datetime | None:
-    """When the soonest pending effect of these kinds is due, if any."""
+def next_effect_due(session: Session, *, kinds: Sequence[str], now: datetime) -> datetime | None:
+    """When the soonest pending effect of these kinds that heads its stream and nobody holds
+    is due, if any."""
+    earlier = aliased(Effect)
+    blocked = (
+        select(earlier.id)
+        .where(
+            earlier.stream == Effect.stream,
+            col(earlier.id) < col(Effect.id),
+            earlier.state == PENDING,
+        )
+        .exists()
+    )
     query = select(func.min(Effect.next_try_at)).where(
-        Effect.state == PENDING, col(Effect.kind).in_(list(kinds))
+        col(Effect.state) == PENDING,
+        col(Effect.kind).in_(list(kinds)),
+        or_(col(Effect.claimed_until).is_(None), col(Effect.claimed_until) < now),
+        ~blocked,
     )
     return session.exec(query).one()
 

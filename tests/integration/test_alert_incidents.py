@@ -6,8 +6,11 @@ from typing import Any
 from alert_payloads import alertmanager, am_alert, pagerduty
 from conftest import MakeHarness
 from harness import WEBHOOK_TOKEN, Harness
+from sqlmodel import Session
 
 from bot.alerts.config import load_routing_config
+from bot.incidents.postmortem.render import load_postmortem_renderer
+from bot.incidents.postmortem.service import postmortem_context
 from bot.slack.ids import ActionId, CallbackId
 from storage.enums import AlertState, EventKind, Role, Severity, Status
 
@@ -259,3 +262,21 @@ def test_an_alert_storm_of_1000_in_20_groups_makes_20_incidents(
     assert len(incidents) == 20
     assert len(app.alerts()) == 1000
     app.driver.wait_for(lambda: all(i.channel_id for i in app.incidents()), timeout=60)
+
+
+def test_alert_titles_are_stored_as_typed_and_shown_escaped_only_where_shown(
+    make_harness: MakeHarness, tmp_path: Path
+) -> None:
+    # They were once stored mrkdwn-escaped, and the postmortem printed `R\&amp;D \&lt;db\&gt;`.
+    app = start(make_harness, tmp_path, DECLARE_CRITICAL.format(refire="reopen"))
+    first = am_alert("DiskFull", fingerprint="f1", service="db")
+    fire(app, alertmanager("Storage", [first]))
+    later = am_alert("R&D <db>", fingerprint="f2", service="db")
+    fire(app, alertmanager("Storage", [first, later]))
+    [fired] = [e for e in app.timeline() if e.kind == EventKind.ALERT_FIRED]
+    assert fired.text == "Alert firing: R&D <db> on db"
+    assert "R&amp;D &lt;db&gt; on db" in status_text(app)  # escaped for Slack, where shown
+    with Session(app.engine) as session:
+        context = postmortem_context(session, app.incident().id or 0)
+    document = load_postmortem_renderer(None).render(context)
+    assert "R&D \\<db\\> on db" in document and "&amp;" not in document

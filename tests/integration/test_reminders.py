@@ -234,3 +234,18 @@ def test_a_failed_dm_never_repeats_the_channel_reminder(harness: Harness) -> Non
     ]
     assert seqs == [1, 2, 3]
     assert len(harness.driver.dm_messages("alice")) == 1  # the 3rd; the 2nd's DM failed
+
+
+def test_raising_the_severity_moves_the_acknowledgement_target(harness: Harness) -> None:
+    # A SEV3 has two hours to be acknowledged; raised to SEV1 it has fifteen minutes, still
+    # counted from the declaration.
+    incident = harness.declare("sev3 Search is slow")
+    channel = incident.channel_id or ""
+    harness.driver.slash("alice", channel, "severity sev1")
+    harness.driver.wait_for(lambda: harness.incident().severity == Severity.SEV1)
+    harness.clock.advance(minutes=16)
+    claimed = harness.tick().claimed
+    assert len(claimed) == 1
+    breach = [m for m in harness.driver.messages(channel) if "15m target" in m.get("text", "")]
+    assert len(breach) == 1 and "is SEV1" in breach[0]["text"]
+    assert harness.incident().ack_breached_at is not None

@@ -13,6 +13,7 @@ Revises: 48201f89be6c
 Create Date: 2026-12-04 14:31:32.636562
 """
 
+import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -341,7 +342,7 @@ def _restore_incident_columns(bind: sa.Connection) -> None:
     ).all()
     for row in rows:
         values = {name: getattr(row, field) for name, field in columns.get(row.kind, {}).items()}
-        data = row.data if isinstance(row.data, dict) else {}
+        data = json.loads(row.data) if isinstance(row.data, str) else dict(row.data or {})
         if row.kind == "room":
             values.update(channel_name=data.get("name"), channel_topic=data.get("topic"))
         elif row.kind == "status":
