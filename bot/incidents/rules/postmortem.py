@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.incidents.rules.lifecycle import STATUS_LABELS
+from bot.incidents.rules.roles import ROLE_LABELS
 from bot.kernel.text import render_mentions
 from bot.kernel.timing import between, format_span
 from storage.enums import EventKind, Role, Severity, Status
@@ -48,12 +49,6 @@ EVENT_LABELS: dict[EventKind, str] = {
 # Kinds whose text is somebody's own words, so the entry names who said it.
 _SPOKEN = frozenset({EventKind.UPDATE, EventKind.NOTE, EventKind.PINNED})
 
-ROLE_LABELS: dict[Role, str] = {
-    Role.COMMANDER: "Incident commander",
-    Role.COMMS: "Comms lead",
-    Role.SCRIBE: "Scribe",
-    Role.RESPONDER: "Responder",
-}
 
 _WEB_LINK = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
 

@@ -13,12 +13,20 @@ ROLE_NAMES: dict[Role, str] = {
     Role.RESPONDER: "a responder",
 }
 
-# How a role reads as a label (the status block, the postmortem).
+# How a role reads as a label (the postmortem's list of people).
 ROLE_LABELS: dict[Role, str] = {
     Role.COMMANDER: "Incident commander",
     Role.COMMS: "Comms lead",
     Role.SCRIBE: "Scribe",
     Role.RESPONDER: "Responder",
+}
+
+# How a role's holders are headed on a status block, where room is short.
+FIELD_LABELS: dict[Role, str] = {
+    Role.COMMANDER: "Commander",
+    Role.COMMS: "Comms lead",
+    Role.SCRIBE: "Scribe",
+    Role.RESPONDER: "Responders",
 }
 
 

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from bot.incidents.ports import AlertSummary
 from bot.incidents.rules.lifecycle import SEVERITY_LABELS, STATUS_LABELS, is_open
+from bot.incidents.rules.roles import FIELD_LABELS
 from bot.kernel.timing import between, format_span
 from bot.slack.blocks.alerts import build_alerts_section
 from bot.slack.blocks.followups import build_action_item_blocks, build_postmortem_line
@@ -109,10 +110,12 @@ def _fields(incident: Incident, roles: Sequence[IncidentRole], *, now: datetime)
     return [
         field("Severity", SEVERITY_LABELS[Severity(incident.severity)]),
         field("Status", STATUS_LABELS[Status(incident.status)]),
-        field("Commander", mention(current_commander(roles))),
-        field("Comms lead", _people(roles, Role.COMMS, "_unassigned_", MAX_FIELD - 20)),
-        field("Scribe", _people(roles, Role.SCRIBE, "_unassigned_", MAX_FIELD - 20)),
-        field("Responders", _people(roles, Role.RESPONDER, "—", MAX_RESPONDERS)),
+        field(FIELD_LABELS[Role.COMMANDER], mention(current_commander(roles))),
+        field(FIELD_LABELS[Role.COMMS], _people(roles, Role.COMMS, "_unassigned_", MAX_FIELD - 20)),
+        field(
+            FIELD_LABELS[Role.SCRIBE], _people(roles, Role.SCRIBE, "_unassigned_", MAX_FIELD - 20)
+        ),
+        field(FIELD_LABELS[Role.RESPONDER], _people(roles, Role.RESPONDER, "—", MAX_RESPONDERS)),
         field("Declared", _declared(incident, now=now)),
         field("Acknowledged", _acknowledged(incident)),
         field("Next update due", _next_update(incident, now=now)),

@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.incidents.ports import ROOM
+from bot.incidents.rules.roles import ROLE_NAMES
 from bot.incidents.service import DeclareRequest
 from bot.kernel.errors import DomainError
 from bot.slack.blocks.followups import build_action_list
@@ -29,9 +30,8 @@ from bot.slack.commands.incident import (
 )
 from bot.slack.places import SLACK
 from bot.slack.requests import SlackRequest
-from storage.enums import Role, Severity
+from storage.enums import Severity
 
-ROLE_WORDS = {Role.COMMANDER: "commander", Role.COMMS: "comms lead", Role.SCRIBE: "scribe"}
 Run = Callable[[SlackRequest, Any, int], Awaitable[None]]
 
 
@@ -105,8 +105,7 @@ async def set_status(request: SlackRequest, parsed: SetStatus, incident_id: int)
 async def assign_role(request: SlackRequest, parsed: AssignRole, incident_id: int) -> None:
     """Give someone a role."""
     await request.deps.incidents.assign_role(incident_id, request.user, parsed.role, parsed.user_id)
-    word = ROLE_WORDS.get(parsed.role, "a responder")
-    await request.tell(f"<@{parsed.user_id}> is now {word}.")
+    await request.tell(f"<@{parsed.user_id}> is now {ROLE_NAMES[parsed.role]}.")
 
 
 async def add_note(request: SlackRequest, parsed: AddNote, incident_id: int) -> None:
