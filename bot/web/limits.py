@@ -20,12 +20,13 @@ Bounded, with `uvicorn_limits()`:
 - The accept queue: `backlog` (the kernel caps it at net.core.somaxconn).
 - WebSocket upgrades: `ws="none"`; the bot serves none, so nothing may hold a socket that way.
 
-Not bounded by uvicorn, whatever the settings:
+Not bounded by uvicorn itself, whatever the settings:
 - The time to send a request head. No timer runs from `connection_made` until the head is
   complete (the ASGI app is only called then), so a connection that sends nothing, or stops
   halfway through its headers (slowloris), stays open for good: measured still open after 6 s
   with `timeout_keep_alive=2`, on h11 and on httptools alike. No ASGI middleware can see such a
-  connection, so `SlackRequestGuard` cannot time it out either.
+  connection, so `SlackRequestGuard` cannot time it out either. `HeadTimeoutProtocol` below
+  closes it: it is h11's protocol with a timer armed whenever a request head is awaited.
 - The number of open connections. `limit_concurrency` does not stop accepting: 50 stalled
   connections against `limit_concurrency=10` were all held, and a complete request got 503. So
   stalled connections cost memory (a few KiB each, at most the head limit) and file descriptors,
@@ -38,13 +39,66 @@ such as nginx: `client_header_timeout`, `limit_conn`), or a load balancer doing 
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
 HEAD_LIMIT_BYTES = 16 * 1024  # h11's default, stated here: Slack's request heads are ~1 KiB
+HEAD_TIMEOUT_SECONDS = 10.0  # a client gets this long to send a whole request head
+
+
+class HeadTimeoutProtocol(H11Protocol):
+    """h11's protocol, closing a connection whose request head does not arrive in time."""
+
+    head_timeout = HEAD_TIMEOUT_SECONDS
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Start the clock for the first request head."""
+        super().connection_made(transport)
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._arm_head_timer()
+
+    def data_received(self, data: bytes) -> None:
+        """Once a request is under way, its head has arrived: stop the clock."""
+        super().data_received(data)
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._disarm_head_timer()
+
+    def on_response_complete(self) -> None:
+        """A kept-alive connection waits for its next head: the clock runs again."""
+        super().on_response_complete()
+        self._arm_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """No clock for a closed connection."""
+        self._disarm_head_timer()
+        super().connection_lost(exc)
+
+    def _arm_head_timer(self) -> None:
+        self._disarm_head_timer()
+        self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+
+    def _disarm_head_timer(self) -> None:
+        timer = getattr(self, "_head_timer", None)
+        if timer is not None:
+            timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        if self.cycle is None or self.cycle.response_complete:
+            self.transport.close()
+
+
+def _protocol_class() -> Any:
+    return HeadTimeoutProtocol
 
 
 def uvicorn_limits() -> dict[str, object]:
     """Keyword arguments for `uvicorn.Config` that bound connection use (see module docstring)."""
     return {
-        "http": "h11",  # the only protocol that honours a head-size limit
+        # h11 is the only protocol that honours a head-size limit; this one also times heads.
+        "http": _protocol_class(),
         "h11_max_incomplete_event_size": HEAD_LIMIT_BYTES,
         "ws": "none",
         "timeout_keep_alive": 5,
