@@ -1,12 +1,31 @@
 """Slack listeners: acknowledge fast, after storing what was asked; `register` only wires."""
 
+import re
+from typing import Any
+
 from slack_bolt.async_app import AsyncApp
 
 from bot.slack.deps import SlackDeps
-from bot.slack.listeners import actions, commands, events, views
+from bot.slack.listeners.actions import handle_button
+from bot.slack.listeners.commands import COMMAND, handle_incident_command
+from bot.slack.listeners.events import store_events
+from bot.slack.listeners.views import handle_form_submission
+
+EVERY = re.compile(r".+")
+# Every slash command the app answers (the manifest declares the same, a test checks).
+COMMANDS = {COMMAND: handle_incident_command}
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
-    """Attach every listener to the app."""
-    for module in (events, commands, actions, views):
-        module.register(app, deps)
+    """Attach every listener to the app; they find their dependencies in the context."""
+
+    async def provide_deps(context: dict[str, Any], next: Any) -> None:
+        context["deps"] = deps
+        await next()
+
+    app.middleware(provide_deps)
+    app.middleware(store_events)
+    for command, handler in COMMANDS.items():
+        app.command(command)(handler)
+    app.action(EVERY)(handle_button)
+    app.view(EVERY)(handle_form_submission)

@@ -1,10 +1,9 @@
 """Button clicks: link buttons are only acknowledged; buttons that open a form open it at
 once; everything else is stored before the acknowledgement."""
 
-import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.kernel.errors import DomainError
@@ -26,30 +25,29 @@ INCIDENT_FORMS = {
 }
 
 
-def register(app: AsyncApp, deps: SlackDeps) -> None:
-    """Attach every button the bot shows."""
-
-    @app.action(re.compile(r".+"))
-    async def handle_button(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        action_id = str(action.get("action_id") or "")
-        if action_id in LINK_BUTTONS:
-            await ack()  # Slack opens the URL itself but still expects the click acknowledged
-            return
-        if action_id in INCIDENT_FORMS or action_id == ActionId.DECLARE_FROM_ALERT:
-            await ack()
-            said = await _open(deps, action_id, action, body, client)
-            if said:
-                await respond(text=said, response_type="ephemeral", replace_original=False)
-            return
-        key = f"action:{body.get('trigger_id') or action.get('action_ts')}"
-        await deps.inbox.accept(key, ACTION, body)
+async def handle_button(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    context: dict[str, Any],
+) -> None:
+    """Any button the bot shows: links acknowledged, forms opened, the rest stored."""
+    deps: SlackDeps = context["deps"]
+    action_id = str(action.get("action_id") or "")
+    if action_id in LINK_BUTTONS:
+        await ack()  # Slack opens the URL itself but still expects the click acknowledged
+        return
+    if action_id in INCIDENT_FORMS or action_id == ActionId.DECLARE_FROM_ALERT:
         await ack()
+        said = await _open(deps, action_id, action, body, client)
+        if said:
+            await respond(text=said, response_type="ephemeral", replace_original=False)
+        return
+    key = f"action:{body.get('trigger_id') or action.get('action_ts')}"
+    await deps.inbox.accept(key, ACTION, body)
+    await ack()
 
 
 async def _open(

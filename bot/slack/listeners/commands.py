@@ -3,7 +3,7 @@ three seconds), and store everything else before acknowledging it."""
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.incidents.ports import ROOM
@@ -38,32 +38,30 @@ INCIDENT_FORMS = {
 }
 
 
-def register(app: AsyncApp, deps: SlackDeps) -> None:
-    """Attach the `/incident` command."""
-
-    @app.command(COMMAND)
-    async def handle_incident_command(
-        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        user = str(command.get("user_id") or "")
-        try:
-            parsed = parse_command(str(command.get("text") or ""), user_id=user)
-            if isinstance(parsed, ShowHelp):
-                blocks = build_help_blocks(parsed.unknown)
-                await ack(response_type="ephemeral", text="How to use /incident", blocks=blocks)
-                return
-            if await _open_form(deps, parsed, command, client):
-                await ack()
-                return
-        except DomainError as error:
-            await ack(response_type="ephemeral", text=f":warning: {error.message}")
+async def handle_incident_command(
+    ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+) -> None:
+    """`/incident …`: help and typos answered at once, forms opened, the rest stored."""
+    deps: SlackDeps = context["deps"]
+    user = str(command.get("user_id") or "")
+    try:
+        parsed = parse_command(str(command.get("text") or ""), user_id=user)
+        if isinstance(parsed, ShowHelp):
+            blocks = build_help_blocks(parsed.unknown)
+            await ack(response_type="ephemeral", text="How to use /incident", blocks=blocks)
             return
-        except (Transient, Permanent) as failure:
-            await ack(response_type="ephemeral", text=form_failed(failure))
+        if await _open_form(deps, parsed, command, client):
+            await ack()
             return
-        key = f"slash:{command.get('trigger_id') or command.get('user_id')}"
-        await deps.inbox.accept(key, SLASH, command)
-        await ack()
+    except DomainError as error:
+        await ack(response_type="ephemeral", text=f":warning: {error.message}")
+        return
+    except (Transient, Permanent) as failure:
+        await ack(response_type="ephemeral", text=form_failed(failure))
+        return
+    key = f"slash:{command.get('trigger_id') or command.get('user_id')}"
+    await deps.inbox.accept(key, SLASH, command)
+    await ack()
 
 
 async def _open_form(

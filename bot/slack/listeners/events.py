@@ -3,7 +3,6 @@ change nothing) before they are acknowledged; the rest are only acknowledged."""
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
 from bot.slack.alert_messages import parse_alert_message
@@ -29,16 +28,16 @@ def may_act_on(event: dict[str, Any], deps: SlackDeps) -> bool:
     return kind == "pin_added"
 
 
-def register(app: AsyncApp, deps: SlackDeps) -> None:
-    """Store the events that matter; answer every event at once."""
-
-    @app.middleware
-    async def store_events(body: dict[str, Any], next: Any) -> BoltResponse | None:
-        if body.get("type") != "event_callback":
-            await next()
-            return None
-        event = body.get("event")
-        event_id = body.get("event_id")
-        if isinstance(event, dict) and event_id and may_act_on(event, deps):
-            await deps.inbox.accept(f"event:{event_id}", EVENT, body)
-        return BoltResponse(status=200, body="")
+async def store_events(
+    body: dict[str, Any], context: dict[str, Any], next: Any
+) -> BoltResponse | None:
+    """Middleware: store the events that matter, answer every event at once."""
+    if body.get("type") != "event_callback":
+        await next()
+        return None
+    deps: SlackDeps = context["deps"]
+    event = body.get("event")
+    event_id = body.get("event_id")
+    if isinstance(event, dict) and event_id and may_act_on(event, deps):
+        await deps.inbox.accept(f"event:{event_id}", EVENT, body)
+    return BoltResponse(status=200, body="")

@@ -1,11 +1,10 @@
 """Form submissions: fields are checked before the acknowledgement, so a mistake lands on its
 field; a good submission is stored (once per view and hash) before it is acknowledged."""
 
-import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 
 from bot.kernel.errors import DomainError
 from bot.slack.deps import SlackDeps
@@ -36,27 +35,24 @@ FORMS: dict[str, tuple[Callable[[Any], object], str]] = {
 ABOUT_SOMETHING = frozenset(FORMS) - {CallbackId.DECLARE}
 
 
-def register(app: AsyncApp, deps: SlackDeps) -> None:
-    """Attach every form's submission."""
-
-    @app.view(re.compile(r".+"))
-    async def handle_form_submission(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
-    ) -> None:
-        callback = str(view.get("callback_id") or "")
-        parse, default_field = FORMS.get(callback, (None, BlockId.TITLE))
-        try:
-            if parse is None:
-                raise DomainError("This form is not valid any more; close it and start again.")
-            state = view.get("state") if isinstance(view.get("state"), dict) else {}
-            parse((state or {}).get("values") or {})
-            if callback in ABOUT_SOMETHING:
-                parse_id(view.get("private_metadata"), "This form is not valid any more.")
-        except DomainError as error:
-            await ack(
-                response_action="errors", errors={error.field or default_field: error.message}
-            )
-            return
-        key = f"view:{view.get('id')}:{view.get('hash')}"
-        await deps.inbox.accept(key, VIEW, body)
-        await ack()
+async def handle_form_submission(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]
+) -> None:
+    """Any form: field errors answered at once, a good submission stored once."""
+    deps: SlackDeps = context["deps"]
+    callback = str(view.get("callback_id") or "")
+    parse, default_field = FORMS.get(callback, (None, BlockId.TITLE))
+    try:
+        if parse is None:
+            raise DomainError("This form is not valid any more; close it and start again.")
+        state = view.get("state") if isinstance(view.get("state"), dict) else {}
+        parse((state or {}).get("values") or {})
+        if callback in ABOUT_SOMETHING:
+            parse_id(view.get("private_metadata"), "This form is not valid any more.")
+    except DomainError as error:
+        errors = {error.field or default_field: error.message}
+        await ack(response_action="errors", errors=errors)
+        return
+    key = f"view:{view.get('id')}:{view.get('hash')}"
+    await deps.inbox.accept(key, VIEW, body)
+    await ack()
