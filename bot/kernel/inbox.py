@@ -25,7 +25,7 @@ from bot.kernel.transactions import (
     may_pass_later,
     run_in_transaction,
 )
-from bot.kernel.work_loop import WorkLoop
+from bot.kernel.work_loop import Workers, WorkLoop
 from storage.models import InboxItem
 from storage.queries import kernel as queries
 
@@ -56,7 +56,10 @@ class Inbox:
     policy: Policy = field(default_factory=Policy)
     _handlers: dict[str, tuple[Handler, Failed | None]] = field(default_factory=dict)
     _loop: WorkLoop | None = None
-    _running: set[asyncio.Task[None]] = field(default_factory=set)
+    _workers: Workers = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._workers = Workers(self.policy.slots, self.kick)
 
     def handle(self, kind: str, handler: Handler, *, on_failure: Failed | None = None) -> None:
         """Carry out requests of `kind` with `handler`."""
@@ -87,19 +90,13 @@ class Inbox:
         Started requests run in the background, at most `slots` at a time in this process:
         a burst never delays the next claim, and the claim never takes more than is free.
         """
-        free = self.policy.slots - len(self._running)
+        free = self._workers.free
         if free <= 0:
             return 0
         claimed = await run_in_transaction(self.engine, lambda s: self._claim(s, free))
         for item in claimed:
-            task = asyncio.create_task(self._carry_out(item))
-            self._running.add(task)
-            task.add_done_callback(self._done)
+            self._workers.spawn(self._carry_out(item))
         return len(claimed)
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._running.discard(task)
-        self.kick()
 
     def _claim(self, session: Session, limit: int) -> list[InboxItem]:
         now = self.clock()
@@ -171,7 +168,7 @@ class Inbox:
         """Stop taking work; what runs may finish within `grace` seconds. The rest stays in
         the database, and its claims lapse for the next process."""
         if self._loop is not None:
-            await self._loop.stop(grace, self._running)
+            await self._loop.stop(grace, self._workers.running)
             self._loop = None
 
     async def drain(self, *, timeout: float = 30.0) -> None:
@@ -180,8 +177,7 @@ class Inbox:
         deadline = loop.time() + timeout
         while loop.time() < deadline:
             started = await self.run_due()
-            if self._running:
-                await asyncio.wait(list(self._running), timeout=max(deadline - loop.time(), 0))
+            if await self._workers.wait(deadline - loop.time()):
                 continue
             if not started:
                 return

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.kernel.transactions import read, run_in_transaction
-from bot.kernel.work_loop import WorkLoop
+from bot.kernel.work_loop import Workers, WorkLoop
 from storage.models import Effect
 from storage.queries import kernel as queries
 
@@ -125,7 +125,10 @@ class Outbox:
     policy: Policy = field(default_factory=Policy)
     _kinds: dict[str, _Kind] = field(default_factory=dict)
     _loop: WorkLoop | None = None
-    _running: set[asyncio.Task[None]] = field(default_factory=set)
+    _workers: Workers = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._workers = Workers(self.policy.concurrency, self.kick)
 
     def handle(
         self,
@@ -161,19 +164,13 @@ class Outbox:
         Started effects run in the background, at most `concurrency` at a time in this
         process, so one slow effect never holds up the claims of the others.
         """
-        free = self.policy.concurrency - len(self._running)
+        free = self._workers.free
         if free <= 0:
             return 0
         claimed = await run_in_transaction(self.engine, lambda s: self._claim(s, free))
         for effect in claimed:
-            task = asyncio.create_task(self._run(effect))
-            self._running.add(task)
-            task.add_done_callback(self._done)
+            self._workers.spawn(self._run(effect))
         return len(claimed)
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._running.discard(task)
-        self.kick()  # the next effect of its stream may be due now
 
     def _claim(self, session: Session, limit: int) -> list[Effect]:
         now = self.clock()
@@ -265,7 +262,7 @@ class Outbox:
         """Stop taking work; what runs may finish within `grace` seconds. The rest stays in
         the database, and its claims lapse for the next process."""
         if self._loop is not None:
-            await self._loop.stop(grace, self._running)
+            await self._loop.stop(grace, self._workers.running)
             self._loop = None
 
     async def drain(self, *, timeout: float = 30.0, horizon: float = 0.0) -> None:
@@ -276,8 +273,7 @@ class Outbox:
         kinds = list(self._kinds)
         while loop.time() < deadline:
             started = await self.run_due()
-            if self._running:
-                await asyncio.wait(list(self._running), timeout=max(deadline - loop.time(), 0))
+            if await self._workers.wait(deadline - loop.time()):
                 continue
             if started:
                 continue

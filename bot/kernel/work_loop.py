@@ -1,10 +1,12 @@
-"""One background loop that looks for due work in the database: at once when kicked,
-otherwise every poll. The inbox and the outbox each run one."""
+"""One background loop that looks for due work in the database (at once when kicked,
+otherwise every poll), and the bounded set of tasks that carry it out. The inbox and the
+outbox each run one of both."""
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -60,3 +62,34 @@ class WorkLoop:
             for task in late:
                 task.cancel()
         self._task = None
+
+
+class Workers:
+    """At most `size` tasks at once; each one that ends calls `on_done` (to look for more)."""
+
+    def __init__(self, size: int, on_done: Callable[[], None]) -> None:
+        self.size = size
+        self.on_done = on_done
+        self.running: set[asyncio.Task[None]] = set()
+
+    @property
+    def free(self) -> int:
+        """How many more tasks may start now."""
+        return self.size - len(self.running)
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` in the background."""
+        task = asyncio.create_task(work)
+        self.running.add(task)
+        task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self.running.discard(task)
+        self.on_done()
+
+    async def wait(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for what runs; whether anything was running."""
+        if not self.running:
+            return False
+        await asyncio.wait(list(self.running), timeout=max(timeout, 0))
+        return True
