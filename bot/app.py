@@ -13,7 +13,6 @@ from fastapi import FastAPI
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bot.alerts.config import load_routing_config
@@ -36,7 +35,7 @@ from bot.kernel.outbox import Outbox
 from bot.kernel.outbox import Policy as OutboxPolicy
 from bot.kernel.retention import RetentionService
 from bot.scheduler.jobs import build_scheduler
-from bot.settings import Settings, alert_channel_list, cadence_policy
+from bot.settings import Settings, alert_channel_list, cadence_policy, database_timeouts
 from bot.slack.calls import SlackCalls
 from bot.slack.deps import SlackDeps
 from bot.slack.handlers import dispatch
@@ -51,10 +50,11 @@ from bot.slack.surfaces.reminders import SlackReminders
 from bot.slack.surfaces.replies import SlackReplies
 from bot.slack.surfaces.room import CREATE_CHANNEL, SlackRoom
 from bot.slack.watched import WatchedChannels
+from bot.web.health import DatabaseHealth
 from bot.web.http import build_http_app
 from bot.web.slack_guard import SlackRequestGuard
 from bot.web.webhooks import build_webhook_router
-from storage.database import make_engine
+from storage.database import Timeouts, make_engine
 
 log = logging.getLogger("warroom")
 SHUTDOWN_GRACE = 5.0  # seconds running work may take to finish when the process stops
@@ -111,7 +111,8 @@ def build_warroom(
     outbox_policy: OutboxPolicy | None = None,
 ) -> Warroom:
     """Wire settings, database, Slack and HTTP together."""
-    engine = engine or make_engine(settings.database_url)
+    timeouts = database_timeouts(settings)
+    engine = engine or make_engine(settings.database_url, timeouts=timeouts)
     client = build_client(settings)
     calls = SlackCalls(client, channels_per_minute=settings.warroom_channels_per_minute)
     outbox = Outbox(engine, clock, outbox_policy or OutboxPolicy())
@@ -186,13 +187,6 @@ def build_warroom(
         }
     )
 
-    async def health() -> dict[str, Any]:
-        try:
-            await asyncio.wait_for(asyncio.to_thread(_ping, engine), timeout=2)
-        except Exception as error:
-            return {"ok": False, "database": type(error).__name__}
-        return {"ok": True, "database": "ok"}
-
     async def start() -> None:
         # One pooled HTTP session for every Web API call, instead of one per call.
         client.session = aiohttp.ClientSession()
@@ -211,7 +205,7 @@ def build_warroom(
 
     http = build_http_app(
         slack_handler=handler.handle,
-        health=health,
+        health=DatabaseHealth(engine, timeouts).check,
         on_startup=start,
         on_shutdown=stop,
         routers=[
@@ -219,6 +213,7 @@ def build_warroom(
                 token=settings.warroom_webhook_token,
                 parsers=PARSERS,
                 ingest=lambda batch, raw: alerts.ingest(batch, raw=raw),
+                deadline=webhook_deadline(timeouts),
             )
         ],
     )
@@ -239,9 +234,13 @@ def build_warroom(
     )
 
 
-def _ping(engine: Engine) -> None:
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+def webhook_deadline(timeouts: Timeouts) -> float:
+    """How long a webhook waits for its delivery to be stored before it answers 503.
+
+    A second past the statement timeout: a slow statement, a lock or a refused connection fail
+    on their own before it (their 503 says why); this catches the database that never answers.
+    """
+    return timeouts.statement + 1.0
 
 
 async def handle_error(error: Exception, body: dict[str, Any], respond: Any) -> None:

@@ -11,12 +11,13 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from bot import __version__
-from bot.settings import DatabaseSettings, Settings, describe_settings_error
+from bot.settings import DatabaseSettings, Settings, database_timeouts, describe_settings_error
 
 if TYPE_CHECKING:
     from bot.alerts.rules.routing import RoutingConfig
     from bot.incidents.postmortem.render import PostmortemRenderer
     from bot.incidents.rules.postmortem import PostmortemContext
+    from storage.database import Timeouts
 
 S = TypeVar("S", bound=BaseSettings)
 
@@ -101,7 +102,9 @@ def cmd_postmortem(args: argparse.Namespace) -> int:
 
     settings = load_settings(DatabaseSettings)
     renderer = load_postmortem_template(settings.warroom_postmortem_template)
-    context = read_postmortem_context(settings.database_url, args.number)
+    context = read_postmortem_context(
+        settings.database_url, args.number, timeouts=database_timeouts(settings)
+    )
     try:
         markdown = renderer.render(context).encode("utf-8")
     except TemplateProblem as problem:
@@ -119,14 +122,16 @@ def cmd_postmortem(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_postmortem_context(url: str, number: int) -> "PostmortemContext":
+def read_postmortem_context(
+    url: str, number: int, *, timeouts: "Timeouts | None" = None
+) -> "PostmortemContext":
     """What incident `number`'s post-mortem shows, from the rows the database holds now."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.incidents.postmortem.service import postmortem_context
     from storage import migrate
-    from storage.database import make_engine, unit_of_work
+    from storage.database import Timeouts, make_engine, unit_of_work
     from storage.queries import incidents as queries
 
     shown = make_url(url).render_as_string(hide_password=True)
@@ -137,7 +142,7 @@ def read_postmortem_context(url: str, number: int) -> "PostmortemContext":
             raise SetupError(
                 "the database schema is not up to date: run `warroom db upgrade` first"
             )
-        engine = make_engine(url)
+        engine = make_engine(url, timeouts=timeouts or Timeouts())
         try:
             with unit_of_work(engine) as session:
                 incident = queries.get_incident_by_number(session, number=number)

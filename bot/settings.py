@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.incidents.rules.cadence import DEFAULT_ACK_TARGETS, CadencePolicy
 from bot.kernel.timing import parse_duration
+from storage.database import Timeouts
 from storage.enums import Severity
 
 
@@ -44,6 +45,11 @@ class DatabaseSettings(BaseSettings):
 
     database_url: str = "sqlite:///warroom.db"
     warroom_postmortem_template: str | None = None
+    # Every wait on the database is bounded: past these, a request fails (webhooks answer 503,
+    # so the sender retries) instead of hanging.
+    warroom_db_connect_timeout: Duration = timedelta(seconds=5)
+    warroom_db_statement_timeout: Duration = timedelta(seconds=15)
+    warroom_db_lock_timeout: Duration = timedelta(seconds=10)
 
     @field_validator("database_url")
     @classmethod
@@ -52,6 +58,15 @@ class DatabaseSettings(BaseSettings):
             raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
         if value.startswith("postgresql://"):
             return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator(
+        "warroom_db_connect_timeout", "warroom_db_statement_timeout", "warroom_db_lock_timeout"
+    )
+    @classmethod
+    def _database_timeout(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be a positive duration like 5s")
         return value
 
 
@@ -153,6 +168,15 @@ class Settings(DatabaseSettings):
 def alert_channel_list(value: str) -> list[str]:
     """`WARROOM_ALERT_CHANNELS` as a list: comma- or space-separated, `#` optional."""
     return [part.removeprefix("#") for part in re.split(r"[,\s]+", value) if part.strip("#")]
+
+
+def database_timeouts(settings: DatabaseSettings) -> Timeouts:
+    """How long the database may take to connect, run a statement and wait for a lock."""
+    return Timeouts(
+        connect=settings.warroom_db_connect_timeout.total_seconds(),
+        statement=settings.warroom_db_statement_timeout.total_seconds(),
+        lock=settings.warroom_db_lock_timeout.total_seconds(),
+    )
 
 
 def cadence_policy(settings: Settings) -> CadencePolicy:

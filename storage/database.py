@@ -58,17 +58,32 @@ def make_engine(url: str, *, timeouts: Timeouts = Timeouts(), **kwargs: Any) -> 
 
 def _postgres_timeouts(url: str, timeouts: Timeouts) -> dict[str, Any]:
     """libpq's connect timeout and server-side statement and lock timeouts, merged with any
-    `options` the URL already carries (the tests' search_path, say)."""
+    `options` the URL already carries (the tests' search_path, say).
+
+    The server's timeouts cannot help when the server (or the network) goes silent on a
+    connection already open: keepalives and a TCP user timeout make the kernel drop such a
+    connection, so a thread waiting on it gets an error instead of waiting for minutes.
+    """
     existing = make_url(url).query.get("options", "")
     existing = " ".join(existing) if isinstance(existing, tuple) else existing
     ours = (
-        f"-c statement_timeout={int(timeouts.statement * 1000)} "
-        f"-c lock_timeout={int(timeouts.lock * 1000)}"
+        f"-c statement_timeout={_milliseconds(timeouts.statement)} "
+        f"-c lock_timeout={_milliseconds(timeouts.lock)}"
     )
     return {
-        "connect_timeout": max(1, round(timeouts.connect)),
+        "connect_timeout": max(1, round(timeouts.connect)),  # psycopg waits at least 2 s
         "options": " ".join(filter(None, [existing, ours])),
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": _milliseconds(max(timeouts.connect, timeouts.statement)),
     }
+
+
+def _milliseconds(seconds: float) -> int:
+    # PostgreSQL reads 0 as "no timeout": never round a tiny one down to that.
+    return max(1, round(seconds * 1000))
 
 
 def affected_rows(session: Session, statement: Any) -> int:

@@ -1,5 +1,6 @@
 """The webhook endpoints: `POST /webhooks/{source}`, authenticated, bounded, never 500 on input."""
 
+import asyncio
 import hmac
 import json
 import logging
@@ -9,20 +10,27 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.alerts.rules.signals import AlertBatch, AlertSource, PayloadError
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
+DEADLINE = 16.0  # seconds a delivery may take to be stored before the answer is 503
 Parser = Callable[[Any], AlertBatch]
 Ingest = Callable[[AlertBatch, str], Awaitable[Any]]
 
 
 def build_webhook_router(
-    *, token: str | None, parsers: Mapping[str, Parser], ingest: Ingest
+    *,
+    token: str | None,
+    parsers: Mapping[str, Parser],
+    ingest: Ingest,
+    deadline: float = DEADLINE,
 ) -> APIRouter:
-    """Routes for every parser; `ingest(batch, raw)` stores a parsed delivery."""
+    """Routes for every parser; `ingest(batch, raw)` stores a parsed delivery, and a delivery
+    not stored within `deadline` seconds is answered 503, so that its sender retries."""
     router = APIRouter()
 
     @router.post("/webhooks/{source}")
@@ -44,18 +52,27 @@ def build_webhook_router(
             batch = parser(_decode(raw))
         except PayloadError as bad:
             return _error(400, "invalid_payload", bad.reason)
-        return await _store(batch, raw.decode("utf-8"), ingest)
+        return await _store(batch, raw.decode("utf-8"), ingest, deadline)
 
     return router
 
 
-async def _store(batch: AlertBatch, raw: str, ingest: Ingest) -> JSONResponse:
+async def _store(batch: AlertBatch, raw: str, ingest: Ingest, deadline: float) -> JSONResponse:
     try:
-        accepted = await ingest(batch, raw)
-    except OperationalError:
-        log.exception("webhook delivery not stored: the database is unavailable")
-        return _error(503, "unavailable", "the database is unavailable; try again")
-    except Exception:
+        # Giving up here stops the wait, not the work: a delivery already handed to the group
+        # commit may still be stored after its 503. That is safe: the sender retries, and the
+        # retry merges into the stored alerts by their keys (a repeat, not a second alert or
+        # incident); only its raw body is kept twice, as every redelivery's is.
+        accepted = await asyncio.wait_for(ingest(batch, raw), timeout=deadline)
+    except TimeoutError:
+        log.error("webhook delivery not stored: the database did not answer in %.0fs", deadline)
+        return _error(
+            503, "unavailable", f"the database did not answer within {deadline:.0f}s; try again"
+        )
+    except Exception as error:
+        if _unavailable(error):
+            log.error("webhook delivery not stored: the database is unavailable: %s", _why(error))
+            return _error(503, "unavailable", "the database is unavailable; try again")
         reference = uuid.uuid4().hex[:8]
         log.exception("webhook delivery failed (reference %s)", reference)
         return _error(
@@ -67,6 +84,21 @@ async def _store(batch: AlertBatch, raw: str, ingest: Ingest) -> JSONResponse:
         return JSONResponse(body, status_code=202)
     answer = {"ok": True, "alerts": len(batch.alerts), "delivery": accepted.delivery_id}
     return JSONResponse(answer, status_code=202)
+
+
+def _unavailable(error: Exception) -> bool:
+    """Whether the database failed rather than our code: unreachable, gone mid-transaction,
+    out of pooled connections, or past a statement or lock timeout (PostgreSQL's
+    `QueryCanceled` and `LockNotAvailable`, SQLite's "database is locked")."""
+    if isinstance(error, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def _why(error: Exception) -> str:
+    """The driver's first line, without the statement and its parameters (the alert's body)."""
+    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return lines[0][:200] if lines else type(error).__name__
 
 
 def _authorised(request: Request, token: str) -> bool:
