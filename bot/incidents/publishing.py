@@ -118,8 +118,15 @@ class Publisher:
 
     def register(self) -> None:
         """Handle this feature's effects in the outbox."""
-        self.outbox.handle("incident.publish", self.publish, coalesce=_merge_invites)
-        self.outbox.handle("incident.post_update", self.post_update)
+        self.outbox.handle(
+            "incident.publish",
+            self.publish,
+            coalesce=_merge_invites,
+            on_give_up=self.publish_given_up,
+        )
+        self.outbox.handle(
+            "incident.post_update", self.post_update, on_give_up=self.update_given_up
+        )
         self.outbox.handle("incident.report", self.report)
         self.outbox.handle("incident.confirm", self.confirm)
 
@@ -138,6 +145,20 @@ class Publisher:
             snapshot = await self.snapshot(incident_id)
             failures += await self.announcements.sync(snapshot, retry=attempt.is_retry)
         await self.record_failures(incident_id, failures)
+
+    async def publish_given_up(self, payload: Payload, error: str) -> None:
+        """A publish the outbox gave up on (Slack unreachable for too long): kept as a failed
+        step and reported in the room once; the next change publishes again."""
+        if error != "incident_not_found":
+            await self.record_failures(int(payload["incident_id"]), [StepFailure("publish", error)])
+
+    async def update_given_up(self, payload: Payload, error: str) -> None:
+        """An update Slack refused (or never took): kept as a failed step, reported once; the
+        update itself is stored and shown on the status block."""
+        if error != "incident_not_found":
+            await self.record_failures(
+                int(payload["incident_id"]), [StepFailure("post_update", error)]
+            )
 
     async def post_update(self, payload: Payload, attempt: Attempt) -> None:
         """Post a status update in the incident's room."""

@@ -37,11 +37,17 @@ MAX_REPAIRS = 10
 @dataclass(frozen=True)
 class RoomRepair:
     """Which place is an incident's room, and which failed step means it was never made: an
-    incident without it is published again (its channel tried again)."""
+    incident without it is published again (its channel tried again). A publish given up
+    altogether (Slack unreachable for a day) counts as such a failure too."""
 
     surface: str
     kind: str
     step: str
+
+    @property
+    def steps(self) -> tuple[str, str]:
+        """The failed steps that leave an incident without its room."""
+        return (self.step, "publish")
 
 
 @dataclass
@@ -179,7 +185,7 @@ class ReminderService:
             session,
             surface=self.room.surface,
             kind=self.room.kind,
-            step=self.room.step,
+            steps=self.room.steps,
             declared_before=now - REPAIR_GRACE,
             retry_before=now - REPAIR_GRACE,
             max_failures=MAX_REPAIRS,

@@ -68,12 +68,18 @@ class SlackRefused(Permanent):
     """Slack answered, and said no: `error` is its code."""
 
 
+def _status(response: object) -> int:
+    """The HTTP status of a failed call: the SDK's response has `status_code`; when the SDK
+    could not parse a body labelled JSON it hands over aiohttp's response, with `status`."""
+    return int(getattr(response, "status_code", None) or getattr(response, "status", None) or 200)
+
+
 def error_code(error: SlackApiError) -> str:
     """Slack's error code, whatever the body was (a proxy's HTML page has none)."""
     data = getattr(error.response, "data", None)
     if isinstance(data, Mapping):
         return str(data.get("error") or "unknown_error")
-    return f"http_{getattr(error.response, 'status_code', 0)}"
+    return f"http_{_status(error.response)}"
 
 
 def _retry_after(error: SlackApiError) -> float | None:
@@ -88,7 +94,7 @@ def _retry_after(error: SlackApiError) -> float | None:
 def classify(error: BaseException) -> Exception:
     """The outbox's view of a failed call: Transient or SlackRefused."""
     if isinstance(error, SlackApiError):
-        status = int(getattr(error.response, "status_code", 200) or 200)
+        status = _status(error.response)
         code = error_code(error)
         if status == 429 or status >= 500 or code in TRANSIENT_CODES:
             return Transient(code, retry_after=_retry_after(error))

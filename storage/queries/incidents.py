@@ -249,7 +249,7 @@ def list_incidents_without_place(
     *,
     surface: str,
     kind: str,
-    step: str,
+    steps: Sequence[str],
     declared_before: datetime,
     retry_before: datetime,
     max_failures: int,
@@ -258,16 +258,23 @@ def list_incidents_without_place(
     another try.
 
     Not before `declared_before` (a declaration may still be creating it), not again until
-    the last failure of `step` is older than `retry_before`, and never after `max_failures`.
+    the last failure of one of `steps` is older than `retry_before`, and never after
+    `max_failures` of them.
     """
     failures = (
         select(func.count(col(SideEffectFailure.id)))
-        .where(SideEffectFailure.incident_id == Incident.id, SideEffectFailure.step == step)
+        .where(
+            SideEffectFailure.incident_id == Incident.id,
+            col(SideEffectFailure.step).in_(list(steps)),
+        )
         .scalar_subquery()
     )
     last_failure = (
         select(func.max(SideEffectFailure.occurred_at))
-        .where(SideEffectFailure.incident_id == Incident.id, SideEffectFailure.step == step)
+        .where(
+            SideEffectFailure.incident_id == Incident.id,
+            col(SideEffectFailure.step).in_(list(steps)),
+        )
         .scalar_subquery()
     )
     shown = (

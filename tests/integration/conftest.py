@@ -29,14 +29,19 @@ MakeHarness = Callable[..., Harness]
 
 @pytest.fixture
 def make_harness(database_url: str, sandbox_server: SandboxServer) -> Iterator[MakeHarness]:
-    """Start the app with extra settings (and a routing config); one app per test."""
+    """Start the app with extra settings (and a routing config, and an outbox policy other
+    than FAST); one app per test."""
     with ExitStack() as stack:
 
-        def make(routing: Any = None, **overrides: Any) -> Harness:
+        def make(
+            routing: Any = None, outbox_policy: Policy | None = None, **overrides: Any
+        ) -> Harness:
             sandbox_server.reset()
             settings = build_test_settings(database_url, sandbox_server.api_url, **overrides)
             clock = ShiftableClock()
-            warroom = build_warroom(settings, clock=clock, routing=routing, outbox_policy=FAST)
+            warroom = build_warroom(
+                settings, clock=clock, routing=routing, outbox_policy=outbox_policy or FAST
+            )
             handle = serve_in_thread(warroom.http)
             driver = SlackDriver(f"{handle.url}/slack/events", SECRET, sandbox_server.url)
             driver.connect_events()

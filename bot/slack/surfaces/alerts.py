@@ -50,10 +50,14 @@ class SlackOffers:
             raise Permanent("no_offer_channel")
         text, blocks = build_offer_text(view), build_offer_blocks(view, now=self.clock())
         ts = group.offer_ts
-        if ts is None and retry and _CHANNEL_ID.fullmatch(channel):
-            ts = await self.calls.find_posted(
-                channel, OFFER_EVENT, {"group_id": group.id}, thread_ts=group.offer_thread_ts
-            )
+        if ts is None and retry:
+            # A channel given by name (the webhooks' offer channel) is searched by its id.
+            searched = await self.calls.channel_id(channel)
+            if searched is not None:
+                ts = await self.calls.find_posted(
+                    searched, OFFER_EVENT, {"group_id": group.id}, thread_ts=group.offer_thread_ts
+                )
+                channel = searched if ts is not None else channel
         if ts is not None:
             edited = await self.calls.call(
                 lambda: self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks),

@@ -117,7 +117,7 @@ def declared_text(snapshot: IncidentSnapshot, failures: list[StepFailure]) -> st
     incident = snapshot.incident
     channel = slack_places(snapshot).channel
     if channel is None:
-        refused = [f for f in failures if f.step == "create_channel"]
+        refused = [f for f in failures if f.step in ("create_channel", "publish")]
         errors = ", ".join(f"`{f.error}`" for f in refused) or "unknown error"
         return (
             f":warning: Incident INC-{incident.number} is saved, but Slack refused to create "
