@@ -156,6 +156,7 @@ CHANNEL_BOUND = (
     AddAction,
     MarkReviewed,
 )
+MAX_USERS_AFFECTED = 2**31 - 1  # users_affected is an INTEGER column: 32 bits on PostgreSQL
 _DUE = re.compile(r"(?:^|\s)due\s+(\S+)\s*$", re.IGNORECASE)
 
 
@@ -249,7 +250,8 @@ def _impact(rest: str, _user: str) -> SetImpact:
     word, _, value = text.partition(" ")
     if word.lower() == "users":
         count = value.strip().replace(",", "").replace("_", "")
-        if not count.isdigit():
+        # ASCII digits only (int() refuses `²`), and no more than the INTEGER column holds.
+        if not re.fullmatch(r"[0-9]{1,10}", count) or int(count) > MAX_USERS_AFFECTED:
             raise InvalidInput("Give the number of users affected: `/incident impact users 1200`.")
         return SetImpact(users_affected=int(count))
     if word.lower() == "cost":
