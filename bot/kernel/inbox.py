@@ -7,14 +7,17 @@ request done (`carrying_out`), so a request re-run after a crash never applies t
 """
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.kernel.outbox import Policy as OutboxPolicy
@@ -23,6 +26,7 @@ from bot.kernel.transactions import (
     AlreadyCarriedOut,
     carrying_out,
     may_pass_later,
+    read,
     run_in_transaction,
 )
 from bot.kernel.work_loop import Workers, WorkLoop
@@ -69,10 +73,17 @@ class Inbox:
         """Store a request before it is acknowledged; False when the same one was stored
         before (a replay or a double submit), which must then change nothing."""
         now = self.clock()
-        stored = await run_in_transaction(
-            self.engine,
-            lambda s: queries.insert_inbox_item(s, key=key, kind=kind, payload=payload, now=now),
-        )
+        try:
+            stored = await run_in_transaction(
+                self.engine,
+                lambda s: queries.insert_inbox_item(
+                    s, key=key, kind=kind, payload=payload, now=now
+                ),
+            )
+        except IntegrityError:
+            # Another process stored the same request at the same moment (each looked for the
+            # key before either inserted it): this copy is the replay.
+            return False
         if stored is not None:
             self.kick()
         return stored is not None
@@ -90,10 +101,9 @@ class Inbox:
         Started requests run in the background, at most `slots` at a time in this process:
         a burst never delays the next claim, and the claim never takes more than is free.
         """
-        free = self._workers.free
-        if free <= 0:
-            return 0
-        claimed = await run_in_transaction(self.engine, lambda s: self._claim(s, free))
+        claimed = await self._workers.claim(
+            lambda free: run_in_transaction(self.engine, lambda s: self._claim(s, free))
+        )
         for item in claimed:
             self._workers.spawn(self._carry_out(item))
         return len(claimed)
@@ -118,6 +128,10 @@ class Inbox:
         try:
             with carrying_out(item.id, self.clock):
                 await handler(dict(item.payload))
+        except asyncio.CancelledError:
+            # Stopped mid-way (shutting down): the next process may take it at once.
+            await self._release(item.id)
+            raise
         except AlreadyCarriedOut:
             return  # another worker finished it while this one ran: nothing more to do
         except Exception as error:
@@ -127,6 +141,14 @@ class Inbox:
             return
         # A handler that wrote nothing (a listing, a refusal) is done now.
         await self._complete(item.id, None)
+
+    async def _release(self, item_id: int) -> None:
+        now = self.clock()
+        with contextlib.suppress(Exception):
+            await run_in_transaction(
+                self.engine,
+                partial(queries.release_inbox_item, item_id=item_id, retry_at=now, error="stopped"),
+            )
 
     async def _failed(
         self, item: InboxItem, on_failure: Failed | None, reference: str, error: Exception
@@ -179,6 +201,12 @@ class Inbox:
             started = await self.run_due()
             if await self._workers.wait(deadline - loop.time()):
                 continue
-            if not started:
+            if started:
+                continue
+            now = self.clock()
+            waiting = await read(self.engine, partial(queries.count_inbox, now=now))
+            if not waiting:
                 return
+            # Stored and nobody's claim lapsed: this process's own loop is claiming it.
+            await asyncio.sleep(0.02)
         raise TimeoutError("the inbox still has requests to carry out")

@@ -9,6 +9,7 @@ its answer was lost must be safe to repeat (find what it made, and edit it).
 """
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
@@ -164,10 +165,9 @@ class Outbox:
         Started effects run in the background, at most `concurrency` at a time in this
         process, so one slow effect never holds up the claims of the others.
         """
-        free = self._workers.free
-        if free <= 0:
-            return 0
-        claimed = await run_in_transaction(self.engine, lambda s: self._claim(s, free))
+        claimed = await self._workers.claim(
+            lambda free: run_in_transaction(self.engine, lambda s: self._claim(s, free))
+        )
         for effect in claimed:
             self._workers.spawn(self._run(effect))
         return len(claimed)
@@ -198,6 +198,26 @@ class Outbox:
         return taken
 
     async def _run(self, effect: Effect) -> None:
+        assert effect.id is not None
+        try:
+            await self._attempt(effect)
+        except asyncio.CancelledError:
+            # Stopped mid-way (the process is shutting down): let another process take it now
+            # rather than when the claim lapses. The attempt still counts.
+            await self._release(effect.id)
+            raise
+        except Exception:
+            # The outcome could not be stored (the database went away): the claim lapses and
+            # the effect is taken again, as a retry.
+            log.exception("the outcome of effect %s could not be stored", effect.id)
+
+    async def _release(self, effect_id: int) -> None:
+        with contextlib.suppress(Exception):
+            await run_in_transaction(
+                self.engine, partial(queries.release_effect, effect_id=effect_id)
+            )
+
+    async def _attempt(self, effect: Effect) -> None:
         assert effect.id is not None and effect.created_at is not None
         kind = self._kinds[effect.kind]
         attempt = Attempt(effect.id, effect.key, effect.attempts, effect.created_at)
@@ -255,8 +275,16 @@ class Outbox:
 
     def start(self) -> None:
         """Start carrying out work in the background."""
-        self._loop = WorkLoop("outbox", self.run_due, poll=self.policy.idle_poll)
+        self._loop = WorkLoop(
+            "outbox", self.run_due, poll=self.policy.idle_poll, next_due=self._seconds_to_due
+        )
         self._loop.start()
+
+    async def _seconds_to_due(self) -> float | None:
+        now = self.clock()
+        kinds = list(self._kinds)
+        due = await read(self.engine, partial(queries.next_effect_due, kinds=kinds, now=now))
+        return None if due is None else (due - now).total_seconds()
 
     async def stop(self, grace: float = 5.0) -> None:
         """Stop taking work; what runs may finish within `grace` seconds. The rest stays in

@@ -17,6 +17,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from storage.database import unit_of_work
@@ -55,9 +56,8 @@ def may_pass_later(error: BaseException) -> bool:
     concurrent writer got in the way. A bug fails the same way every time."""
     if is_write_conflict(error):
         return True
-    return isinstance(error, OperationalError | InterfaceError | TimeoutError) or getattr(
-        error, "transient", False
-    )
+    database_busy = OperationalError | InterfaceError | PoolTimeout | TimeoutError
+    return isinstance(error, database_busy) or getattr(error, "transient", False)
 
 
 class AlreadyCarriedOut(Exception):

@@ -5,19 +5,28 @@ outbox each run one of both."""
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class WorkLoop:
     """Calls `run_due` until it finds nothing, then waits for a kick or the next poll."""
 
-    def __init__(self, name: str, run_due: Callable[[], Awaitable[int]], *, poll: float) -> None:
+    def __init__(
+        self,
+        name: str,
+        run_due: Callable[[], Awaitable[int]],
+        *,
+        poll: float,
+        next_due: Callable[[], Awaitable[float | None]] | None = None,
+    ) -> None:
         self.name = name
         self.run_due = run_due
         self.poll = poll
+        self.next_due = next_due  # seconds until something is due, if known: a shorter nap
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -42,8 +51,19 @@ class WorkLoop:
             if found and not self._stopping:
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll)
+                await asyncio.wait_for(self._wake.wait(), timeout=await self._nap())
             self._wake.clear()
+
+    async def _nap(self) -> float:
+        """How long to wait for a kick: the poll, or less when work comes due sooner."""
+        if self.next_due is None:
+            return self.poll
+        try:
+            due = await self.next_due()
+        except Exception:
+            log.exception("%s could not tell when work is due", self.name)
+            return self.poll
+        return self.poll if due is None else min(self.poll, max(due, 0.01))
 
     def start(self) -> None:
         """Start serving in the background."""
@@ -53,14 +73,23 @@ class WorkLoop:
 
     async def stop(self, grace: float, running: set[asyncio.Task[None]]) -> None:
         """Stop taking work; the loop and the `running` tasks get `grace` seconds to finish,
-        then are cancelled (their claims lapse, and the work is taken again)."""
+        then are cancelled (their claims lapse, and the work is taken again).
+
+        The loop ends first: a claim it was making when told to stop still starts its tasks,
+        and those are waited for as well (cut off, their claims would hold the work back from
+        the next process until they lapse)."""
         self._stopping = True
         self.kick()
-        pending = [t for t in [self._task, *running] if t is not None]
-        if pending:
-            _finished, late = await asyncio.wait(pending, timeout=grace)
+        deadline = asyncio.get_running_loop().time() + grace
+        for pending in ([self._task] if self._task else [], running):
+            if not pending:
+                continue
+            left = max(deadline - asyncio.get_running_loop().time(), 0)
+            _finished, late = await asyncio.wait(list(pending), timeout=left)
             for task in late:
                 task.cancel()
+            if late:  # cancelled tasks hand their claims back on the way out
+                await asyncio.wait(late, timeout=2)
         self._task = None
 
 
@@ -71,11 +100,25 @@ class Workers:
         self.size = size
         self.on_done = on_done
         self.running: set[asyncio.Task[None]] = set()
+        self._claiming = 0  # claims under way: committed work whose tasks are not spawned yet
 
     @property
     def free(self) -> int:
         """How many more tasks may start now."""
         return self.size - len(self.running)
+
+    async def claim(self, take: Callable[[int], Awaitable[Sequence[T]]]) -> Sequence[T]:
+        """Claim up to `free` pieces of work with `take`; while it runs, `wait` counts it as
+        running, so nobody concludes there is nothing left between the claim's commit and the
+        start of its tasks."""
+        free = self.free
+        if free <= 0:
+            return []
+        self._claiming += 1
+        try:
+            return await take(free)
+        finally:
+            self._claiming -= 1
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` in the background."""
@@ -88,7 +131,11 @@ class Workers:
         self.on_done()
 
     async def wait(self, timeout: float) -> bool:
-        """Wait up to `timeout` seconds for what runs; whether anything was running."""
+        """Wait up to `timeout` seconds for what runs; whether anything was running (or being
+        claimed)."""
+        if self._claiming and not self.running:
+            await asyncio.sleep(min(0.01, max(timeout, 0)))
+            return True
         if not self.running:
             return False
         await asyncio.wait(list(self.running), timeout=max(timeout, 0))

@@ -120,6 +120,16 @@ def finish_effect(
     )
 
 
+def release_effect(session: Session, *, effect_id: int) -> None:
+    """Give up this process's claim on a pending effect, so any process may take it now."""
+    session.execute(
+        update(Effect)
+        .where(col(Effect.id) == effect_id, col(Effect.state) == PENDING)
+        .values(claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def next_effect_due(session: Session, *, kinds: Sequence[str], now: datetime) -> datetime | None:
     """When the soonest pending effect of these kinds that heads its stream and nobody holds
     is due, if any."""
@@ -219,7 +229,12 @@ def release_inbox_item(session: Session, *, item_id: int, retry_at: datetime, er
     )
 
 
-def count_inbox(session: Session) -> int:
-    """How many requests wait to be carried out."""
+def count_inbox(session: Session, *, now: datetime | None = None) -> int:
+    """How many requests wait to be carried out (with `now`: only those nobody holds, or
+    whose holder's claim has lapsed)."""
     query = select(func.count(col(InboxItem.id))).where(col(InboxItem.done_at).is_(None))
+    if now is not None:
+        query = query.where(
+            or_(col(InboxItem.claimed_until).is_(None), col(InboxItem.claimed_until) < now)
+        )
     return int(session.exec(query).one())

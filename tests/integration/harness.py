@@ -148,7 +148,8 @@ class Harness:
             return list(session.exec(select(SideEffectFailure)))
 
     def declare(self, text: str, *, user: str = "alice", channel: str = "general") -> ShownIncident:
-        """Declare by slash command and wait until the status block is pinned."""
+        """Declare by slash command and wait until the status block is pinned and everything
+        the declaration set off (the digest post, the confirmation) is done."""
         before = len(self.incidents())
         response = self.driver.slash(user, channel, f"declare {text}")
         assert response.status_code == 200, response.text
@@ -156,6 +157,7 @@ class Harness:
             lambda: len(self.incidents()) > before and self.incidents()[-1].status_pinned,
             description="the incident to be declared and pinned",
         )
+        self.settle()
         return self.incidents()[-1]
 
     def status_message(self, number: int = 1) -> dict[str, Any]:
