@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
@@ -101,6 +102,21 @@ def build_client(settings: Settings) -> AsyncWebClient:
     )
 
 
+@dataclass(frozen=True)
+class Kernel:
+    """What every part is wired with: the database, the clock, the inbox and outbox, and
+    the one way to call Slack."""
+
+    settings: Settings
+    engine: Engine
+    clock: Callable[[], datetime]
+    client: AsyncWebClient
+    calls: SlackCalls
+    inbox: Inbox
+    outbox: Outbox
+    places: Places
+
+
 def build_warroom(
     settings: Settings,
     *,
@@ -114,53 +130,26 @@ def build_warroom(
     timeouts = database_timeouts(settings)
     engine = engine or make_engine(settings.database_url, timeouts=timeouts)
     client = build_client(settings)
-    calls = SlackCalls(client, channels_per_minute=settings.warroom_channels_per_minute)
-    outbox = Outbox(engine, clock, outbox_policy or OutboxPolicy())
-    inbox = Inbox(engine, clock, InboxPolicy(slots=settings.warroom_workers))
-    places = Places(engine, clock=clock)
-    policy = cadence_policy(settings)
+    kernel = Kernel(
+        settings,
+        engine,
+        clock,
+        client,
+        SlackCalls(client, channels_per_minute=settings.warroom_channels_per_minute),
+        Inbox(engine, clock, InboxPolicy(slots=settings.warroom_workers)),
+        Outbox(engine, clock, outbox_policy or OutboxPolicy()),
+        Places(engine, clock=clock),
+    )
     incidents = IncidentService(
-        engine, outbox, clock=clock, policy=policy, review_due=settings.warroom_review_due
-    )
-    replies = SlackReplies(calls, outbox)
-    publisher = Publisher(
         engine,
-        outbox,
-        room=SlackRoom(calls, places, channel_prefix=settings.warroom_channel_prefix, clock=clock),
-        announcements=SlackAnnouncements(
-            calls, places, announce_channel=settings.warroom_announce_channel, clock=clock
-        ),
-        confirmations=replies,
+        kernel.outbox,
         clock=clock,
+        policy=cadence_policy(settings),
+        review_due=settings.warroom_review_due,
     )
-    renderer = renderer or load_postmortem_renderer(settings.warroom_postmortem_template)
-    postmortems = PostmortemService(
-        engine,
-        incidents,
-        publisher,
-        documents=SlackDocuments(calls, places),
-        people=SlackPeople(calls),
-        render=renderer.render,
-        clock=clock,
-    )
-    reminders = ReminderService(
-        incidents,
-        SlackReminders(calls, policy=policy, clock=clock),
-        room=RoomRepair(SLACK, "room", CREATE_CHANNEL),
-    )
-    watched = alert_channel_list(settings.warroom_alert_channels)
-    alerts = AlertService(
-        engine,
-        incidents,
-        offers=OfferService(engine, outbox, SlackOffers(calls, clock=clock), clock=clock),
-        paging=PagingService(engine, incidents, SlackPager(calls), clock=clock),
-        notices=SlackAlertNotices(calls, places),
-        config=routing or load_routing_config(settings.warroom_config),
-        offer_channel=watched[0] if watched else settings.warroom_announce_channel,
-        clock=clock,
-    )
-    for feature in (publisher, postmortems, reminders, alerts, replies):
-        feature.register()
+    replies = SlackReplies(kernel.calls, kernel.outbox)
+    reminders = _wire_incidents(kernel, incidents, replies, renderer)
+    alerts = _wire_alerts(kernel, incidents, routing)
     retention = RetentionService(
         engine, clock=clock, webhook_retention=settings.warroom_webhook_retention
     )
@@ -170,42 +159,136 @@ def build_warroom(
         followups=FollowUpService(incidents),
         timeline=TimelineService(incidents),
         alerts=alerts,
-        inbox=inbox,
+        inbox=kernel.inbox,
         replies=replies,
-        calls=calls,
-        watched=WatchedChannels(frozenset(watched)),
+        calls=kernel.calls,
+        watched=WatchedChannels(frozenset(alert_channel_list(settings.warroom_alert_channels))),
     )
-    dispatch.register(inbox, deps)
-    slack = AsyncApp(client=client, signing_secret=settings.slack_signing_secret)
-    register(slack, deps)
-    slack.error(handle_error)
-    handler = AsyncSlackRequestHandler(slack)
+    slack = _slack_app(kernel, deps)
     scheduler = build_scheduler(
         {
             "reminders": (reminders.tick, settings.warroom_tick_interval),
             "retention": (retention.tick, settings.warroom_tick_interval),
         }
     )
+    http = _http_app(kernel, slack, alerts, scheduler, timeouts)
+    return Warroom(
+        settings,
+        engine,
+        client,
+        slack,
+        incidents,
+        deps.updates,
+        reminders,
+        alerts,
+        kernel.inbox,
+        kernel.outbox,
+        retention,
+        http,
+    )
+
+
+def _wire_incidents(
+    kernel: Kernel,
+    incidents: IncidentService,
+    replies: SlackReplies,
+    renderer: PostmortemRenderer | None,
+) -> ReminderService:
+    """The incident feature's effects, handled by the Slack surfaces; its reminder service."""
+    settings, calls, places, clock = kernel.settings, kernel.calls, kernel.places, kernel.clock
+    room = SlackRoom(calls, places, channel_prefix=settings.warroom_channel_prefix, clock=clock)
+    announcements = SlackAnnouncements(
+        calls, places, announce_channel=settings.warroom_announce_channel, clock=clock
+    )
+    publisher = Publisher(
+        kernel.engine,
+        kernel.outbox,
+        room=room,
+        announcements=announcements,
+        confirmations=replies,
+        clock=clock,
+    )
+    renderer = renderer or load_postmortem_renderer(settings.warroom_postmortem_template)
+    postmortems = PostmortemService(
+        kernel.engine,
+        incidents,
+        publisher,
+        documents=SlackDocuments(calls, places),
+        people=SlackPeople(calls),
+        render=renderer.render,
+        clock=clock,
+    )
+    reminders = ReminderService(
+        incidents,
+        SlackReminders(calls, policy=incidents.policy, clock=clock),
+        room=RoomRepair(SLACK, "room", CREATE_CHANNEL),
+    )
+    for feature in (publisher, postmortems, reminders, replies):
+        feature.register()
+    return reminders
+
+
+def _wire_alerts(
+    kernel: Kernel, incidents: IncidentService, routing: RoutingConfig | None
+) -> AlertService:
+    """The alert feature, its offers, pages and notices shown in Slack."""
+    settings, calls, clock = kernel.settings, kernel.calls, kernel.clock
+    watched = alert_channel_list(settings.warroom_alert_channels)
+    alerts = AlertService(
+        kernel.engine,
+        incidents,
+        offers=OfferService(
+            kernel.engine, kernel.outbox, SlackOffers(calls, clock=clock), clock=clock
+        ),
+        paging=PagingService(kernel.engine, incidents, SlackPager(calls), clock=clock),
+        notices=SlackAlertNotices(calls, kernel.places),
+        config=routing or load_routing_config(settings.warroom_config),
+        offer_channel=watched[0] if watched else settings.warroom_announce_channel,
+        clock=clock,
+    )
+    alerts.register()
+    return alerts
+
+
+def _slack_app(kernel: Kernel, deps: SlackDeps) -> AsyncApp:
+    """Bolt, with every listener, and the inbox's handlers of what they store."""
+    dispatch.register(kernel.inbox, deps)
+    slack = AsyncApp(client=kernel.client, signing_secret=kernel.settings.slack_signing_secret)
+    register(slack, deps)
+    slack.error(handle_error)
+    return slack
+
+
+def _http_app(
+    kernel: Kernel,
+    slack: AsyncApp,
+    alerts: AlertService,
+    scheduler: AsyncIOScheduler,
+    timeouts: Timeouts,
+) -> FastAPI:
+    """The HTTP surface: Slack's requests behind the guard, health, the alert webhooks; its
+    start and stop run the workers and the scheduler."""
+    client, settings = kernel.client, kernel.settings
 
     async def start() -> None:
         # One pooled HTTP session for every Web API call, instead of one per call.
         client.session = aiohttp.ClientSession()
-        outbox.start()
-        inbox.start()
+        kernel.outbox.start()
+        kernel.inbox.start()
         scheduler.start()
 
     async def stop() -> None:
         # Stop taking work; what is stored stays for the next process.
         scheduler.shutdown(wait=False)
-        await inbox.stop(SHUTDOWN_GRACE)
-        await outbox.stop(SHUTDOWN_GRACE)
+        await kernel.inbox.stop(SHUTDOWN_GRACE)
+        await kernel.outbox.stop(SHUTDOWN_GRACE)
         if client.session is not None:
             await client.session.close()
             client.session = None
 
     http = build_http_app(
-        slack_handler=handler.handle,
-        health=DatabaseHealth(engine, timeouts).check,
+        slack_handler=AsyncSlackRequestHandler(slack).handle,
+        health=DatabaseHealth(kernel.engine, timeouts).check,
         on_startup=start,
         on_shutdown=stop,
         routers=[
@@ -218,20 +301,7 @@ def build_warroom(
         ],
     )
     http.add_middleware(SlackRequestGuard, signing_secret=settings.slack_signing_secret)
-    return Warroom(
-        settings,
-        engine,
-        client,
-        slack,
-        incidents,
-        deps.updates,
-        reminders,
-        alerts,
-        inbox,
-        outbox,
-        retention,
-        http,
-    )
+    return http
 
 
 def webhook_deadline(timeouts: Timeouts) -> float:
