@@ -17,6 +17,7 @@ from bot.kernel.outbox import Attempt, Outbox, Payload, Permanent
 from bot.kernel.transactions import read, run_in_transaction
 from storage.models import AlertGroup
 from storage.queries import incidents as queries
+from storage.queries import places as places_queries
 
 
 def read_offer(session: Session, group_id: int) -> OfferView | None:
@@ -29,7 +30,11 @@ def read_offer(session: Session, group_id: int) -> OfferView | None:
     )
     room = None
     if incident is not None and incident.id is not None:
-        rooms = [p for p in queries.list_places(session, incident_id=incident.id) if p.kind == ROOM]
+        rooms = [
+            p
+            for p in places_queries.list_places(session, incident_id=incident.id)
+            if p.kind == ROOM
+        ]
         room = rooms[0].channel_id if rooms else None
     return OfferView(group, read_alert_summary(session, [group]), incident, room)
 

@@ -28,6 +28,7 @@ from bot.kernel.transactions import read, run_in_transaction
 from storage.models import AlertGroup, SideEffectFailure, StatusUpdate
 from storage.queries import alerts as alert_queries
 from storage.queries import incidents as queries
+from storage.queries import places as places_queries
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def read_snapshot(session: Session, incident_id: int) -> IncidentSnapshot:
     groups = alert_queries.list_incident_groups(session, incident_id=incident_id)
     places = {
         (p.surface, p.kind): Place(p.surface, p.kind, p.channel_id, p.ts, dict(p.data))
-        for p in queries.list_places(session, incident_id=incident_id)
+        for p in places_queries.list_places(session, incident_id=incident_id)
     }
     return IncidentSnapshot(
         incident=incident,
@@ -76,7 +77,7 @@ class Places:
         now = self.clock()
         await run_in_transaction(
             self.engine,
-            lambda s: queries.save_place(
+            lambda s: places_queries.save_place(
                 s,
                 incident_id=incident_id,
                 surface=place.surface,
@@ -92,7 +93,9 @@ class Places:
         """Forget a place that is gone."""
         await run_in_transaction(
             self.engine,
-            lambda s: queries.delete_place(s, incident_id=incident_id, surface=surface, kind=kind),
+            lambda s: places_queries.delete_place(
+                s, incident_id=incident_id, surface=surface, kind=kind
+            ),
         )
 
 

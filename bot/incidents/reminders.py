@@ -28,6 +28,7 @@ from bot.kernel.transactions import read, run_in_transaction
 from storage.enums import EventKind, ReminderKind, Severity
 from storage.models import Incident, Reminder
 from storage.queries import incidents as queries
+from storage.queries import places as places_queries
 
 log = logging.getLogger(__name__)
 REPAIR_GRACE = timedelta(minutes=1)
@@ -129,7 +130,7 @@ class ReminderService:
         ]
         add_effects(session, deliveries)
         # The status blocks show what is due now; an incident without a room is the repair's.
-        shown = queries.map_places(
+        shown = places_queries.map_places(
             session, incident_ids=ids, surface=self.room.surface, kind=self.room.kind
         )
         for incident in incidents:
@@ -181,7 +182,7 @@ class ReminderService:
         """Ask again for the rooms Slack refused to create at declaration (the incident was
         kept): a minute after, then at most once a minute, up to `MAX_REPAIRS` times."""
         now = self.clock()
-        orphans = queries.list_incidents_without_place(
+        orphans = places_queries.list_incidents_without_place(
             session,
             surface=self.room.surface,
             kind=self.room.kind,

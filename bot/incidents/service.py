@@ -33,6 +33,7 @@ from bot.kernel.transactions import is_write_conflict, read, run_in_transaction
 from storage.enums import EventKind, Role, Severity, Status
 from storage.models import Incident
 from storage.queries import incidents as queries
+from storage.queries import places as places_queries
 
 __all__ = [
     "DeclareRequest",
@@ -78,7 +79,7 @@ class IncidentService:
         """The incident shown as `kind` in this channel, if any."""
         return await read(
             self.engine,
-            lambda s: queries.get_incident_by_place(
+            lambda s: places_queries.get_incident_by_place(
                 s, surface=surface, kind=kind, channel_id=channel_id
             ),
         )
@@ -104,7 +105,7 @@ class IncidentService:
         """The room (channel) of each of these incidents on `surface`, where it has one."""
 
         def work(session: Session) -> dict[int, str]:
-            return queries.map_places(
+            return places_queries.map_places(
                 session, incident_ids=list(incident_ids), surface=surface, kind=ROOM
             )
 

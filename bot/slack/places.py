@@ -17,7 +17,7 @@ from bot.incidents.ports import (
     Place,
 )
 from storage.models import Incident
-from storage.queries import incidents as queries
+from storage.queries import places as places_queries
 
 SLACK = "slack"
 
@@ -96,7 +96,7 @@ class ShownIncident:
 def read_shown(session: Session, incident: Incident) -> ShownIncident:
     """An incident with its Slack places, read in the caller's session."""
     assert incident.id is not None
-    rows = queries.list_places(session, incident_id=incident.id)
+    rows = places_queries.list_places(session, incident_id=incident.id)
     found = {
         (row.surface, row.kind): Place(row.surface, row.kind, row.channel_id, row.ts, row.data)
         for row in rows
