@@ -5,7 +5,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -35,6 +35,7 @@ from bot.kernel.inbox import Policy as InboxPolicy
 from bot.kernel.outbox import Outbox
 from bot.kernel.outbox import Policy as OutboxPolicy
 from bot.kernel.retention import RetentionService
+from bot.people.service import PeopleService
 from bot.scheduler.jobs import build_scheduler
 from bot.settings import Settings, alert_channel_list, cadence_policy, database_timeouts
 from bot.slack.calls import SlackCalls
@@ -46,7 +47,7 @@ from bot.slack.requests import failure_text
 from bot.slack.surfaces.alerts import SlackAlertNotices, SlackOffers, SlackPager
 from bot.slack.surfaces.announcements import SlackAnnouncements
 from bot.slack.surfaces.documents import SlackDocuments
-from bot.slack.surfaces.people import SlackPeople
+from bot.slack.surfaces.people import SlackDirectory
 from bot.slack.surfaces.reminders import SlackReminders
 from bot.slack.surfaces.replies import SlackReplies
 from bot.slack.surfaces.room import CREATE_CHANNEL, SlackRoom
@@ -59,6 +60,7 @@ from storage.database import Timeouts, make_engine
 
 log = logging.getLogger("warroom")
 SHUTDOWN_GRACE = 5.0  # seconds running work may take to finish when the process stops
+PEOPLE_SYNC = timedelta(hours=6)  # how often the whole directory is read again
 
 
 def utc_now() -> datetime:
@@ -148,7 +150,8 @@ def build_warroom(
         review_due=settings.warroom_review_due,
     )
     replies = SlackReplies(kernel.calls, kernel.outbox)
-    reminders = _wire_incidents(kernel, incidents, replies, renderer)
+    people = PeopleService(engine, SlackDirectory(kernel.calls), clock=clock)
+    reminders = _wire_incidents(kernel, incidents, replies, people, renderer)
     alerts = _wire_alerts(kernel, incidents, routing)
     retention = RetentionService(
         engine, clock=clock, webhook_retention=settings.warroom_webhook_retention
@@ -169,6 +172,7 @@ def build_warroom(
         {
             "reminders": (reminders.tick, settings.warroom_tick_interval),
             "retention": (retention.tick, settings.warroom_tick_interval),
+            "people": (people.sync, PEOPLE_SYNC),
         }
     )
     http = _http_app(kernel, slack, alerts, scheduler, timeouts)
@@ -192,6 +196,7 @@ def _wire_incidents(
     kernel: Kernel,
     incidents: IncidentService,
     replies: SlackReplies,
+    people: PeopleService,
     renderer: PostmortemRenderer | None,
 ) -> ReminderService:
     """The incident feature's effects, handled by the Slack surfaces; its reminder service."""
@@ -214,7 +219,7 @@ def _wire_incidents(
         incidents,
         publisher,
         documents=SlackDocuments(calls, places),
-        people=SlackPeople(calls),
+        people=people,
         render=renderer.render,
         clock=clock,
     )

@@ -129,10 +129,11 @@ def read_postmortem_context(
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.incidents.postmortem.service import postmortem_context
+    from bot.incidents.postmortem.service import people_in, postmortem_context
     from storage import migrate
     from storage.database import Timeouts, make_engine, unit_of_work
     from storage.queries import incidents as queries
+    from storage.queries import people
 
     shown = make_url(url).render_as_string(hide_password=True)
     try:
@@ -148,7 +149,10 @@ def read_postmortem_context(
                 incident = queries.get_incident_by_number(session, number=number)
                 if incident is None or incident.id is None:
                     raise SetupError(f"no incident {number}")
-                return postmortem_context(session, incident.id)
+                # Names as the people directory holds them: the same the shared draft used.
+                ids = people_in(session, incident.id)
+                names = {i: p.name for i, p in people.map_people(session, ids=ids).items()}
+                return postmortem_context(session, incident.id, names)
         finally:
             engine.dispose()
     except SQLAlchemyError as error:

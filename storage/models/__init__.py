@@ -24,6 +24,7 @@ from storage.models.incidents import (  # noqa: E402
     TimelineEvent,
 )
 from storage.models.kernel import Counter, Effect, InboxItem  # noqa: E402
+from storage.models.people import Person  # noqa: E402
 
 __all__ = [
     "ActionItem",
@@ -36,6 +37,7 @@ __all__ = [
     "IncidentRole",
     "IncidentSurface",
     "Page",
+    "Person",
     "Postmortem",
     "Reminder",
     "SideEffectFailure",

@@ -5,6 +5,8 @@ from datetime import timedelta
 from harness import Harness
 from sqlmodel import Session, select
 
+from bot.cli import read_postmortem_context
+from bot.incidents.postmortem.render import load_postmortem_renderer
 from bot.slack.ids import ActionId, BlockId
 from storage.enums import EventKind, Status
 from storage.models import Postmortem
@@ -266,3 +268,20 @@ def test_review_date_shows_even_when_the_upload_fails(harness: Harness) -> None:
     driver.wait_for(lambda: "review due" in str(harness.status_message()["blocks"]))
     with Session(harness.engine) as session:
         assert session.exec(select(Postmortem)).one().markdown.startswith("# Incident Post-Mortem")
+
+
+def test_the_cli_prints_the_same_document_the_channel_got(harness: Harness) -> None:
+    # It used to print raw ids (@U0ALICE) where the shared document showed names.
+    incident = harness.declare("sev2 Checkout is failing")
+    channel = incident.channel_id or ""
+    driver = harness.driver
+    driver.slash("alice", channel, f"commander <@{driver.user('bob')['id']}>")
+    driver.slash("alice", channel, "resolve Rotated the certificate")
+    driver.wait_for(lambda: harness.incident().status == Status.RESOLVED)
+    driver.slash("alice", channel, "close")
+    file_id = driver.wait_for(lambda: harness.incident().postmortem_file_id)
+    shared = driver.file_bytes(file_id)
+    context = read_postmortem_context(harness.warroom.settings.database_url, 1)
+    printed = load_postmortem_renderer(None).render(context).encode()
+    assert printed == shared
+    assert b"@alice" in printed and b"@bob" in printed and b"U0ALICE" not in printed

@@ -1,30 +1,59 @@
-"""People's names, as Slack knows them (`users.info`), remembered for the process's life."""
+"""The workspace's user directory, as Slack keeps it (`users.info`, `users.list`)."""
+
+from collections.abc import Mapping
+from typing import Any
 
 from bot.kernel.outbox import Transient
+from bot.people.ports import PersonRecord
 from bot.slack.calls import SlackCalls, SlackRefused
 
+PAGE = 200
 
-class SlackPeople:
-    """Display names by user id."""
+
+def person_record(user: Mapping[str, Any]) -> PersonRecord:
+    """A Slack user object as a directory record."""
+    profile = user.get("profile") or {}
+    return PersonRecord(
+        id=str(user.get("id") or ""),
+        handle=str(user.get("name") or "")[:80],
+        display_name=str(profile.get("display_name") or "")[:200],
+        real_name=str(user.get("real_name") or profile.get("real_name") or "")[:200],
+        email=(str(profile["email"])[:254] if profile.get("email") else None),
+        timezone=str(user.get("tz") or "")[:64],
+        is_bot=bool(user.get("is_bot")),
+        deleted=bool(user.get("deleted")),
+    )
+
+
+class SlackDirectory:
+    """Looks people up in Slack."""
 
     def __init__(self, calls: SlackCalls) -> None:
         self.calls = calls
-        self._names: dict[str, str] = {}
 
-    async def display_names(self, ids: list[str]) -> dict[str, str]:
-        """Display names of those who could be looked up; the others are left out."""
+    async def lookup(self, ids: list[str]) -> list[PersonRecord]:
+        """These people, one `users.info` each; unknown ones are left out."""
+        found = []
         for user_id in dict.fromkeys(ids):
-            if user_id in self._names:
-                continue
             try:
                 answer = await self.calls.call(
                     lambda u=user_id: self.calls.client.users_info(user=u)  # type: ignore[misc]
                 )
             except (SlackRefused, Transient):
                 continue
-            user = answer.get("user") or {}
-            profile = user.get("profile") or {}
-            name = profile.get("display_name") or user.get("real_name") or user.get("name")
-            if name:
-                self._names[user_id] = str(name)
-        return {u: self._names[u] for u in ids if u in self._names}
+            found.append(person_record(answer.get("user") or {}))
+        return [record for record in found if record.id]
+
+    async def everyone(self) -> list[PersonRecord]:
+        """Everyone, `users.list` page by page."""
+        records, cursor = [], ""
+        while True:
+            page = await self.calls.call(
+                lambda c=cursor: self.calls.client.users_list(  # type: ignore[misc]
+                    limit=PAGE, cursor=c or None
+                )
+            )
+            records += [person_record(member) for member in page.get("members") or []]
+            cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return [record for record in records if record.id]
