@@ -185,8 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run a whole incident offline")
     demo.add_argument(
         "--database",
-        default="warroom-demo.db",
-        help="SQLite file for the demo's data (replaced on every run)",
+        default=None,
+        help="SQLite file for the demo's data, replaced on every run "
+        "(default: warroom-demo.db in the system's temporary folder, never the current one)",
     )
     demo.set_defaults(func=cmd_demo)
     return parser

@@ -120,9 +120,11 @@ def test_run_serves_health_and_signed_slack_requests(
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """`warroom demo` run once for the tests that read its transcript and database."""
     folder = tmp_path_factory.mktemp("demo")
-    result = _run(["demo"], folder)
+    temporary = tmp_path_factory.mktemp("tmp")
+    result = _run(["demo"], folder, TMPDIR=str(temporary))
     assert result.returncode == 0, result.stderr
-    return folder, result.stdout
+    assert list(folder.iterdir()) == []  # nothing left where it was started
+    return temporary / "warroom-demo", result.stdout
 
 
 def test_demo_plays_a_whole_incident(demo_run: tuple[Path, str]) -> None:
@@ -131,8 +133,12 @@ def test_demo_plays_a_whole_incident(demo_run: tuple[Path, str]) -> None:
         assert step in out
     assert "#inc-1-checkout-api-returning-502s" in out and "#incidents" in out
     assert "Closed" in out and "Rollback done" in out
-    assert "a status update for *INC-1* is due" in out and "[Snooze 15 min]" in out
+    # mrkdwn as Slack shows it: emoji, and bold without its asterisks (plain text in a file).
+    assert "⏰" in out and "a status update for INC-1 is due" in out and "[Snooze 15 min]" in out
+    assert "*Severity*" not in out and "_unassigned_" not in out and ":memo:" not in out
     assert "update_missed" in out
+    assert "the postmortem drafted on close" in out
+    assert "# Incident Post-Mortem: #inc-1-checkout-api-returning-502s" in out
     assert f"Data stored in the SQLite file {folder / 'warroom-demo.db'}" in out
 
 
@@ -143,18 +149,19 @@ def test_demo_plays_an_alert_born_incident_through_the_webhook(
     story = out[out.index("born from an alert") :]
     assert story.count("▶ Alertmanager POSTs") == 3
     assert story.count("← HTTP 202 {") == 3 and '"alerts":2' in story
-    assert "#inc-2-higherrorrate created" in story and "*Alerts* · 2 firing" in story
-    assert "You are paged for *INC-2*" in story and "[Acknowledge]  [Open channel]" in story
+    assert "#inc-2-higherrorrate created" in story and "Alerts · 2 firing" in story
+    assert "You are paged for INC-2" in story and "[Acknowledge]  [Open channel]" in story
     assert "▶ bob clicks [Acknowledge] on the page" in story
     assert "@bob is commander; INC-2 moved triage → investigating" in story
     assert "time to acknowledge" in story and "Acknowledged by @bob" in story
-    assert "deduplicated: still 2 alerts, repeats now 1, 1" in story
+    assert "deduplicated: still 2 alerts, seen 2 times, seen 2 times" in story
     assert "(2 incidents in all)" in story
     assert story.count("Alert resolved: HighErrorRate on checkout") >= 4  # events and timeline
     assert "All 2 alerts resolved" in story and "[Mark resolved]" in story
     assert "▶ bob clicks [Mark resolved]" in story and "INC-2 resolved" in story
-    assert "━━━ #inc-2-higherrorrate ━━━" in story and "*Status* Resolved" in story
-    assert "INC-2 alerts (from the database)" in story and "resolved  repeats 1" in story
+    assert "━━━ #inc-2-higherrorrate ━━━" in story and "Status Resolved" in story
+    assert "INC-2 alerts (from the database)" in story and "resolved  seen 2 times" in story
+    assert "HighErrorRate on checkout web-1" in story.split("INC-2 alerts")[1]
     assert "INC-2 timeline (from the database)" in story and "alert_resolved" in story
 
 

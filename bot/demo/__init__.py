@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from bot.app import build_warroom
 from bot.demo.alerts import ALERT_INCIDENT, play_alerts, show_alerts, write_routing
-from bot.demo.narrator import Demo, show_channels, show_timeline
+from bot.demo.narrator import Demo, show_channels, show_postmortem, show_timeline
 from bot.sandbox import SandboxServer, serve_in_thread
 from bot.sandbox.driver import SlackDriver
 from bot.settings import Settings
@@ -27,10 +27,18 @@ EVENTS = ["pin_added", "reaction_added"]
 UPDATE_SECONDS = 3
 
 
-def run_demo(*, database: str = "warroom-demo.db", out: TextIO = sys.stdout) -> int:
+def default_database() -> Path:
+    """Where the demo keeps its data unless told: a folder of its own under the system's
+    temporary folder, so it leaves nothing in the directory it was started from."""
+    folder = Path(tempfile.gettempdir()) / "warroom-demo"
+    folder.mkdir(exist_ok=True)
+    return folder / "warroom-demo.db"
+
+
+def run_demo(*, database: str | None = None, out: TextIO = sys.stdout) -> int:
     """Run the demo incidents; print the transcript and where the data is."""
     logging.basicConfig(level=logging.WARNING)
-    path = Path(database).resolve()
+    path = Path(database).resolve() if database else default_database()
     for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         leftover.unlink(missing_ok=True)
     url = f"sqlite:///{path}"
@@ -61,6 +69,7 @@ def run_demo(*, database: str = "warroom-demo.db", out: TextIO = sys.stdout) -> 
             driver.wait_for_deliveries()
             show_channels(demo)
             show_timeline(demo)
+            show_postmortem(demo)
             webhooks = play_alerts(demo, f"{app.url}/webhooks/alertmanager", token)
             driver.wait_for_deliveries()
             show_channels(demo, ALERT_INCIDENT, digest=False)

@@ -211,9 +211,9 @@ def _deduplicated(story: AlertStory) -> None:
         return alerts if alerts and all(a.repeats >= 1 for a in alerts) else []
 
     alerts = story.demo.driver.wait_for(counted, description="the repeat to be counted")
-    counts = ", ".join(str(a.repeats) for a in alerts)
+    counts = ", ".join(_seen(a) for a in alerts)
     story.demo.say(
-        f"  → deduplicated: still {len(alerts)} alerts, repeats now {counts}; "
+        f"  → deduplicated: still {len(alerts)} alerts, {counts}; "
         f"still one incident for the group ({story.incident_count()} incidents in all)"
     )
 
@@ -255,9 +255,15 @@ def list_alerts(demo: Demo, incident: ShownIncident) -> list[Alert]:
 
 
 def show_alerts(demo: Demo) -> None:
-    """Print the alert incident's stored alerts: key, state and repeats."""
+    """Print the alert incident's stored alerts: title, state and how often each was seen."""
     incident = demo.incident(ALERT_INCIDENT)
     assert incident is not None
     demo.say(f"\n━━━ INC-{ALERT_INCIDENT} alerts (from the database) ━━━")
     for alert in list_alerts(demo, incident):
-        demo.say(f"  {alert.key:<38} {alert.state.value:<9} repeats {alert.repeats}")
+        demo.say(f"  {alert.title:<40} {alert.state.value:<9} {_seen(alert)}")
+
+
+def _seen(alert: Alert) -> str:
+    """How the status block says it too: `seen 2 times`."""
+    times = alert.repeats + 1
+    return "seen once" if times == 1 else f"seen {times} times"

@@ -9,7 +9,7 @@ from bot.demo.transcript import render_message, render_mrkdwn
 from bot.sandbox.driver import SlackDriver
 from bot.slack.mrkdwn import render_mrkdwn as slack_mrkdwn
 from bot.slack.places import ShownIncident, read_shown
-from storage.models import Incident, TimelineEvent
+from storage.models import Incident, Postmortem, TimelineEvent
 
 
 class Demo:
@@ -19,6 +19,8 @@ class Demo:
         self.driver = driver
         self.engine = engine
         self.out = out
+        # Bold and italics as a terminal shows them; plain words when the output is a file.
+        self.styled = bool(getattr(out, "isatty", lambda: False)())
 
     def say(self, text: str) -> None:
         """Narrate one step."""
@@ -61,12 +63,15 @@ class Demo:
     def plain(self, text: str) -> str:
         """Slack mrkdwn as a person reads it."""
         users, channels = self.names()
-        return render_mrkdwn(text, users=users, channels=channels)
+        return render_mrkdwn(text, users=users, channels=channels, styled=self.styled)
 
     def show(self, message: dict[str, Any], *, pinned: bool = False) -> None:
         """Print a message as the channel shows it."""
         users, channels = self.names()
-        self.say(render_message(message, users=users, channels=channels, pinned=pinned))
+        shown = render_message(
+            message, users=users, channels=channels, pinned=pinned, styled=self.styled
+        )
+        self.say(shown)
 
 
 def show_channels(demo: Demo, number: int = 1, *, digest: bool = True) -> None:
@@ -100,3 +105,24 @@ def show_timeline(demo: Demo, number: int = 1) -> None:
         when = event.occurred_at.strftime("%H:%M:%S UTC") if event.occurred_at else "?"
         text = demo.plain(slack_mrkdwn(event.text, event.mentions))
         demo.say(f"  {when}  {event.kind.value:<17} {text}")
+
+
+POSTMORTEM_LINES = 30
+
+
+def show_postmortem(demo: Demo, number: int = 1) -> None:
+    """Print the start of the postmortem drafted on close, as `warroom postmortem N` would."""
+    incident = demo.incident(number)
+    assert incident is not None
+    with Session(demo.engine) as session:
+        found = session.exec(
+            select(Postmortem).where(Postmortem.incident_id == incident.id)
+        ).first()
+    if found is None:
+        return
+    lines = found.markdown.splitlines()
+    demo.say(f"\n━━━ the postmortem drafted on close (`warroom postmortem {number}`) ━━━")
+    for line in lines[:POSTMORTEM_LINES]:
+        demo.say(f"  {line}")
+    if len(lines) > POSTMORTEM_LINES:
+        demo.say(f"  … {len(lines) - POSTMORTEM_LINES} more lines")
