@@ -225,7 +225,7 @@ def _wire_incidents(
     )
     reminders = ReminderService(
         incidents,
-        SlackReminders(calls, policy=incidents.policy, clock=clock),
+        SlackReminders(calls, places, policy=incidents.policy, clock=clock),
         room=RoomRepair(SLACK, "room", CREATE_CHANNEL),
     )
     for feature in (publisher, postmortems, reminders, replies):

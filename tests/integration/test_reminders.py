@@ -182,6 +182,56 @@ def test_nobody_leading_gets_a_take_command_reminder(harness: Harness) -> None:
         len([m for m in harness.driver.messages(channel) if "Who is leading" in m.get("text", "")])
         == 1
     )
+    # The question is answered: its button goes, a line says who leads.
+    asked = harness.driver.wait_for(
+        lambda: next(
+            m
+            for m in harness.driver.messages(channel)
+            if m["ts"] == asks[0]["ts"] and "actions" not in str(m["blocks"])
+        )
+    )
+    assert f"<@{carol}> is leading" in str(asked["blocks"])
+    assert "Who is leading" in str(asked["blocks"])  # what was asked stays readable
+
+
+def _buttons(message: dict) -> list[str]:
+    return [
+        element["action_id"]
+        for block in message.get("blocks", [])
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+
+
+def test_reminders_lose_their_buttons_once_the_incident_is_resolved(harness: Harness) -> None:
+    incident = harness.declare("sev2 Checkout is failing")
+    channel = incident.channel_id or ""
+    _acknowledge(harness)
+    for _ in range(2):  # the second also reaches the commander by DM, with a button
+        harness.clock.advance(minutes=31)
+        harness.tick()
+    assert [_buttons(m) != [] for m in _reminders(harness, channel)] == [True, True]
+    assert [_buttons(m) for m in harness.driver.dm_messages("alice")] == [[ActionId.POST_UPDATE.value]]
+    harness.driver.slash("alice", channel, "resolve Fixed")
+    harness.driver.wait_for(lambda: harness.incident().status == Status.RESOLVED)
+    harness.settle()
+    reminders = _reminders(harness, channel)
+    assert [_buttons(m) for m in reminders] == [[], []]
+    assert all("is resolved" in str(m["blocks"]) for m in reminders)
+    assert all("status update" in str(m["blocks"]) for m in reminders)  # the words stay
+    assert [_buttons(m) for m in harness.driver.dm_messages("alice")] == [[]]
+    # Edited once: a later change (closing) edits nothing more.
+    edits = len(harness.driver.calls("chat.update"))
+    harness.driver.slash("alice", channel, "close")
+    harness.driver.wait_for(lambda: harness.incident().status == Status.CLOSED)
+    harness.settle()
+    reminder_ts = {m["ts"] for m in reminders}
+    later = [
+        c
+        for c in harness.driver.calls("chat.update")[edits:]
+        if c["params"].get("ts") in reminder_ts
+    ]
+    assert later == []
 
 
 def test_failed_delivery_is_retried_with_backoff_and_posted_once(harness: Harness) -> None:

@@ -17,6 +17,7 @@ from bot.slack.blocks.parts import (
 )
 from bot.slack.ids import ActionId
 from bot.slack.mrkdwn import escape_mrkdwn
+from storage.enums import Status
 from storage.models import ActionItem, Incident
 
 SNOOZES = ((ActionId.SNOOZE_15, 15), (ActionId.SNOOZE_30, 30), (ActionId.SNOOZE_60, 60))
@@ -83,6 +84,21 @@ def build_commander_reminder(incident: Incident) -> tuple[str, list[Block]]:
         section(text),
         {"type": "actions", "elements": [take]},
     ]
+
+
+def build_settled_reminder(lead: str, reason: str) -> list[Block]:
+    """A reminder whose moment passed: its words stay, its buttons go, a line says why."""
+    return [section(lead), context(reason)]
+
+
+def settled_reason(incident: Incident, commander: str | None, *, asked_for: str) -> str | None:
+    """Why a reminder's buttons no longer apply, or None while they do: every reminder once
+    the incident is resolved, the call for a commander once somebody leads."""
+    if incident.status in (Status.RESOLVED, Status.CLOSED):
+        return f":white_check_mark: {incident_ref(incident)} is {incident.status.value}."
+    if asked_for == "commander" and commander:
+        return f":white_check_mark: {mention(commander)} is leading {incident_ref(incident)}."
+    return None
 
 
 def build_ack_breach(incident: Incident, target: timedelta, *, due_at: datetime) -> str:

@@ -7,9 +7,10 @@ finds it and does not post it twice. What follows it (a DM, a digest reply) is b
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from bot.incidents.ports import IncidentSnapshot
+from bot.incidents.ports import IncidentSnapshot, Place, PlaceStore
 from bot.incidents.rules.cadence import CadencePolicy
 from bot.kernel.outbox import Permanent, Transient
 from bot.slack.blocks.parts import current_commander
@@ -18,17 +19,21 @@ from bot.slack.blocks.reminders import (
     build_action_overdue_dm,
     build_commander_reminder,
     build_review_due,
+    build_settled_reminder,
     build_unattended_notice,
     build_update_reminder,
     build_update_reminder_dm,
+    settled_reason,
 )
 from bot.slack.calls import SlackCalls, SlackRefused, marker
-from bot.slack.places import SlackPlaces, slack_places
+from bot.slack.places import SLACK, SlackPlaces, slack_places
 from storage.enums import ReminderKind, Severity
 from storage.models import Reminder
 
 log = logging.getLogger(__name__)
 REMINDER_EVENT = "warroom_reminder"
+REMINDER = "reminder"  # place kinds `reminder:<id>` (the channel post), `reminder-dm:<id>`
+REMINDER_DM = "reminder-dm"
 DM_FROM = 2  # the second missed reminder in a row also goes to the commander by DM
 DIGEST_FROM = 3  # the third tells stakeholders in the digest thread
 
@@ -37,10 +42,16 @@ class SlackReminders:
     """Delivers reminders to Slack."""
 
     def __init__(
-        self, calls: SlackCalls, *, policy: CadencePolicy, clock: Callable[[], datetime]
+        self,
+        calls: SlackCalls,
+        places: PlaceStore,
+        *,
+        policy: CadencePolicy,
+        clock: Callable[[], datetime],
     ) -> None:
         self.calls = calls
         self.client = calls.client
+        self.places = places
         self.policy = policy
         self.clock = clock
 
@@ -60,7 +71,10 @@ class SlackReminders:
             await self._update_due(reminder, snapshot, where, where.channel)
         elif reminder.kind == ReminderKind.COMMANDER_MISSING:
             text, blocks = build_commander_reminder(snapshot.incident)
-            await self._post(reminder, where.channel, text, blocks)
+            ts = await self._post(reminder, where.channel, text, blocks)
+            await self._keep(
+                reminder, snapshot, where.channel, ts, (text, blocks), asked_for="commander"
+            )
         elif reminder.kind == ReminderKind.REVIEW_DUE:
             await self._review_due(reminder, snapshot, where, where.channel)
         elif reminder.kind == ReminderKind.ACK_BREACH:
@@ -72,14 +86,35 @@ class SlackReminders:
 
     async def _post(
         self, reminder: Reminder, channel: str, text: str, blocks: list[dict[str, Any]]
-    ) -> None:
+    ) -> str:
         metadata = marker(REMINDER_EVENT, reminder_id=reminder.id)
         extra: dict[str, Any] = {"blocks": blocks} if blocks else {}
-        await self.calls.call(
+        response = await self.calls.call(
             lambda: self.client.chat_postMessage(
                 channel=channel, text=text, metadata=metadata, **extra
             )
         )
+        return str(response.get("ts") or "")
+
+    async def _keep(
+        self,
+        reminder: Reminder,
+        snapshot: IncidentSnapshot,
+        channel: str,
+        ts: str,
+        message: tuple[str, list[dict[str, Any]]],
+        *,
+        asked_for: str,
+        dm: bool = False,
+    ) -> None:
+        """Remember a reminder with buttons, so that the room takes them away once they no
+        longer apply (see `settle_reminders`). Best effort: the reminder is delivered."""
+        text, blocks = message
+        if not ts:
+            return
+        kind = f"{REMINDER_DM if dm else REMINDER}:{reminder.id}"
+        data = {"asked_for": asked_for, "lead": blocks[0]["text"]["text"], "text": text}
+        await self.places.save(snapshot.incident_id, Place(SLACK, kind, channel, ts, data))
 
     async def _update_due(
         self, reminder: Reminder, snapshot: IncidentSnapshot, where: SlackPlaces, channel: str
@@ -89,13 +124,16 @@ class SlackReminders:
         text, blocks = build_update_reminder(
             incident, commander, seq=reminder.seq, now=self.clock()
         )
-        await self._post(reminder, channel, text, blocks)
+        ts = await self._post(reminder, channel, text, blocks)
+        await self._keep(reminder, snapshot, channel, ts, (text, blocks), asked_for="update")
         # The channel post is the delivery; what follows must never make it repeat.
         if reminder.seq >= DM_FROM and commander:
             dm_text, dm_blocks = build_update_reminder_dm(
                 incident, seq=reminder.seq, channel_id=channel
             )
-            await self._also("dm_commander", self._dm(commander, dm_text, dm_blocks))
+            dm = self._dm(commander, dm_text, dm_blocks)
+            kept = self._dm_kept(reminder, snapshot, dm, (dm_text, dm_blocks))
+            await self._also("dm_commander", kept)
         if reminder.seq >= DIGEST_FROM:
             notice = build_unattended_notice(incident, commander, seq=reminder.seq)
             await self._also("digest_thread", self._to_digest_thread(snapshot, where, notice))
@@ -121,19 +159,30 @@ class SlackReminders:
         if commander:
             await self._also("dm_commander", self._dm(commander, text, []))
 
-    async def _also(self, step: str, work: Awaitable[None]) -> None:
+    async def _also(self, step: str, work: Awaitable[object]) -> None:
         """A follow-up to a delivered reminder: logged if it fails, never retried as a whole."""
         try:
             await work
         except (SlackRefused, Transient) as failure:
             log.warning("reminder follow-up %s failed: %s", step, failure)
 
-    async def _dm(self, user: str, text: str, blocks: list[dict[str, Any]]) -> None:
+    async def _dm(self, user: str, text: str, blocks: list[dict[str, Any]]) -> tuple[str, str]:
         channel = await self.calls.open_dm(user)
         extra: dict[str, Any] = {"blocks": blocks} if blocks else {}
-        await self.calls.call(
+        response = await self.calls.call(
             lambda: self.client.chat_postMessage(channel=channel, text=text, **extra)
         )
+        return channel, str(response.get("ts") or "")
+
+    async def _dm_kept(
+        self,
+        reminder: Reminder,
+        snapshot: IncidentSnapshot,
+        dm: Awaitable[tuple[str, str]],
+        message: tuple[str, list[dict[str, Any]]],
+    ) -> None:
+        channel, ts = await dm
+        await self._keep(reminder, snapshot, channel, ts, message, asked_for="update", dm=True)
 
     async def _to_digest_thread(
         self, snapshot: IncidentSnapshot, where: SlackPlaces, text: str
@@ -144,3 +193,34 @@ class SlackReminders:
         await self.calls.call(
             lambda: self.client.chat_postMessage(channel=channel, thread_ts=ts, text=text)
         )
+
+
+async def settle_reminders(
+    calls: SlackCalls, places: PlaceStore, snapshot: IncidentSnapshot
+) -> None:
+    """Take the buttons off reminders that no longer apply: all of them once the incident is
+    resolved, the call for a commander once somebody leads. Each is edited once and then
+    forgotten; one deleted meanwhile is just forgotten."""
+    commander = current_commander(snapshot.roles)
+    for (surface, kind), place in snapshot.places.items():
+        if surface != SLACK or kind.split(":")[0] not in (REMINDER, REMINDER_DM):
+            continue
+        asked_for = str(place.data.get("asked_for", ""))
+        reason = settled_reason(snapshot.incident, commander, asked_for=asked_for)
+        if reason is None:
+            continue
+        lead = str(place.data.get("lead", ""))
+        blocks = build_settled_reminder(lead, reason)
+        try:
+            await calls.call(
+                partial(
+                    calls.client.chat_update,
+                    channel=place.channel_id,
+                    ts=place.ts,
+                    text=str(place.data.get("text") or reason),
+                    blocks=blocks,
+                )
+            )
+        except SlackRefused as refused:
+            log.info("reminder %s in %s not edited: %s", kind, place.channel_id, refused.error)
+        await places.forget(snapshot.incident_id, SLACK, kind)

@@ -28,6 +28,7 @@ from bot.slack.blocks.status import build_status_blocks, build_status_text, buil
 from bot.slack.calls import SlackCalls, SlackError, SlackRefused, marker
 from bot.slack.mrkdwn import channel_name
 from bot.slack.places import SLACK, SlackPlaces, slack_places
+from bot.slack.surfaces.reminders import settle_reminders
 from storage.enums import Status
 from storage.models import StatusUpdate
 
@@ -80,6 +81,7 @@ class SlackRoom:
             self._status(snapshot, where, channel, failures, retry=retry),
             self._topic(snapshot, where, channel, failures),
             self._resolved_notice(snapshot, where, channel),
+            settle_reminders(self.calls, self.places, snapshot),
         ]
         await _all_or_first_failure(steps)
         return failures
