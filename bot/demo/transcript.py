@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
+from bot.slack.mrkdwn import CHANNEL_REF, USER_MENTION
+
 _DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
@@ -46,8 +46,8 @@ def render_mrkdwn(
     """mrkdwn as a person sees it in Slack: mentions by name, channel links, dates, emoji, and
     *bold*, _italic_ and ~struck~ text without their marks (in a terminal's styles when
     `styled`); entities unescaped last, so escaped user text stays literal."""
-    text = _USER.sub(lambda m: "@" + users.get(m.group(1), m.group(1)), text)
-    text = _CHANNEL.sub(lambda m: "#" + channels.get(m.group(1), m.group(2) or m.group(1)), text)
+    text = USER_MENTION.sub(lambda m: "@" + users.get(m.group(1), m.group(1)), text)
+    text = CHANNEL_REF.sub(lambda m: "#" + channels.get(m.group(1), m.group(2) or m.group(1)), text)
     text = _DATE.sub(lambda m: m.group(1), text)
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
     text = _EMOJI.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), text)

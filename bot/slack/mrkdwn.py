@@ -9,11 +9,11 @@ from bot.kernel.text import Mention, render_mentions
 
 MAX_CHANNEL_NAME = 80
 
-_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _SPECIAL_MENTION = re.compile(r"<!(channel|here|everyone)(?:\|[^>]*)?>")
 _SUBTEAM = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>")
 _OTHER_SPECIAL = re.compile(r"<!([^>|]*)(?:\|([^>]*))?>")
-_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
+CHANNEL_REF = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^>|]*)(?:\|([^>]*))?>")
 # Characters a person cannot mean in a title or a note: C0 controls (NUL above all, which
 # PostgreSQL refuses) and DEL. Newlines and tabs are kept where text may span lines.
@@ -27,10 +27,10 @@ def plain_from_slack(text: str) -> str:
     group mentions and links become inert words, so a disguised link shows its real address.
     Control characters are dropped.
     """
-    text = _USER_MENTION.sub(r"@\1", text)
+    text = USER_MENTION.sub(r"@\1", text)
     text = _SPECIAL_MENTION.sub(r"@\1", text)
     text = _SUBTEAM.sub(lambda m: m.group(1) or "@group", text)
-    text = _CHANNEL.sub(lambda m: f"#{m.group(2) or m.group(1)}", text)
+    text = CHANNEL_REF.sub(lambda m: f"#{m.group(2) or m.group(1)}", text)
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text)
     text = _OTHER_SPECIAL.sub(lambda m: m.group(2) or m.group(1), text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
@@ -44,7 +44,7 @@ def strip_controls(text: str) -> str:
 
 def user_ids_in(text: str) -> list[str]:
     """User ids mentioned as `<@U…>` or `<@U…|name>` in Slack text, in order, each once."""
-    return list(dict.fromkeys(match.group(1) for match in _USER_MENTION.finditer(text)))
+    return list(dict.fromkeys(match.group(1) for match in USER_MENTION.finditer(text)))
 
 
 def escape_mrkdwn(text: str) -> str:
