@@ -17,11 +17,10 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
 import httpx
+from slack_relay import Answer, SlackRelay
 
 from bot.sandbox.client import SandboxActionError
 from bot.sandbox.driver import SlackDriver
@@ -295,69 +294,23 @@ class Workload(threading.Thread):
             (ledger.groups if status == "firing" else ledger.resolved).add(name)
 
 
-class SlowSlack:
+class SlowSlack(SlackRelay):
     """The sandbox's Web API behind a relay that waits `latency` seconds (drawn at random)
     before passing each call on and again before answering: at any moment calls are in
     flight, and a process killed then never hears what Slack did for it."""
 
     def __init__(self, api_url: str, *, latency: tuple[float, float] = (0.005, 0.04)) -> None:
-        self.target = api_url
+        super().__init__(api_url)
         self.latency = latency
         self.rng = random.Random()
-        self.upstream = httpx.Client(timeout=10)
-        relay = self
 
-        class Relay(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                method = self.path.rsplit("/", 1)[-1]
-                relay.wait()
-                answer = relay.upstream.request(
-                    self.command,
-                    f"{relay.target}{method}",
-                    content=body,
-                    headers={
-                        k: v
-                        for k, v in self.headers.items()
-                        if k.lower() in ("content-type", "authorization")
-                    },
-                )
-                relay.wait()
-                try:
-                    self.send_response(answer.status_code)
-                    for name in ("content-type", "retry-after"):
-                        if name in answer.headers:
-                            self.send_header(name, answer.headers[name])
-                    self.send_header("Content-Length", str(len(answer.content)))
-                    self.end_headers()
-                    self.wfile.write(answer.content)
-                except OSError:
-                    pass  # the caller is gone (killed)
+    def before(self, method: str) -> Answer | None:
+        self.wait()
+        return None
 
-            do_GET = do_POST  # some methods are read with GET
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Relay)
-        self.server.daemon_threads = True
-        self.api_url = f"http://127.0.0.1:{self.server.server_address[1]}/api/"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+    def after(self, method: str) -> None:
+        self.wait()
 
     def wait(self) -> None:
         """Half of one call's latency."""
         time.sleep(self.rng.uniform(*self.latency))
-
-    def __enter__(self) -> "SlowSlack":
-        self.thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.upstream.close()

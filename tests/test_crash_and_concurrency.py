@@ -15,14 +15,13 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import httpx
 import pytest
 from processes import WarroomProcess, running_warroom, start_warroom
+from slack_relay import Answer, SlackRelay
 from sqlalchemy import pool, update
 from sqlmodel import Session, col, select
 
@@ -272,71 +271,26 @@ def test_sigterm_mid_burst_leaves_the_rest_to_the_next_process(
 # -- claims of a process that died ------------------------------------------------------------
 
 
-class HeldSlack:
+class HeldSlack(SlackRelay):
     """The sandbox's Web API behind a relay that leaves the methods in `held` unanswered until
     the relay closes, as a hung connection would: a call to one stays in flight."""
 
     def __init__(self, api_url: str) -> None:
-        self.target = api_url
+        super().__init__(api_url)
         self.held: set[str] = set()
         self.waiting: list[str] = []
         self.release = threading.Event()
-        relay = self
 
-        class Relay(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                method, _, query = self.path.rsplit("/", 1)[-1].partition("?")
-                if method in relay.held:
-                    relay.waiting.append(method)
-                    relay.release.wait(timeout=120)
-                    status, content, kind = 503, b"held", "text/plain"
-                else:
-                    answer = httpx.request(
-                        self.command,
-                        f"{relay.target}{method}" + (f"?{query}" if query else ""),
-                        content=body,
-                        headers={
-                            k: v
-                            for k, v in self.headers.items()
-                            if k.lower() in ("content-type", "authorization")
-                        },
-                        timeout=10,
-                    )
-                    status, content = answer.status_code, answer.content
-                    kind = answer.headers.get("content-type", "application/json")
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", kind)
-                    self.send_header("Content-Length", str(len(content)))
-                    self.end_headers()
-                    self.wfile.write(content)
-                except OSError:
-                    pass  # the caller is gone (killed)
+    def before(self, method: str) -> Answer | None:
+        if method not in self.held:
+            return None
+        self.waiting.append(method)
+        self.release.wait(timeout=120)
+        return 503, b"held", "text/plain"
 
-            do_GET = do_POST  # some methods are read with GET
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Relay)
-        self.server.daemon_threads = True
-        self.api_url = f"http://127.0.0.1:{self.server.server_address[1]}/api/"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "HeldSlack":
-        self.thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
         self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+        super().close()
 
 
 def _pushpin(channel: str, ts: str, user: str) -> dict[str, Any]:

@@ -211,7 +211,9 @@ def test_reminders_lose_their_buttons_once_the_incident_is_resolved(harness: Har
         harness.clock.advance(minutes=31)
         harness.tick()
     assert [_buttons(m) != [] for m in _reminders(harness, channel)] == [True, True]
-    assert [_buttons(m) for m in harness.driver.dm_messages("alice")] == [[ActionId.POST_UPDATE.value]]
+    assert [_buttons(m) for m in harness.driver.dm_messages("alice")] == [
+        [ActionId.POST_UPDATE.value]
+    ]
     harness.driver.slash("alice", channel, "resolve Fixed")
     harness.driver.wait_for(lambda: harness.incident().status == Status.RESOLVED)
     harness.settle()
