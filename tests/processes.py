@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from sqlalchemy import pool
+from sqlmodel import Session
+
+from storage.database import make_engine
 
 WARROOM = [sys.executable, "-m", "bot.cli"]
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,3 +109,14 @@ def running_warroom(cwd: Path, *, name: str = "warroom", **env: str) -> Iterator
         yield running
     finally:
         running.stop()
+
+
+@contextmanager
+def own_session(database_url: str) -> Iterator[Session]:
+    """A session on a connection of the test's own (no pool), to read what processes wrote."""
+    engine = make_engine(database_url, poolclass=pool.NullPool)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+    finally:
+        engine.dispose()

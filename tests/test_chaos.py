@@ -23,18 +23,16 @@ import secrets
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from chaos_workload import Ledger, SlowSlack, Workload
-from processes import WarroomProcess, start_warroom
+from processes import WarroomProcess, own_session, start_warroom
 from sqlalchemy import func, update
-from sqlalchemy import pool as sa_pool
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from bot.kernel.inbox import Policy as InboxPolicy
 from bot.kernel.outbox import Policy as OutboxPolicy
@@ -42,7 +40,7 @@ from bot.sandbox import SandboxServer
 from bot.sandbox.client import SandboxClient
 from bot.slack.ids import ActionId
 from bot.slack.places import ShownIncident, read_shown
-from storage.database import affected_rows, make_engine
+from storage.database import affected_rows
 from storage.enums import EventKind
 from storage.models import (
     Alert,
@@ -146,19 +144,9 @@ def _env(api_url: str, database_url: str, routing: Path) -> dict[str, str]:
 # -- the database, on connections of our own --------------------------------------------------
 
 
-@contextmanager
-def _session(database_url: str) -> Iterator[Session]:
-    engine = make_engine(database_url, poolclass=sa_pool.NullPool)
-    try:
-        with Session(engine, expire_on_commit=False) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
 def _backlog(database_url: str) -> tuple[int, int]:
     """Requests not carried out yet, and effects pending."""
-    with _session(database_url) as session:
+    with own_session(database_url) as session:
         requests = session.exec(
             select(func.count(col(InboxItem.id))).where(col(InboxItem.done_at).is_(None))
         ).one()
@@ -181,7 +169,7 @@ def _lapse_claims(database_url: str, *, taken_before: datetime | None) -> tuple[
     if taken_before is not None:
         held_requests.append(col(InboxItem.claimed_until) < taken_before + LEASE)
         held_effects.append(col(Effect.claimed_until) < taken_before + LEASE)
-    with _session(database_url) as session:
+    with own_session(database_url) as session:
         requests = affected_rows(
             session, update(InboxItem).where(*held_requests).values(claimed_until=past)
         )
@@ -300,7 +288,7 @@ def _check_exactly_once(
     state = reader.state("channels", "messages", "ephemerals", "calls")
     channels = {c["id"]: c for c in state["channels"]}
     messages: dict[str, list[dict[str, Any]]] = state["messages"]
-    with _session(database_url) as session:
+    with own_session(database_url) as session:
         incidents = list(session.exec(select(Incident).order_by(col(Incident.number))))
         shown = {i.id: read_shown(session, i) for i in incidents}
         groups = list(session.exec(select(AlertGroup)))

@@ -11,25 +11,24 @@ database instead, which is all that two minutes passing does to them.
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing, contextmanager
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from processes import WarroomProcess, running_warroom, start_warroom
+from processes import WarroomProcess, own_session, running_warroom, start_warroom
 from slack_relay import Answer, SlackRelay
-from sqlalchemy import pool, update
-from sqlmodel import Session, col, select
+from sqlalchemy import update
+from sqlmodel import col, select
 
 from bot.sandbox import SandboxServer
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.driver import SlackDriver
 from bot.slack.places import ShownIncident, read_shown
-from storage.database import make_engine
 from storage.enums import EventKind
 from storage.models import Effect, InboxItem, Incident, TimelineEvent
 
@@ -43,19 +42,9 @@ STATUS_EVENT = "warroom_status"  # the metadata the pinned status block carries
 # -- the database, read and written on connections of our own ---------------------------------
 
 
-@contextmanager
-def _session(database_url: str) -> Iterator[Session]:
-    engine = make_engine(database_url, poolclass=pool.NullPool)
-    try:
-        with Session(engine, expire_on_commit=False) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
 def _shown(database_url: str) -> list[ShownIncident]:
     """Every incident, by number, with where Slack shows it."""
-    with _session(database_url) as session:
+    with own_session(database_url) as session:
         rows = session.exec(select(Incident).order_by(col(Incident.number))).all()
         return [read_shown(session, incident) for incident in rows]
 
@@ -63,7 +52,7 @@ def _shown(database_url: str) -> list[ShownIncident]:
 def _held(database_url: str) -> tuple[list[int], list[int]]:
     """The requests and effects someone holds a live claim on: (inbox ids, effect ids)."""
     now = datetime.now(UTC)
-    with _session(database_url) as session:
+    with own_session(database_url) as session:
         requests = session.exec(
             select(InboxItem.id).where(
                 col(InboxItem.done_at).is_(None), col(InboxItem.claimed_until) > now
@@ -82,7 +71,7 @@ def _lapse_claims(database_url: str) -> tuple[list[int], list[int]]:
     """
     requests, effects = _held(database_url)
     past = datetime.now(UTC) - timedelta(seconds=1)
-    with _session(database_url) as session:
+    with own_session(database_url) as session:
         session.execute(
             update(InboxItem).where(col(InboxItem.id).in_(requests)).values(claimed_until=past)
         )
@@ -95,7 +84,7 @@ def _lapse_claims(database_url: str) -> tuple[list[int], list[int]]:
 
 def _backlog(database_url: str) -> dict[str, int]:
     """Requests not yet carried out, and effects not yet done."""
-    with _session(database_url) as session:
+    with own_session(database_url) as session:
         requests = session.exec(select(InboxItem).where(col(InboxItem.done_at).is_(None))).all()
         effects = session.exec(select(Effect).where(Effect.state == "pending")).all()
     return {"requests": len(requests), "effects": len(effects)}
@@ -355,7 +344,7 @@ def test_claims_of_a_killed_process_are_taken_once_they_lapse(
                 description="nothing left to do",
             )
 
-    with _session(database_url) as session:
+    with own_session(database_url) as session:
         pinned = session.exec(
             select(TimelineEvent).where(TimelineEvent.kind == EventKind.PINNED)
         ).all()

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -18,15 +18,13 @@ from typing import Any
 
 import httpx
 import pytest
-from processes import WarroomProcess, start_warroom
-from sqlalchemy import pool
-from sqlmodel import Session, col, select
+from processes import WarroomProcess, own_session, start_warroom
+from sqlmodel import col, select
 
 from bot.sandbox import SandboxServer
 from bot.sandbox.driver import SlackDriver
 from bot.slack.ids import ActionId, BlockId
 from bot.slack.places import ShownIncident, read_shown
-from storage.database import make_engine
 from storage.enums import EventKind, Role, Severity, Status
 from storage.models import Effect, InboxItem, Incident, IncidentRole, TimelineEvent
 
@@ -135,38 +133,28 @@ def pair(database_url: str, tmp_path: Path) -> Iterator[Pair]:
 # -- reading back -----------------------------------------------------------------------------
 
 
-@contextmanager
-def _session(database_url: str) -> Iterator[Session]:
-    engine = make_engine(database_url, poolclass=pool.NullPool)
-    try:
-        with Session(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
 def _backlog(database_url: str) -> int:
-    with _session(database_url) as session:
+    with own_session(database_url) as session:
         requests = session.exec(select(InboxItem.id).where(col(InboxItem.done_at).is_(None)))
         effects = session.exec(select(Effect.id).where(Effect.state == "pending"))
         return len(requests.all()) + len(effects.all())
 
 
 def _shown(database_url: str) -> list[ShownIncident]:
-    with _session(database_url) as session:
+    with own_session(database_url) as session:
         rows = session.exec(select(Incident).order_by(col(Incident.number))).all()
         return [read_shown(session, incident) for incident in rows]
 
 
 def _incident(database_url: str, incident_id: int) -> Incident:
-    with _session(database_url) as session:
+    with own_session(database_url) as session:
         found = session.get(Incident, incident_id)
         assert found is not None
         return found
 
 
 def _events(database_url: str, incident_id: int, kind: EventKind) -> list[TimelineEvent]:
-    with _session(database_url) as session:
+    with own_session(database_url) as session:
         query = (
             select(TimelineEvent)
             .where(TimelineEvent.incident_id == incident_id, TimelineEvent.kind == kind)
@@ -176,7 +164,7 @@ def _events(database_url: str, incident_id: int, kind: EventKind) -> list[Timeli
 
 
 def _commanders(database_url: str, incident_id: int) -> list[str]:
-    with _session(database_url) as session:
+    with own_session(database_url) as session:
         rows = session.exec(
             select(IncidentRole).where(
                 IncidentRole.incident_id == incident_id, IncidentRole.role == Role.COMMANDER

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from processes import running_warroom, start_warroom
+from processes import own_session, running_warroom, start_warroom
 from sqlalchemy import event, pool
 from sqlmodel import Session, col, select
 
@@ -70,25 +70,17 @@ def _reminder_seqs(driver: SandboxClient, channel_id: str, number: int) -> list[
 
 def _read(database_url: str) -> tuple[list[Incident], list[Reminder]]:
     """Every incident and reminder row, read on a connection of our own."""
-    engine = make_engine(database_url, poolclass=pool.NullPool)
-    try:
-        with Session(engine) as session:
-            incidents = list(session.exec(select(Incident).order_by(col(Incident.number))))
-            reminders = list(session.exec(select(Reminder).order_by(col(Reminder.id))))
-            return incidents, reminders
-    finally:
-        engine.dispose()
+    with own_session(database_url) as session:
+        incidents = list(session.exec(select(Incident).order_by(col(Incident.number))))
+        reminders = list(session.exec(select(Reminder).order_by(col(Reminder.id))))
+        return incidents, reminders
 
 
 def _deliveries(database_url: str) -> dict[int, Effect]:
     """Each reminder's delivery (its outbox effect), by reminder id."""
-    engine = make_engine(database_url, poolclass=pool.NullPool)
-    try:
-        with Session(engine) as session:
-            rows = session.exec(select(Effect).where(Effect.kind == "reminder.deliver"))
-            return {int(e.payload["reminder_id"]): e for e in rows}
-    finally:
-        engine.dispose()
+    with own_session(database_url) as session:
+        rows = session.exec(select(Effect).where(Effect.kind == "reminder.deliver"))
+        return {int(e.payload["reminder_id"]): e for e in rows}
 
 
 def _sent(database_url: str, reminder: Reminder) -> bool:
