@@ -7,9 +7,9 @@ import pytest
 from postmortem_samples import full_incident
 
 from bot.incidents.postmortem.render import (
-    DEFAULT_TEMPLATE,
     PostmortemRenderer,
     TemplateProblem,
+    default_template,
     load_postmortem_renderer,
 )
 
@@ -26,8 +26,8 @@ def _problem(path: str | None) -> str:
 
 def test_no_path_or_a_blank_one_means_the_built_in_template() -> None:
     for path in (None, "", "  "):
-        assert load_postmortem_renderer(path).path == DEFAULT_TEMPLATE
-    assert DEFAULT_TEMPLATE.parent.name == "templates" and DEFAULT_TEMPLATE.is_file()
+        assert load_postmortem_renderer(path).path == default_template()
+    assert default_template().name == "postmortem.md.j2" and default_template().is_file()
 
 
 def test_a_custom_template_renders(tmp_path: Path) -> None:

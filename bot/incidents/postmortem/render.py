@@ -18,10 +18,9 @@ from jinja2 import (
 )
 
 from bot.incidents.rules.postmortem import PostmortemContext, build_postmortem_context
+from bot.kernel.bundled import POSTMORTEM_TEMPLATE, BundledFileMissing, bundled_path
 from storage.enums import EventKind, Role, Severity, Status
 from storage.models import ActionItem, Incident, IncidentRole, StatusUpdate, TimelineEvent
-
-DEFAULT_TEMPLATE = Path(__file__).resolve().parents[3] / "templates" / "postmortem.md.j2"
 
 # Characters that can open inline Markdown (CommonMark and GitHub's extensions: tables,
 # strikethrough, math) anywhere in a line. Escaping them with a backslash shows them as is.
@@ -38,6 +37,14 @@ _URL_SAFE = ":/?#[]@!$&'*+,;=%~-._"
 
 class TemplateProblem(Exception):
     """The post-mortem template cannot be used; the message is one line naming the file."""
+
+
+def default_template() -> Path:
+    """The template Warroom ships with (templates/postmortem.md.j2), wherever it is installed."""
+    try:
+        return bundled_path(POSTMORTEM_TEMPLATE)
+    except BundledFileMissing as missing:
+        raise TemplateProblem(f"postmortem template: {missing}") from None
 
 
 def md(text: object) -> str:
@@ -89,7 +96,7 @@ class PostmortemRenderer:
     """A post-mortem template, loaded and compiled; renders a context to Markdown."""
 
     def __init__(self, path: str | Path | None = None) -> None:
-        self.path = Path(path) if path is not None else DEFAULT_TEMPLATE
+        self.path = Path(path) if path is not None else default_template()
         self._template = _load(self.path)
 
     def render(self, context: PostmortemContext) -> str:
