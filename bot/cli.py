@@ -2,7 +2,6 @@
 
 import argparse
 import asyncio
-import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -11,6 +10,7 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from bot import __version__
+from bot.observability.logs import configure_logging
 from bot.settings import DatabaseSettings, Settings, database_timeouts, describe_settings_error
 
 if TYPE_CHECKING:
@@ -70,10 +70,7 @@ def cmd_run(_args: argparse.Namespace) -> int:
     settings = load_settings(Settings)
     # A broken post-mortem template would only show when an incident closes: refuse to start.
     renderer = load_postmortem_template(settings.warroom_postmortem_template)
-    logging.basicConfig(
-        level=settings.warroom_log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(settings.warroom_log_level, settings.warroom_log_format)
     routing = load_routing(settings.warroom_config)
     prepare_database(settings.database_url)
     from bot.app import build_warroom
@@ -167,32 +164,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(database=args.database)
 
 
-EXAMPLES = {
-    "env": (".env.example", "settings, to save as .env beside where `warroom run` starts"),
-    "config": ("warroom.example.yml", "alert routing, to save as warroom.yml (WARROOM_CONFIG)"),
-    "manifest": ("manifest.yml", "the Slack app manifest: paste it at api.slack.com/apps"),
-    "postmortem-template": (
-        "templates/postmortem.md.j2",
-        "the built-in postmortem template, to adapt (WARROOM_POSTMORTEM_TEMPLATE)",
-    ),
-}
-
-
-def cmd_example(args: argparse.Namespace) -> int:
-    """Print a file Warroom ships with, so an installed copy needs no checkout."""
-    from bot.kernel.bundled import BundledFileMissing, bundled
-
-    name, _meaning = EXAMPLES[args.what]
-    try:
-        data = bundled(name).read_bytes()
-    except BundledFileMissing as missing:
-        raise SetupError(str(missing)) from None
-    sys.stdout.flush()
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="warroom", description="Slack-first incident bot")
@@ -216,15 +187,6 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: warroom-demo.db in the system's temporary folder, never the current one)",
     )
     demo.set_defaults(func=cmd_demo)
-    example = commands.add_parser(
-        "example",
-        help="print a bundled example file (warroom example env > .env)",
-        description="Print a file Warroom ships with, for an installation without a checkout:\n"
-        + "\n".join(f"  {what:<20} {meaning}" for what, (_, meaning) in EXAMPLES.items()),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    example.add_argument("what", choices=list(EXAMPLES))
-    example.set_defaults(func=cmd_example)
     return parser
 
 

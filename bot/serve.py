@@ -32,6 +32,7 @@ async def serve(warroom: Warroom) -> None:
         host=settings.warroom_host,
         port=settings.warroom_port,
         log_level=settings.warroom_log_level.lower(),
+        log_config=None,  # its loggers go through the one handler configure_logging set up
         access_log=False,
         # Requests in flight get a moment to finish on SIGTERM; what is stored is not lost.
         timeout_graceful_shutdown=10,

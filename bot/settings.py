@@ -36,6 +36,8 @@ def _retention(value: Any) -> Any:
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 OptionalDuration = Annotated[timedelta | None, BeforeValidator(_duration)]
 Retention = Annotated[timedelta, BeforeValidator(_retention)]
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 
 
 class DatabaseSettings(BaseSettings):
@@ -50,6 +52,25 @@ class DatabaseSettings(BaseSettings):
     warroom_db_connect_timeout: Duration = timedelta(seconds=5)
     warroom_db_statement_timeout: Duration = timedelta(seconds=15)
     warroom_db_lock_timeout: Duration = timedelta(seconds=10)
+    # One handler and one format for Warroom, uvicorn, Bolt and the libraries (bot.observability).
+    warroom_log_level: str = "INFO"
+    warroom_log_format: str = "text"
+
+    @field_validator("warroom_log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}, got {value!r}")
+        return level
+
+    @field_validator("warroom_log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        fmt = value.strip().lower()
+        if fmt not in LOG_FORMATS:
+            raise ValueError(f"must be one of {', '.join(LOG_FORMATS)}, got {value!r}")
+        return fmt
 
     @field_validator("database_url")
     @classmethod
@@ -94,7 +115,6 @@ class Settings(DatabaseSettings):
     warroom_commander_reminder: Duration = timedelta(minutes=5)
     warroom_tick_interval: Duration = timedelta(seconds=5)
     warroom_review_due: Duration = timedelta(days=7)
-    warroom_log_level: str = "INFO"
     warroom_workers: int = Field(default=4, ge=1, le=64)
     warroom_webhook_token: str | None = None
     warroom_config: str | None = None

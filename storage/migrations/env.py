@@ -59,9 +59,17 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+# Any number of `warroom db upgrade` may start at once (one per host, each before its
+# `warroom run`). On PostgreSQL they queue on this lock, held until the migrating transaction
+# ends; the next one then finds the schema current and does nothing.
+MIGRATION_LOCK = 0x77617272  # "warr"
+
+
 def _run_on(connection: Connection) -> None:
     context.configure(connection=connection, **_options(connection.dialect.name))
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         context.run_migrations()
 
 
