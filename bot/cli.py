@@ -164,6 +164,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(database=args.database)
 
 
+EXAMPLES = {
+    "env": (".env.example", "settings, to save as .env beside where `warroom run` starts"),
+    "config": ("warroom.example.yml", "alert routing, to save as warroom.yml (WARROOM_CONFIG)"),
+    "manifest": ("manifest.yml", "the Slack app manifest: paste it at api.slack.com/apps"),
+    "postmortem-template": (
+        "templates/postmortem.md.j2",
+        "the built-in postmortem template, to adapt (WARROOM_POSTMORTEM_TEMPLATE)",
+    ),
+}
+
+
+def cmd_example(args: argparse.Namespace) -> int:
+    """Print a file Warroom ships with, so an installed copy needs no checkout."""
+    from bot.kernel.bundled import BundledFileMissing, bundled
+
+    name, _meaning = EXAMPLES[args.what]
+    try:
+        data = bundled(name).read_bytes()
+    except BundledFileMissing as missing:
+        raise SetupError(str(missing)) from None
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="warroom", description="Slack-first incident bot")
@@ -187,6 +213,15 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: warroom-demo.db in the system's temporary folder, never the current one)",
     )
     demo.set_defaults(func=cmd_demo)
+    example = commands.add_parser(
+        "example",
+        help="print a bundled example file (warroom example env > .env)",
+        description="Print a file Warroom ships with, for an installation without a checkout:\n"
+        + "\n".join(f"  {what:<20} {meaning}" for what, (_, meaning) in EXAMPLES.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    example.add_argument("what", choices=list(EXAMPLES))
+    example.set_defaults(func=cmd_example)
     return parser
 
 
