@@ -3,7 +3,8 @@
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,6 +42,7 @@ from bot.settings import Settings, alert_channel_list, cadence_policy, database_
 from bot.slack.calls import SlackCalls
 from bot.slack.deps import SlackDeps
 from bot.slack.handlers import dispatch
+from bot.slack.identity import BotIdentity
 from bot.slack.listeners import register
 from bot.slack.places import SLACK
 from bot.slack.requests import failure_text
@@ -84,6 +86,7 @@ class Warroom:
     outbox: Outbox
     retention: RetentionService
     http: FastAPI
+    identity: BotIdentity
 
     async def settle(self, *, timeout: float = 30.0, horizon: float = 2.0) -> None:
         """Carry out every stored request and every effect due within `horizon` seconds
@@ -167,7 +170,8 @@ def build_warroom(
         calls=kernel.calls,
         watched=WatchedChannels(frozenset(alert_channel_list(settings.warroom_alert_channels))),
     )
-    slack = _slack_app(kernel, deps)
+    identity = BotIdentity(client)
+    slack = _slack_app(kernel, deps, identity)
     scheduler = build_scheduler(
         {
             "reminders": (reminders.tick, settings.warroom_tick_interval),
@@ -189,6 +193,7 @@ def build_warroom(
         kernel.outbox,
         retention,
         http,
+        identity,
     )
 
 
@@ -255,13 +260,39 @@ def _wire_alerts(
     return alerts
 
 
-def _slack_app(kernel: Kernel, deps: SlackDeps) -> AsyncApp:
-    """Bolt, with every listener, and the inbox's handlers of what they store."""
+def _slack_app(kernel: Kernel, deps: SlackDeps, identity: BotIdentity) -> AsyncApp:
+    """Bolt, with every listener, and the inbox's handlers of what they store. Bolt learns who
+    the bot is from `identity` (checked once by `warroom run`), never by an `auth.test` per
+    request."""
     dispatch.register(kernel.inbox, deps)
-    slack = AsyncApp(client=kernel.client, signing_secret=kernel.settings.slack_signing_secret)
+    with _without_token_skipped_warning():
+        slack = AsyncApp(
+            client=kernel.client,
+            signing_secret=kernel.settings.slack_signing_secret,
+            authorize=identity.for_bolt(),
+        )
     register(slack, deps)
     slack.error(handle_error)
     return slack
+
+
+class _TokenSkipped(logging.Filter):
+    """Bolt says the client's token "will be ignored" once `authorize` is given. It is not:
+    `authorize` hands that same token back on every request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "will be ignored" not in record.getMessage()
+
+
+@contextmanager
+def _without_token_skipped_warning() -> Iterator[None]:
+    bolt = logging.getLogger("slack_bolt.AsyncApp")
+    quiet = _TokenSkipped()
+    bolt.addFilter(quiet)
+    try:
+        yield
+    finally:
+        bolt.removeFilter(quiet)
 
 
 def _http_app(

@@ -1,4 +1,4 @@
-"""The `warroom` command: run, db upgrade, postmortem, demo."""
+"""The `warroom` command: run, db upgrade|current, postmortem, demo, doctor."""
 
 import argparse
 import asyncio
@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings
 
 from bot import __version__
 from bot.observability.logs import configure_logging
+from bot.ops import usage
+from bot.ops.problems import SetupError
 from bot.settings import DatabaseSettings, Settings, database_timeouts, describe_settings_error
 
 if TYPE_CHECKING:
@@ -20,10 +22,7 @@ if TYPE_CHECKING:
     from storage.database import Timeouts
 
 S = TypeVar("S", bound=BaseSettings)
-
-
-class SetupError(Exception):
-    """Something outside the code is not ready; the message says what to do."""
+RAW = argparse.RawDescriptionHelpFormatter
 
 
 def load_settings(kind: type[S]) -> S:
@@ -35,14 +34,16 @@ def load_settings(kind: type[S]) -> S:
         raise SystemExit(2) from None
 
 
-def prepare_database(url: str) -> None:
-    """Migrate a SQLite file in place; refuse to start on an out-of-date PostgreSQL."""
-    from storage import migrate
+def connect_timeout(settings: DatabaseSettings) -> float:
+    """Seconds to wait for the database server to answer (WARROOM_DB_CONNECT_TIMEOUT)."""
+    return settings.warroom_db_connect_timeout.total_seconds()
 
-    if url.startswith("sqlite"):
-        migrate.upgrade(url)
-    elif not migrate.is_up_to_date(url):
-        raise SetupError("the database schema is not up to date: run `warroom db upgrade` first")
+
+def prepare_database(settings: DatabaseSettings) -> None:
+    """Migrate a SQLite file in place; refuse to start on an out-of-date PostgreSQL."""
+    from bot.ops.database import prepare_database as prepare
+
+    prepare(settings.database_url, connect_timeout=connect_timeout(settings))
 
 
 def load_postmortem_template(path: str | None) -> "PostmortemRenderer":
@@ -72,7 +73,7 @@ def cmd_run(_args: argparse.Namespace) -> int:
     renderer = load_postmortem_template(settings.warroom_postmortem_template)
     configure_logging(settings.warroom_log_level, settings.warroom_log_format)
     routing = load_routing(settings.warroom_config)
-    prepare_database(settings.database_url)
+    prepare_database(settings)
     from bot.app import build_warroom
     from bot.serve import serve
 
@@ -80,16 +81,25 @@ def cmd_run(_args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_db(args: argparse.Namespace) -> int:
-    """Migrate the database or show its revision."""
-    from storage import migrate
+def cmd_db_upgrade(_args: argparse.Namespace) -> int:
+    """Migrate the database to the newest revision."""
+    from bot.ops.database import upgrade_database
 
     settings = load_settings(DatabaseSettings)
-    if args.action == "upgrade":
-        migrate.upgrade(settings.database_url)
-        print(f"database at revision {migrate.current_revision(settings.database_url)}")
-    else:
-        print(migrate.current_revision(settings.database_url) or "empty")
+    revision = upgrade_database(settings.database_url, connect_timeout=connect_timeout(settings))
+    print(f"database at revision {revision}")
+    return 0
+
+
+def cmd_db_current(_args: argparse.Namespace) -> int:
+    """Print the revision the database is at, or `empty`."""
+    from bot.ops.database import current_revision
+
+    settings = load_settings(DatabaseSettings)
+    print(
+        current_revision(settings.database_url, connect_timeout=connect_timeout(settings))
+        or "empty"
+    )
     return 0
 
 
@@ -123,24 +133,16 @@ def read_postmortem_context(
     url: str, number: int, *, timeouts: "Timeouts | None" = None
 ) -> "PostmortemContext":
     """What incident `number`'s post-mortem shows, from the rows the database holds now."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import SQLAlchemyError
-
     from bot.incidents.postmortem.service import people_in, postmortem_context
-    from storage import migrate
+    from bot.ops.database import database_problems, require_current_schema
     from storage.database import Timeouts, make_engine, unit_of_work
     from storage.queries import incidents as queries
     from storage.queries import people
 
-    shown = make_url(url).render_as_string(hide_password=True)
-    try:
-        if migrate.current_revision(url) is None:
-            raise SetupError(f"no Warroom database at {shown}: run `warroom db upgrade` first")
-        if not migrate.is_up_to_date(url):
-            raise SetupError(
-                "the database schema is not up to date: run `warroom db upgrade` first"
-            )
-        engine = make_engine(url, timeouts=timeouts or Timeouts())
+    timeouts = timeouts or Timeouts()
+    require_current_schema(url, connect_timeout=timeouts.connect)
+    with database_problems(url, connect_timeout=timeouts.connect):
+        engine = make_engine(url, timeouts=timeouts)
         try:
             with unit_of_work(engine) as session:
                 incident = queries.get_incident_by_number(session, number=number)
@@ -152,9 +154,13 @@ def read_postmortem_context(
                 return postmortem_context(session, incident.id, names)
         finally:
             engine.dispose()
-    except SQLAlchemyError as error:
-        detail = " ".join(str(getattr(error, "orig", None) or error).split())
-        raise SetupError(f"cannot read the database at {shown}: {detail}") from None
+
+
+def cmd_doctor(_args: argparse.Namespace) -> int:
+    """Check the deployment end to end; 0 when nothing failed, 1 otherwise."""
+    from bot.ops.doctor import run_doctor
+
+    return run_doctor(sys.stdout)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -192,20 +198,50 @@ def cmd_example(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
-    parser = argparse.ArgumentParser(prog="warroom", description="Slack-first incident bot")
+    parser = argparse.ArgumentParser(
+        prog="warroom",
+        description="Warroom: a self-hosted, Slack-first incident bot.",
+        epilog=usage.MAIN,
+        formatter_class=RAW,
+    )
     parser.add_argument("--version", action="version", version=f"warroom {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="serve Slack and webhooks").set_defaults(func=cmd_run)
-    db = commands.add_parser("db", help="database migrations")
-    db.add_argument("action", choices=["upgrade", "current"])
-    db.set_defaults(func=cmd_db)
-    postmortem = commands.add_parser(
-        "postmortem", help="print an incident's post-mortem as Markdown"
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str, epilog: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=summary,
+            description=summary[0].upper() + summary[1:] + ".",
+            epilog=epilog,
+            formatter_class=RAW,
+        )
+
+    command("run", "serve Slack and the alert webhooks", usage.RUN).set_defaults(func=cmd_run)
+    db = command("db", "create, migrate or inspect the database", usage.DB)
+    db_commands = db.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, summary, epilog, func in (
+        (
+            "upgrade",
+            "migrate the database to this version's schema",
+            usage.DB_UPGRADE,
+            cmd_db_upgrade,
+        ),
+        ("current", "print the revision the database is at", usage.DB_CURRENT, cmd_db_current),
+    ):
+        db_commands.add_parser(
+            name,
+            help=summary,
+            description=summary[0].upper() + summary[1:] + ".",
+            epilog=epilog,
+            formatter_class=RAW,
+        ).set_defaults(func=func)
+    postmortem = command(
+        "postmortem", "print an incident's post-mortem as Markdown", usage.POSTMORTEM
     )
     postmortem.add_argument("number", type=int, help="the incident number (N in INC-N)")
     postmortem.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
     postmortem.set_defaults(func=cmd_postmortem)
-    demo = commands.add_parser("demo", help="run a whole incident offline")
+    demo = command("demo", "play a whole incident offline", usage.DEMO)
     demo.add_argument(
         "--database",
         default=None,
@@ -213,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: warroom-demo.db in the system's temporary folder, never the current one)",
     )
     demo.set_defaults(func=cmd_demo)
+    command(
+        "doctor", "check settings, database, Slack and config files", usage.DOCTOR
+    ).set_defaults(func=cmd_doctor)
     example = commands.add_parser(
         "example",
         help="print a bundled example file (warroom example env > .env)",

@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, ValidationError, field_validator
+from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.incidents.rules.cadence import DEFAULT_ACK_TARGETS, CadencePolicy
@@ -36,6 +36,16 @@ def _retention(value: Any) -> Any:
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 OptionalDuration = Annotated[timedelta | None, BeforeValidator(_duration)]
 Retention = Annotated[timedelta, BeforeValidator(_retention)]
+# What .env.example holds until someone fills it in: refused, with where to find the real one.
+PLACEHOLDERS = frozenset(
+    {"xoxb-your-bot-token", "your-signing-secret", "change-me-to-a-long-random-string"}
+)
+FILL_IN = {
+    "slack_bot_token": "fill in the Bot User OAuth Token (xoxb-…) from your app's "
+    "OAuth & Permissions page",
+    "slack_signing_secret": "fill in the Signing Secret from your app's Basic Information page",
+    "warroom_webhook_token": "set a long random string of your own (openssl rand -hex 24)",
+}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
 
@@ -146,6 +156,15 @@ class Settings(DatabaseSettings):
             raise ValueError("must not be negative; give a duration like 90d, or 0 to keep forever")
         return value
 
+    @field_validator("slack_bot_token", "slack_signing_secret", "warroom_webhook_token")
+    @classmethod
+    def _not_a_placeholder(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and value.strip() in PLACEHOLDERS:
+            raise ValueError(
+                "is still the example value from .env.example: " + FILL_IN[str(info.field_name)]
+            )
+        return value
+
     @field_validator("slack_bot_token")
     @classmethod
     def _bot_token(cls, value: str) -> str:
@@ -216,13 +235,55 @@ def cadence_policy(settings: Settings) -> CadencePolicy:
 
 
 def describe_settings_error(error: ValidationError) -> str:
-    """One line naming every bad or missing setting."""
+    """One line naming every bad or missing setting, in plain words."""
     parts = []
     for item in error.errors():
         name = str(item["loc"][0]).upper() if item["loc"] else "settings"
-        if item["type"] == "missing":
-            parts.append(f"{name} is not set")
-        else:
-            message = str(item["msg"]).removeprefix("Value error, ")
-            parts.append(f"{name} {message}")
+        parts.append(f"{name} {_plain(item, secret=name in SECRETS)}")
     return "invalid settings: " + "; ".join(parts)
+
+
+SECRETS = frozenset(
+    {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DATABASE_URL"}
+    | {"WARROOM_WEBHOOK_TOKEN", "WARROOM_METRICS_TOKEN"}
+)
+# Pydantic's wording for the checks settings use, said plainly; {…} come from its context.
+PLAIN = {
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "bool_parsing": "must be true or false",
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be more than {gt}",
+    "less_than_equal": "must be at most {le}",
+    "less_than": "must be less than {lt}",
+    "string_too_short": "must not be empty",
+    "string_type": "must be text",
+    "timedelta_type": "must be a duration like 30s, 5m or 1h",
+    "timedelta_parsing": "must be a duration like 30s, 5m or 1h",
+}
+
+
+def _plain(item: Any, *, secret: bool) -> str:
+    kind = item["type"]
+    if kind == "missing":
+        return "is not set"
+    if kind == "value_error":  # our own validators' words
+        message = str(item["msg"]).removeprefix("Value error, ")
+        return (
+            "must be " + message.removeprefix("expected ")
+            if message.startswith("expected ")
+            else message
+        )
+    context = {
+        k: f"{v:g}" if isinstance(v, float) else v for k, v in (item.get("ctx") or {}).items()
+    }
+    wording = PLAIN.get(kind)
+    if wording is None:
+        message = str(item["msg"]).removeprefix("Input should be ").rstrip(".")
+        wording = message if kind.endswith("_error") else f"must be {message}"
+    else:
+        wording = wording.format(**context)
+    if secret or item.get("input") is None:
+        return wording
+    return f"{wording}, got {item['input']!r}"

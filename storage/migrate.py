@@ -12,6 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError as AlembicError
 from sqlalchemy import create_engine, pool
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
@@ -30,9 +31,24 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def with_connect_timeout(url: str, seconds: float | None) -> str:
+    """`url` with a PostgreSQL connect timeout (unless it names one): an unreachable server
+    fails within it instead of waiting for the operating system to give up."""
+    parsed = make_url(url)
+    if seconds is None or parsed.get_backend_name() != "postgresql":
+        return url
+    if "connect_timeout" in parsed.query:
+        return url
+    # libpq reads whole seconds, and waits at least 2.
+    timeout = str(max(2, round(seconds)))
+    return parsed.update_query_dict({"connect_timeout": timeout}).render_as_string(
+        hide_password=False
+    )
+
+
+def upgrade(url: str, revision: str = "head", *, connect_timeout: float | None = None) -> None:
     """Migrate the database at `url` forward to `revision` (the newest by default)."""
-    command.upgrade(alembic_config(url), revision)
+    command.upgrade(alembic_config(with_connect_timeout(url, connect_timeout)), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
@@ -40,12 +56,12 @@ def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
 
 
-def current_revision(url: str) -> str | None:
+def current_revision(url: str, *, connect_timeout: float | None = None) -> str | None:
     """The revision the database at `url` is at, or None when it was never migrated."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and not _sqlite_file_exists(parsed.database):
         return None
-    engine = create_engine(url, poolclass=pool.NullPool)
+    engine = create_engine(with_connect_timeout(url, connect_timeout), poolclass=pool.NullPool)
     try:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
@@ -68,9 +84,17 @@ def head_revision() -> str:
     return head
 
 
-def is_up_to_date(url: str) -> bool:
+def is_up_to_date(url: str, *, connect_timeout: float | None = None) -> bool:
     """Whether the database at `url` is at the newest revision."""
-    return current_revision(url) == head_revision()
+    return current_revision(url, connect_timeout=connect_timeout) == head_revision()
+
+
+def knows_revision(revision: str) -> bool:
+    """Whether `revision` is one of this version's migrations (a newer Warroom's is not)."""
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except AlembicError:
+        return False
 
 
 def pending_changes(url: str) -> list[Any]:

@@ -46,7 +46,7 @@ def test_a_bad_webhook_retention_is_named_in_one_line(
 
     message = describe_settings_error(raised.value)
     assert message == (
-        "invalid settings: WARROOM_WEBHOOK_RETENTION expected a duration like 90d or 12h,"
+        "invalid settings: WARROOM_WEBHOOK_RETENTION must be a duration like 90d or 12h,"
         f" or 0 to keep forever, got {value!r}"
     )
 

@@ -35,6 +35,8 @@ PROBES = [
     ("bot/kernel/outbox.py", "from bot.incidents import ports", "The layers"),
     ("bot/kernel/outbox.py", "import fastapi", "The kernel knows"),
     ("bot/slack/calls.py", "from bot import app", "The layers"),
+    ("bot/ops/doctor.py", "from bot.app import build_warroom", "The layers"),
+    ("bot/slack/identity.py", "from bot.ops import problems", "The layers"),
     ("storage/queries/incidents.py", "from bot.kernel import text", "Storage is the bottom"),
     ("bot/sandbox/world.py", "from storage import models", "The sandbox"),
 ]
