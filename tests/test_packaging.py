@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
-from processes import WARROOM, WarroomProcess, free_port, warroom_env
+from processes import WARROOM, WarroomProcess, free_port, running_warroom, warroom_env
 from sqlalchemy import create_engine, pool, text
 
 from bot.kernel import bundled
@@ -363,6 +364,20 @@ def _entrypoint_env(image: Image, venv: Path, workdir: Path, **settings: str) ->
     return {**env, **settings}
 
 
+def _assert_log_format(log_format: str, output: str) -> None:
+    """With WARROOM_LOG_FORMAT=json, every line the process wrote is one JSON object."""
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert lines, "the process logged nothing"
+    if log_format != "json":
+        return
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            raise AssertionError(f"not a JSON line: {line!r}") from None
+        assert isinstance(record, dict) and {"level", "message"} <= set(record), line
+
+
 def _resolve(command: list[str], env: dict[str, str]) -> list[str]:
     found = shutil.which(command[0], path=env["PATH"])
     assert found is not None, f"{command[0]} is not on the image's PATH {env['PATH']}"
@@ -428,6 +443,7 @@ def test_the_container_entrypoint_serves_and_stops_on_sigterm(
     # uvicorn finishes what is in flight, then ends by the signal it was sent (or 0 as PID 1).
     assert returncode in (0, -signal.SIGTERM), running.output()
     assert "Traceback" not in running.output(), running.output()
+    _assert_log_format(image.env["WARROOM_LOG_FORMAT"], running.output())
     if "DATABASE_URL" not in settings:
         assert (workdir / "warroom.db").is_file()
     # Once the process is gone, the image's healthcheck says so.
@@ -538,6 +554,86 @@ def test_the_proxy_forwards_only_what_slack_and_alert_senders_need() -> None:
     assert forwarded is not None
     assert forwarded.group(1).split() == ["/slack/events", "/webhooks/*"]
     assert "respond 404" in caddyfile  # /metrics, /readyz and the rest stay private
+
+
+@pytest.mark.slow
+def test_warroom_behind_the_caddyfile(tmp_path: Path) -> None:
+    """Caddy run with deploy/Caddyfile (plain HTTP on a local port instead of a certificate):
+    signed Slack requests and webhooks reach Warroom untouched; nothing else gets through."""
+    caddy = shutil.which("caddy")
+    if caddy is None:
+        pytest.skip("proxy not run: no caddy on PATH (Debian's package caddy; .ci/run installs it)")
+    config = tmp_path / "Caddyfile"
+    # No admin endpoint: port 2019 may be taken on this machine.
+    config.write_text("{\n\tadmin off\n}\n" + (ROOT / "deploy" / "Caddyfile").read_text())
+    token = "proxy-webhook-token-0123456789"
+    port = free_port()
+    with (
+        SandboxServer() as sandbox,
+        running_warroom(
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-sandbox-token",
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=sandbox.api_url,
+            WARROOM_WEBHOOK_TOKEN=token,
+            WARROOM_LOG_LEVEL="WARNING",
+        ) as app,
+    ):
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(tmp_path),
+            "XDG_DATA_HOME": str(tmp_path / "data"),
+            "XDG_CONFIG_HOME": str(tmp_path / "config"),
+            "WARROOM_DOMAIN": f"http://127.0.0.1:{port}",
+            "WARROOM_UPSTREAM": "127.0.0.1",
+            "WARROOM_UPSTREAM_PORT": app.url.rsplit(":", 1)[1],
+        }
+        log = tmp_path / "caddy.log"
+        with log.open("wb") as output:
+            proxy = subprocess.Popen(
+                [caddy, "run", "--config", str(config), "--adapter", "caddyfile"],
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    httpx.get(base)
+                    break
+                except httpx.TransportError:
+                    assert proxy.poll() is None, log.read_text()
+                    assert time.monotonic() < deadline, log.read_text()
+                    time.sleep(0.1)
+            with SlackDriver(f"{base}/slack/events", SECRET, sandbox.url) as driver:
+                assert (
+                    driver.slash("alice", "general", "declare sev2 Behind a proxy").status_code
+                    == 200
+                )
+                driver.wait_for(lambda: driver.channel_by_name("inc-1-behind-a-proxy"), timeout=15)
+                assert (
+                    driver.slash(
+                        "alice", "general", "declare sev1 x", signature="v0=00"
+                    ).status_code
+                    == 401
+                )
+            refused = httpx.post(f"{base}/webhooks/generic", json={"title": "disk full"})
+            assert refused.status_code == 401 and refused.json()["error"] == "unauthorized"
+            accepted = httpx.post(
+                f"{base}/webhooks/generic",
+                json={"title": "disk full", "severity": "critical", "dedup_key": "disk-1"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert accepted.status_code == 202, accepted.text
+            assert httpx.get(f"{app.url}/healthz").status_code == 200
+            for private in ("/healthz", "/readyz", "/metrics", "/", "/slack/events/../healthz"):
+                shut = httpx.get(base + private)
+                assert shut.status_code == 404 and shut.content == b"", private
+        finally:
+            proxy.terminate()
+            proxy.wait(timeout=30)
 
 
 def test_the_systemd_unit_migrates_first_and_runs_hardened(tmp_path: Path) -> None:
@@ -666,5 +762,8 @@ def test_the_image_runs_as_the_dockerfile_says(image: str, tmp_path: Path) -> No
             logs = _docker("logs", name)
             assert state["ExitCode"] in (0, 128 + signal.SIGTERM), logs.stdout + logs.stderr
             assert "Traceback" not in logs.stdout + logs.stderr
+            _assert_log_format(
+                read_dockerfile().env["WARROOM_LOG_FORMAT"], logs.stdout + logs.stderr
+            )
         finally:
             _docker("rm", "--force", name)
