@@ -712,15 +712,25 @@ def image() -> Iterator[str]:
     """The image built from this tree's Dockerfile; removed at the end."""
     base = _docker_or_skip()
     tag = f"warroom-test:{uuid.uuid4().hex[:12]}"
-    built = _docker(
-        "build", "--network", "host", "--build-arg", f"PYTHON_IMAGE={base}",
-        "--tag", tag, str(ROOT), timeout=INSTALL_SECONDS,
-    )  # fmt: skip
-    assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-4000:]
+    before = _dangling_images()
     try:
+        built = _docker(
+            "build", "--network", "host", "--build-arg", f"PYTHON_IMAGE={base}",
+            "--tag", tag, str(ROOT), timeout=INSTALL_SECONDS,
+        )  # fmt: skip
+        assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-4000:]
         yield tag
     finally:
         _docker("image", "rm", "--force", tag)
+        # The build stage is left untagged: remove what this build left, and nothing else.
+        left = sorted(_dangling_images() - before)
+        if left:
+            _docker("image", "rm", "--force", *left)
+
+
+def _dangling_images() -> set[str]:
+    listed = _docker("image", "ls", "--quiet", "--no-trunc", "--filter", "dangling=true")
+    return set(listed.stdout.split())
 
 
 @pytest.mark.slow
