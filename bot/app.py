@@ -5,7 +5,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +17,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import Engine
 
+from bot import __version__
 from bot.alerts.config import load_routing_config
 from bot.alerts.offers import OfferService
 from bot.alerts.paging import PagingService
@@ -36,6 +37,10 @@ from bot.kernel.inbox import Policy as InboxPolicy
 from bot.kernel.outbox import Outbox
 from bot.kernel.outbox import Policy as OutboxPolicy
 from bot.kernel.retention import RetentionService
+from bot.observability.collectors import DatabaseCollector
+from bot.observability.counting import CountedPager
+from bot.observability.metrics import Metrics
+from bot.observability.requests import ObservedRequests
 from bot.people.service import PeopleService
 from bot.scheduler.jobs import build_scheduler
 from bot.settings import Settings, alert_channel_list, cadence_policy, database_timeouts
@@ -54,7 +59,7 @@ from bot.slack.surfaces.reminders import SlackReminders
 from bot.slack.surfaces.replies import SlackReplies
 from bot.slack.surfaces.room import CREATE_CHANNEL, SlackRoom
 from bot.slack.watched import WatchedChannels
-from bot.web.health import DatabaseHealth
+from bot.web.health import Readiness
 from bot.web.http import build_http_app
 from bot.web.slack_guard import SlackRequestGuard
 from bot.web.webhooks import build_webhook_router
@@ -120,6 +125,7 @@ class Kernel:
     inbox: Inbox
     outbox: Outbox
     places: Places
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 def build_warroom(
@@ -135,15 +141,20 @@ def build_warroom(
     timeouts = database_timeouts(settings)
     engine = engine or make_engine(settings.database_url, timeouts=timeouts)
     client = build_client(settings)
+    # A registry per instance: apps built side by side (tests) never collide.
+    metrics = Metrics(version=__version__)
     kernel = Kernel(
         settings,
         engine,
         clock,
         client,
-        SlackCalls(client, channels_per_minute=settings.warroom_channels_per_minute),
+        SlackCalls(
+            client, channels_per_minute=settings.warroom_channels_per_minute, metrics=metrics
+        ),
         Inbox(engine, clock, InboxPolicy(slots=settings.warroom_workers)),
         Outbox(engine, clock, outbox_policy or OutboxPolicy()),
         Places(engine, clock=clock),
+        metrics,
     )
     incidents = IncidentService(
         engine,
@@ -169,6 +180,7 @@ def build_warroom(
         replies=replies,
         calls=kernel.calls,
         watched=WatchedChannels(frozenset(alert_channel_list(settings.warroom_alert_channels))),
+        metrics=metrics,
     )
     identity = BotIdentity(client)
     slack = _slack_app(kernel, deps, identity)
@@ -177,7 +189,8 @@ def build_warroom(
             "reminders": (reminders.tick, settings.warroom_tick_interval),
             "retention": (retention.tick, settings.warroom_tick_interval),
             "people": (people.sync, PEOPLE_SYNC),
-        }
+        },
+        metrics=metrics,
     )
     http = _http_app(kernel, slack, alerts, scheduler, timeouts)
     return Warroom(
@@ -250,7 +263,9 @@ def _wire_alerts(
         offers=OfferService(
             kernel.engine, kernel.outbox, SlackOffers(calls, clock=clock), clock=clock
         ),
-        paging=PagingService(kernel.engine, incidents, SlackPager(calls), clock=clock),
+        paging=PagingService(
+            kernel.engine, incidents, CountedPager(SlackPager(calls), kernel.metrics), clock=clock
+        ),
         notices=SlackAlertNotices(calls, kernel.places),
         config=routing or load_routing_config(settings.warroom_config),
         offer_channel=watched[0] if watched else settings.warroom_announce_channel,
@@ -302,9 +317,11 @@ def _http_app(
     scheduler: AsyncIOScheduler,
     timeouts: Timeouts,
 ) -> FastAPI:
-    """The HTTP surface: Slack's requests behind the guard, health, the alert webhooks; its
-    start and stop run the workers and the scheduler."""
-    client, settings = kernel.client, kernel.settings
+    """The HTTP surface: Slack's requests behind the guard, liveness, readiness, metrics, the
+    alert webhooks; every request observed (request id, metrics, access log); its start and
+    stop run the workers and the scheduler."""
+    client, settings, metrics = kernel.client, kernel.settings, kernel.metrics
+    metrics.watch(DatabaseCollector(kernel.engine, timeouts, kernel.clock))
 
     async def start() -> None:
         # One pooled HTTP session for every Web API call, instead of one per call.
@@ -324,7 +341,9 @@ def _http_app(
 
     http = build_http_app(
         slack_handler=AsyncSlackRequestHandler(slack).handle,
-        health=DatabaseHealth(kernel.engine, timeouts).check,
+        readiness=Readiness(kernel.engine, timeouts, slack=metrics.slack_status).check,
+        scrape=metrics.scrape,
+        metrics_token=settings.warroom_metrics_token,
         on_startup=start,
         on_shutdown=stop,
         routers=[
@@ -337,6 +356,8 @@ def _http_app(
         ],
     )
     http.add_middleware(SlackRequestGuard, signing_secret=settings.slack_signing_secret)
+    # Added last, so outermost: the guard's refusals carry a request id and are counted too.
+    http.add_middleware(ObservedRequests, metrics=metrics, routes=lambda: http.routes)
     return http
 
 

@@ -127,6 +127,7 @@ class Settings(DatabaseSettings):
     warroom_review_due: Duration = timedelta(days=7)
     warroom_workers: int = Field(default=4, ge=1, le=64)
     warroom_webhook_token: str | None = None
+    warroom_metrics_token: str | None = None
     warroom_config: str | None = None
     warroom_alert_channels: str = ""
     warroom_channels_per_minute: float = Field(default=20, gt=0, le=1000)
@@ -139,6 +140,15 @@ class Settings(DatabaseSettings):
             return None
         if len(value) < 16:
             raise ValueError("must be at least 16 characters (it guards the alert webhooks)")
+        return value
+
+    @field_validator("warroom_metrics_token")
+    @classmethod
+    def _metrics_token(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if len(value) < 16:
+            raise ValueError("must be at least 16 characters (it guards /metrics), or unset")
         return value
 
     @field_validator("warroom_alert_channels")

@@ -102,7 +102,8 @@ def test_run_serves_health_and_signed_slack_requests(
     running_app: tuple[str, SandboxServer], tmp_path: Path
 ) -> None:
     url, sandbox = running_app
-    assert httpx.get(f"{url}/healthz").json() == {"ok": True, "database": "ok"}
+    assert httpx.get(f"{url}/healthz").json() == {"ok": True}
+    assert httpx.get(f"{url}/readyz").json()["database"] == "ok"
     with SlackDriver(f"{url}/slack/events", "process-secret", sandbox.url) as driver:
         assert (
             driver.slash("alice", "general", "declare sev2 From a real process").status_code == 200

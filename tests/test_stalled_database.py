@@ -1,5 +1,6 @@
-"""A database that refuses, hangs or holds its locks: `/healthz` and the webhooks answer 503 in
-bounded time instead of hanging, and recover by themselves once the database is back.
+"""A database that refuses, hangs or holds its locks: `/readyz` and the webhooks answer 503 in
+bounded time instead of hanging (`/healthz`, liveness, stays 200), and recover by themselves
+once the database is back.
 
 The PostgreSQL tests put a TCP proxy (tests/tcp_proxy.py) between the real app and the test
 server and switch it between `forward`, `refuse` and `blackhole`.
@@ -42,7 +43,7 @@ TOKEN = "stalled-database-webhook-token"
 # Short timeouts, so that a test waits seconds, not the defaults' quarter of a minute.
 TIMEOUTS = Timeouts(connect=2.0, statement=2.0, lock=1.0)
 DEADLINE = webhook_deadline(TIMEOUTS)
-HEALTH_BOUND = 2.5  # seconds /healthz may take, whatever the database does
+HEALTH_BOUND = 2.5  # seconds /readyz may take, whatever the database does
 WEBHOOK_BOUND = DEADLINE + 1.0
 
 
@@ -89,10 +90,14 @@ class Running:
     handle: ServerHandle
 
     def health(self) -> tuple[httpx.Response, float]:
-        """`GET /healthz` and how long it took."""
+        """`GET /readyz` (it asks the database) and how long it took."""
         started = time.monotonic()
-        response = httpx.get(f"{self.handle.url}/healthz", timeout=30)
+        response = httpx.get(f"{self.handle.url}/readyz", timeout=30)
         return response, time.monotonic() - started
+
+    def alive(self) -> bool:
+        """`GET /healthz` answers 200: the process is alive, whatever the database does."""
+        return httpx.get(f"{self.handle.url}/healthz", timeout=30).status_code == 200
 
     def webhook(self, body: dict[str, Any]) -> tuple[httpx.Response, float]:
         """`POST /webhooks/alertmanager` and how long it took."""
@@ -243,7 +248,7 @@ def app_threads() -> int:
 def assert_recovers(app: Running, proxy: TcpProxy, postgres: Postgres, name: str) -> None:
     """Forwarding again: healthy within seconds, and a webhook is stored."""
     proxy.set_mode("forward")
-    wait_for(lambda: app.health()[0].status_code == 200, timeout=10, what="/healthz 200")
+    wait_for(lambda: app.health()[0].status_code == 200, timeout=10, what="/readyz 200")
     response, _ = app.webhook(notification(name, f"{name}-fp"))
     assert response.status_code == 202, response.text
     assert count_alerts(postgres.engine, f"{name}-fp") == 1
@@ -262,7 +267,7 @@ def test_the_app_engine_carries_the_configured_timeouts(app: Running) -> None:
 @needs_postgres
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["refuse", "blackhole"])
-def test_healthz_answers_503_within_two_seconds_every_time_the_database_does_not_answer(
+def test_readyz_answers_503_within_two_seconds_every_time_the_database_does_not_answer(
     app: Running, proxy: TcpProxy, postgres: Postgres, mode: Mode
 ) -> None:
     assert app.health()[0].status_code == 200
@@ -275,6 +280,7 @@ def test_healthz_answers_503_within_two_seconds_every_time_the_database_does_not
         assert response.status_code == 503, response.text
         assert response.json()["ok"] is False
         assert took < HEALTH_BOUND, timings
+        assert app.alive()  # liveness never asks the database: nobody restarts the replica
         assert ping_threads() <= 1  # a ping stuck in connect is joined, never piled on
     assert max(timings) <= HEALTH_DEADLINE + 0.5  # no slower at the tenth than at the first
     assert app_threads() <= threads + 1  # at most the one ping still out

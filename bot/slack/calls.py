@@ -9,7 +9,9 @@ The client itself retries nothing, so no failure is retried twice over.
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from enum import StrEnum
 from typing import Any
 
@@ -20,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.kernel.outbox import Permanent, Transient
+from bot.observability.metrics import Metrics, SlackOutcome
 
 log = logging.getLogger(__name__)
 Response = AsyncSlackResponse | dict[str, Any]
@@ -104,13 +107,47 @@ def classify(error: BaseException) -> Exception:
     return Transient(f"{type(error).__name__}: {error}")
 
 
+def outcome_of(failure: Exception, *, expected: bool = False) -> str:
+    """The `outcome` label of a failed call, from `classify`'s verdict."""
+    if isinstance(failure, SlackRefused):
+        return SlackOutcome.EXPECTED if expected else SlackOutcome.REFUSED
+    if getattr(failure, "error", "") in (SlackError.RATELIMITED, "http_429"):
+        return SlackOutcome.RATELIMITED
+    return SlackOutcome.UNAVAILABLE
+
+
+# The Web API method the current call went to, as the client's `api_call` was asked for it.
+_method: ContextVar[str] = ContextVar("slack_method", default="unknown")
+
+
+def _name_methods(client: AsyncWebClient) -> None:
+    """Every client method goes through `api_call(method, ...)`: note the method on the way,
+    so that metrics can name it whatever the call's outcome (a timeout carries no URL)."""
+    api_call = client.api_call
+
+    async def named(api_method: str, **kwargs: Any) -> AsyncSlackResponse:
+        _method.set(api_method)
+        return await api_call(api_method, **kwargs)
+
+    client.api_call = named  # type: ignore[method-assign]
+
+
 class SlackCalls:
     """The Web API client, the bot's own identity, and the few searches retries need."""
 
-    def __init__(self, client: AsyncWebClient, *, channels_per_minute: float = 20) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        channels_per_minute: float = 20,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.client = client
         # conversations.create is a Tier 2 method (about 20 a minute): new rooms queue here.
         self.channel_limit = AsyncLimiter(channels_per_minute, 60)
+        self.metrics = metrics
+        if metrics is not None:
+            _name_methods(client)
         self._bot_user_id: str | None = None
         self._channel_ids: dict[str, str] = {}
 
@@ -121,14 +158,24 @@ class SlackCalls:
         expected: frozenset[str] = frozenset(),
     ) -> Response:
         """Make one call; an `expected` error code answers `{"ok": False, "error": code}`
-        instead of raising."""
+        instead of raising. Each call is counted by method and outcome."""
+        started = time.perf_counter()
+        _method.set("unknown")
         try:
-            return await make()
+            answer = await make()
         except Exception as error:
             failure = classify(error)
             if isinstance(failure, SlackRefused) and failure.error in expected:
+                self._count(started, SlackOutcome.EXPECTED)
                 return {"ok": False, "error": failure.error}
+            self._count(started, outcome_of(failure))
             raise failure from error
+        self._count(started, SlackOutcome.OK)
+        return answer
+
+    def _count(self, started: float, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.slack_call(_method.get(), outcome, time.perf_counter() - started)
 
     async def bot_user_id(self) -> str:
         """The bot's own user id (`auth.test`), asked once."""

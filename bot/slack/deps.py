@@ -8,6 +8,7 @@ from bot.incidents.service import IncidentService
 from bot.incidents.timeline import TimelineService
 from bot.incidents.updates import UpdateService
 from bot.kernel.inbox import Inbox
+from bot.observability.metrics import Metrics
 from bot.slack.calls import SlackCalls
 from bot.slack.surfaces.replies import SlackReplies
 from bot.slack.watched import WatchedChannels
@@ -27,6 +28,7 @@ class SlackDeps:
     calls: SlackCalls
     watched: WatchedChannels = field(default_factory=lambda: WatchedChannels(frozenset()))
     own_bot_id: str | None = None  # our own posts are never read as alerts
+    metrics: Metrics = field(default_factory=Metrics)  # acknowledgements are counted here
 
     @property
     def alert_channels(self) -> frozenset[str]:

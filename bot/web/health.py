@@ -1,82 +1,127 @@
-"""`GET /healthz`: can the database be reached now? Answered within two seconds, always."""
+"""Liveness and readiness.
 
-import asyncio
-import contextlib
-import threading
-from dataclasses import replace
+`GET /healthz` (liveness) says the process answers; it never asks the database, so that an
+orchestrator does not restart every replica when PostgreSQL blips. `GET /readyz` (readiness)
+asks whether this replica can do its work: the database answers (within two seconds, always)
+and its schema is the one this version expects. When Slack was last seen is reported too, but
+a Slack outage leaves the replica ready: webhooks are still stored, and stored work waits.
+"""
+
+import functools
+import time
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import pool, text
-from sqlalchemy.engine import Engine
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
 
-from storage.database import Timeouts, make_engine
+from bot.observability.probe import BoundedRead
+from storage import migrate
+from storage.database import Timeouts
 
 HEALTH_DEADLINE = 2.0  # seconds; load balancers and orchestrators give up soon after
+REVISION_TTL = 30.0  # seconds a migrations verdict is reused before the database is asked again
+READY_MIGRATIONS = frozenset({"current", "ahead"})
+SlackStatus = Callable[[], dict[str, Any]]
+
+
+def _ping(connection: Connection) -> None:
+    connection.execute(text("SELECT 1"))
+
+
+def _revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 class DatabaseHealth:
-    """Pings the database on a connection of its own, one ping at a time.
-
-    Each ping opens a fresh connection: no pool, so a dead database can neither exhaust nor
-    poison the app's, and every wait in it is cut to the deadline. It runs on a daemon thread of
-    its own, so a ping stuck in a silent connect holds none of the threads the app's work runs
-    on, nor the process at exit. Checks that come while a ping is out wait for that ping: a dead
-    database costs one stuck thread at most, however often it is asked.
-    """
+    """Pings the database on a connection of its own, one ping at a time, within a deadline
+    (see `BoundedRead`)."""
 
     def __init__(
         self, engine: Engine, timeouts: Timeouts, *, deadline: float = HEALTH_DEADLINE
     ) -> None:
         self.deadline = deadline
-        short = replace(
-            timeouts,
-            connect=min(timeouts.connect, deadline),
-            statement=min(timeouts.statement, deadline),
-            lock=min(timeouts.lock, deadline),
+        self.ping = BoundedRead(
+            engine, timeouts, _ping, deadline=deadline, name="warroom-health-ping"
         )
-        url = engine.url.render_as_string(hide_password=False)
-        self.engine = make_engine(url, timeouts=short, poolclass=pool.NullPool)
-        self._ping: asyncio.Future[None] | None = None
 
     async def check(self) -> dict[str, Any]:
         """`{"ok": True}` when the database answered within the deadline, else why not."""
-        loop = asyncio.get_running_loop()
-        ping = self._ping
-        if ping is None or ping.done() or ping.get_loop() is not loop:
-            ping = self._ping = self._start(loop)
         try:
-            # shield: a caller that gives up must not cancel the ping others are waiting for.
-            await asyncio.wait_for(asyncio.shield(ping), timeout=self.deadline)
+            await self.ping()
         except Exception as error:
             return {"ok": False, "database": type(error).__name__}
         return {"ok": True, "database": "ok"}
 
-    def _start(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
-        future: asyncio.Future[None] = loop.create_future()
 
-        def run() -> None:
-            error: Exception | None = RuntimeError("the ping stopped")
-            try:
-                with self.engine.connect() as connection:
-                    connection.execute(text("SELECT 1"))
-                error = None
-            except Exception as failure:
-                error = failure
-            finally:
-                # RuntimeError: the loop closed while the ping was out, so nobody waits for it.
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(_settle, future, error)
+class Readiness:
+    """The database answers, its migrations are current (asked again every 30 seconds at
+    most), and when Slack last answered."""
 
-        # A ping everyone gave up on still fails in the end: mark its error as seen.
-        future.add_done_callback(lambda done: done.cancelled() or done.exception())
-        threading.Thread(target=run, name="warroom-health-ping", daemon=True).start()
-        return future
+    def __init__(
+        self,
+        engine: Engine,
+        timeouts: Timeouts,
+        *,
+        slack: SlackStatus | None = None,
+        deadline: float = HEALTH_DEADLINE,
+        revision_ttl: float = REVISION_TTL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.database = DatabaseHealth(engine, timeouts, deadline=deadline)
+        self.revision = BoundedRead(
+            engine, timeouts, _revision, deadline=deadline, name="warroom-migrations-check"
+        )
+        self.slack = slack
+        self.revision_ttl = revision_ttl
+        self.clock = clock
+        self._verdict: tuple[float, dict[str, Any]] | None = None
+
+    async def check(self) -> dict[str, Any]:
+        """`ok` and a field per check: `database`, `migrations`, `slack`."""
+        report = await self.database.check()
+        if report["ok"]:
+            report.update(await self._migrations())
+        else:
+            report["migrations"] = "unknown"
+        report["ok"] = report["ok"] and report["migrations"] in READY_MIGRATIONS
+        if self.slack is not None:
+            report["slack"] = self.slack()
+        return report
+
+    async def _migrations(self) -> dict[str, Any]:
+        now = self.clock()
+        if self._verdict is not None and now - self._verdict[0] < self.revision_ttl:
+            return self._verdict[1]
+        try:
+            revision = await self.revision()
+        except Exception as error:
+            return {"migrations": "unknown", "database": type(error).__name__}
+        verdict = migrations_verdict(revision)
+        self._verdict = (now, verdict)
+        return verdict
 
 
-def _settle(future: "asyncio.Future[None]", error: Exception | None) -> None:
-    if future.done():
-        return
-    if error is None:
-        future.set_result(None)
+def migrations_verdict(revision: str | None) -> dict[str, Any]:
+    """`current`; `behind` (run `warroom db upgrade`) or `empty`: not ready; `ahead` (a newer
+    Warroom migrated it, as in a rolling upgrade): still ready, this version keeps serving."""
+    head, known = _scripts()
+    if revision == head:
+        return {"migrations": "current"}
+    if revision is None:
+        state = "empty"
+    elif revision in known:
+        state = "behind"
     else:
-        future.set_exception(error)
+        state = "ahead"
+    return {"migrations": state, "revision": revision, "head": head}
+
+
+@functools.cache
+def _scripts() -> tuple[str, frozenset[str]]:
+    """The newest revision this version ships and every revision it knows, read once."""
+    scripts = ScriptDirectory.from_config(migrate.alembic_config())
+    known = frozenset(script.revision for script in scripts.walk_revisions())
+    return migrate.head_revision(), known

@@ -39,6 +39,9 @@ PROBES = [
     ("bot/slack/identity.py", "from bot.ops import problems", "The layers"),
     ("storage/queries/incidents.py", "from bot.kernel import text", "Storage is the bottom"),
     ("bot/sandbox/world.py", "from storage import models", "The sandbox"),
+    ("bot/incidents/service.py", "import prometheus_client", "Features reach the outside"),
+    ("bot/observability/metrics.py", "from bot.slack import calls", "Observability knows"),
+    ("bot/observability/logs.py", "import slack_sdk", "Observability knows"),
 ]
 
 

@@ -234,9 +234,9 @@ async def test_the_scheduler_runs_retention_as_a_job_of_its_own(
     jobs: dict[str, Any] = {}
     real_build_scheduler = bot.app.build_scheduler
 
-    def capture(given: dict[str, Any]) -> Any:
+    def capture(given: dict[str, Any], **options: Any) -> Any:
         jobs.update(given)
-        return real_build_scheduler(given)
+        return real_build_scheduler(given, **options)
 
     monkeypatch.setattr(bot.app, "build_scheduler", capture)
     settings = Settings(  # type: ignore[call-arg]

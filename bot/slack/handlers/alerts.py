@@ -27,7 +27,9 @@ def _value(request: SlackRequest) -> str:
 async def acknowledge_page(request: SlackRequest) -> None:
     """Acknowledge a page: join the incident, lead it if nobody does."""
     incident_id = parse_id(_value(request), "That page does not belong to an incident.")
-    if not await request.deps.alerts.acknowledge_page(incident_id, request.user):
+    if await request.deps.alerts.acknowledge_page(incident_id, request.user):
+        request.deps.metrics.acknowledged("page")
+    else:
         snapshot = await request.deps.incidents.snapshot(incident_id)
         by = mention(snapshot.incident.acknowledged_by, nobody="someone")
         await request.tell(f"Already acknowledged by {by}; you are in the incident now.")

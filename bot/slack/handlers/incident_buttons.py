@@ -19,7 +19,9 @@ def incident_id_of(request: SlackRequest) -> int:
 async def acknowledge(request: SlackRequest) -> None:
     """Acknowledge: the first click counts; later ones are told who was first."""
     incident_id = incident_id_of(request)
-    if not await request.deps.incidents.acknowledge(incident_id, request.user):
+    if await request.deps.incidents.acknowledge(incident_id, request.user):
+        request.deps.metrics.acknowledged("incident")
+    else:
         snapshot = await request.deps.incidents.snapshot(incident_id)
         by = snapshot.incident.acknowledged_by or "someone"
         await request.tell(f"Already acknowledged by {_who(by)}.")
