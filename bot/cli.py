@@ -86,6 +86,8 @@ def cmd_db_upgrade(_args: argparse.Namespace) -> int:
     from bot.ops.database import upgrade_database
 
     settings = load_settings(DatabaseSettings)
+    # Each migration actually run is logged ("Running upgrade A -> B"), in the chosen format.
+    configure_logging(settings.warroom_log_level, settings.warroom_log_format)
     revision = upgrade_database(settings.database_url, connect_timeout=connect_timeout(settings))
     print(f"database at revision {revision}")
     return 0
