@@ -49,13 +49,7 @@ def _process(args: list[str], cwd: Path, **env: str) -> str:
     return lines[0]
 
 
-@pytest.fixture(autouse=True)
-def _nowhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run where no .env is, with no Warroom settings from the outside."""
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("SLACK_", "WARROOM_")) or name == "DATABASE_URL":
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("nowhere")
 
 
 def _postgres_url(**parts: object) -> str:

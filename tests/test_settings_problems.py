@@ -1,7 +1,6 @@
 """A bad setting is one line in plain words naming it (never pydantic's wording, never a secret's
 value), and .env.example's placeholders are refused until someone fills them in."""
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -14,13 +13,7 @@ from bot.kernel.bundled import EXAMPLE_ENV, bundled_text
 GOOD = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
 
 
-@pytest.fixture(autouse=True)
-def _nowhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run where no .env is, with no Warroom settings from the outside."""
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("SLACK_", "WARROOM_")) or name == "DATABASE_URL":
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("nowhere")
 
 
 @pytest.mark.parametrize(
