@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from backends import DATABASE_BACKENDS, POSTGRES_URL, POSTGRES_URL_ENV
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel
@@ -22,10 +23,6 @@ from storage.database import make_engine
 # SQLite always, PostgreSQL when WARROOM_TEST_POSTGRES_URL names a server to use. `engine` is an
 # engine on it. `blank_database_url` is an empty database that was never migrated.
 # ---------------------------------------------------------------------------------------------
-
-POSTGRES_URL_ENV = "WARROOM_TEST_POSTGRES_URL"
-POSTGRES_URL = os.environ.get(POSTGRES_URL_ENV, "").strip()
-DATABASE_BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 
 
 def pytest_report_header(config: pytest.Config) -> str:

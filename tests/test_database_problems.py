@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import POSTGRES_URL
+from backends import POSTGRES_URL
 from processes import ROOT, WARROOM, free_port, warroom_env
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import make_url
