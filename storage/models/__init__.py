@@ -24,6 +24,13 @@ from storage.models.incidents import (  # noqa: E402
     TimelineEvent,
 )
 from storage.models.kernel import Counter, Effect, InboxItem  # noqa: E402
+from storage.models.oncall import (  # noqa: E402
+    OncallFeedCopy,
+    OncallFeedToken,
+    OncallHandoff,
+    OncallOverride,
+    OncallRoster,
+)
 from storage.models.people import Person  # noqa: E402
 
 __all__ = [
@@ -36,6 +43,11 @@ __all__ = [
     "Incident",
     "IncidentRole",
     "IncidentSurface",
+    "OncallFeedCopy",
+    "OncallFeedToken",
+    "OncallHandoff",
+    "OncallOverride",
+    "OncallRoster",
     "Page",
     "Person",
     "Postmortem",

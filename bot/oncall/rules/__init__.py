@@ -1,0 +1,1 @@
+"""Pure on-call rules: rotations, restrictions, layering, overrides, holidays, hours."""
