@@ -44,6 +44,7 @@ METHOD_TIERS: dict[str, int] = {
     "reactions.get": 3,
     "usergroups.list": 2,
     "usergroups.users.list": 2,
+    "usergroups.users.update": 2,
     "users.info": 4,
     "users.list": 2,
     "users.lookupByEmail": 3,

@@ -38,6 +38,7 @@ DEFAULT_SCOPES = frozenset(
         "users:read",
         "users:read.email",
         "usergroups:read",
+        "usergroups:write",
         "files:read",
         "files:write",
         "im:read",
@@ -83,6 +84,8 @@ class UserGroup:
     description: str = ""
     created: int = 0
     created_by: str = ""
+    updated: int = 0  # 0: never changed since it was made
+    updated_by: str = ""
 
 
 @dataclass

@@ -198,11 +198,11 @@ def build_usergroup_json(
         "handle": group.handle,
         "is_external": False,
         "date_create": group.created,
-        "date_update": group.created,
+        "date_update": group.updated or group.created,
         "date_delete": 0,
         "auto_type": None,
         "created_by": group.created_by,
-        "updated_by": group.created_by,
+        "updated_by": group.updated_by or group.created_by,
         "deleted_by": None,
         "prefs": {"channels": [], "groups": []},
     }

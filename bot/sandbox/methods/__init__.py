@@ -56,6 +56,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "reactions.get": ("reactions:read",),
     "usergroups.list": ("usergroups:read",),
     "usergroups.users.list": ("usergroups:read",),
+    "usergroups.users.update": ("usergroups:write",),
     "users.info": ("users:read",),
     "users.list": ("users:read",),
     "users.lookupByEmail": ("users:read.email",),
