@@ -3,7 +3,7 @@
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -41,6 +41,8 @@ from bot.observability.collectors import DatabaseCollector
 from bot.observability.counting import CountedPager
 from bot.observability.metrics import Metrics
 from bot.observability.requests import ObservedRequests
+from bot.oncall.config import ScheduleDef, load_schedules
+from bot.oncall.service import OncallService
 from bot.people.service import PeopleService
 from bot.scheduler.jobs import build_scheduler
 from bot.settings import Settings, alert_channel_list, cadence_policy, database_timeouts
@@ -92,6 +94,7 @@ class Warroom:
     retention: RetentionService
     http: FastAPI
     identity: BotIdentity
+    oncall: OncallService
 
     async def settle(self, *, timeout: float = 30.0, horizon: float = 2.0) -> None:
         """Carry out every stored request and every effect due within `horizon` seconds
@@ -135,6 +138,7 @@ def build_warroom(
     engine: Engine | None = None,
     renderer: PostmortemRenderer | None = None,
     routing: RoutingConfig | None = None,
+    schedules: Sequence[ScheduleDef] | None = None,
     outbox_policy: OutboxPolicy | None = None,
 ) -> Warroom:
     """Wire settings, database, Slack and HTTP together."""
@@ -167,6 +171,11 @@ def build_warroom(
     people = PeopleService(engine, SlackDirectory(kernel.calls), clock=clock)
     reminders = _wire_incidents(kernel, incidents, replies, people, renderer)
     alerts = _wire_alerts(kernel, incidents, routing)
+    oncall = OncallService(
+        engine,
+        load_schedules(settings.warroom_config) if schedules is None else schedules,
+        clock=clock,
+    )
     retention = RetentionService(
         engine, clock=clock, webhook_retention=settings.warroom_webhook_retention
     )
@@ -181,6 +190,7 @@ def build_warroom(
         calls=kernel.calls,
         watched=WatchedChannels(frozenset(alert_channel_list(settings.warroom_alert_channels))),
         metrics=metrics,
+        oncall=oncall,
     )
     identity = BotIdentity(client)
     slack = _slack_app(kernel, deps, identity)
@@ -189,6 +199,7 @@ def build_warroom(
             "reminders": (reminders.tick, settings.warroom_tick_interval),
             "retention": (retention.tick, settings.warroom_tick_interval),
             "people": (people.sync, PEOPLE_SYNC),
+            "oncall-rosters": (oncall.sync_rosters, settings.warroom_tick_interval),
         },
         metrics=metrics,
     )
@@ -207,6 +218,7 @@ def build_warroom(
         retention,
         http,
         identity,
+        oncall,
     )
 
 

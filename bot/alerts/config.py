@@ -121,6 +121,7 @@ class _Route(_Strict):
 class _File(_Strict):
     defaults: _Defaults | None = None
     routes: list[_Route] | None = None
+    schedules: Any = None  # on-call schedules: read and checked by bot/oncall/config.py
 
 
 def load_routing_config(path: str | None) -> RoutingConfig:

@@ -1,0 +1,62 @@
+"""Reading `warroom.yml` and saying what is wrong with it in one line.
+
+The routing loader (bot/alerts/config.py) reads the same file the same way; the import rules
+keep features from importing each other, so the on-call feature has its own few lines.
+"""
+
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic_core import ErrorDetails
+
+
+class ConfigError(ValueError):
+    """The schedules cannot be used; the message is one line naming file, schedule and field."""
+
+
+def read_yaml(path: str) -> Any:
+    """The file's YAML document, every failure turned into a ConfigError."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read ({error.strerror or error})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = error.problem or error.context or "invalid YAML"
+        raise ConfigError(f"{path}: {where}invalid YAML ({problem})") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: invalid YAML ({error})") from None
+
+
+def describe_problem(problem: ErrorDetails, known_keys: list[str]) -> str:
+    """Pydantic's complaint in the words of the file's format."""
+    kind = problem["type"]
+    field = next((p for p in reversed(problem["loc"]) if isinstance(p, str)), "")
+    if kind == "extra_forbidden":
+        guess = get_close_matches(field, known_keys, n=1)
+        hint = f"; did you mean {guess[0]}?" if guess else f"; known keys: {', '.join(known_keys)}"
+        return f"is not a known key{hint}"
+    if kind == "missing":
+        return "is required"
+    if kind == "value_error":
+        return str(problem["ctx"]["error"])
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "must be a mapping"
+    if kind == "list_type":
+        return "must be a list"
+    if kind in ("date_type", "date_parsing", "date_from_datetime_inexact"):
+        return "must be a date like 2026-01-05"
+    if kind == "string_type":
+        given = problem["input"]
+        number = isinstance(given, int | float) and not isinstance(given, bool)
+        return "must be a string" + (" (quote numbers)" if number else "")
+    return str(problem["msg"]).lower()

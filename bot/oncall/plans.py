@@ -1,0 +1,116 @@
+"""A schedule as the rules see it: stored roster versions, overrides, holidays, feed copies."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from functools import lru_cache
+
+import holidays as holiday_calendars
+from sqlmodel import Session
+
+from bot.oncall.config import HolidayDef, ScheduleDef, is_email
+from bot.oncall.ports import FeedShifts
+from bot.oncall.rosters import layer_definition, stored_restriction, stored_rotation
+from bot.oncall.rules.layering import LayerPlan, OverridePlan, RosterVersion, SchedulePlan
+from storage.models import OncallOverride, OncallRoster
+from storage.queries import oncall as queries
+
+
+def build_plan(
+    session: Session,
+    schedule: ScheduleDef,
+    *,
+    years: Iterable[int],
+    feeds: FeedShifts | None,
+) -> SchedulePlan:
+    """Everything the rules need to say who is on call in `schedule`, read in `session`."""
+    rosters = queries.list_rosters(session, schedule=schedule.name)
+    overrides = queries.list_overrides(session, schedule=schedule.name)
+    emails = queries.map_emails(session, emails=_emails(schedule, rosters))
+    cover = schedule.holidays.cover if schedule.holidays else None
+    return SchedulePlan(
+        name=schedule.name,
+        zone=schedule.zone,
+        layers=_layers(session, schedule, rosters, emails, feeds),
+        overrides=_overrides(overrides),
+        holidays=holiday_dates(schedule.holidays, years),
+        holiday_cover=emails.get(cover, cover) if cover else None,
+    )
+
+
+def holiday_dates(config: HolidayDef | None, years: Iterable[int]) -> frozenset[date]:
+    """The public holidays of the schedule's country (and subdivision) in `years`."""
+    if config is None:
+        return frozenset()
+    return _holidays(config.country, config.subdivision, tuple(sorted(set(years))))
+
+
+@lru_cache(maxsize=256)
+def _holidays(country: str, subdivision: str | None, years: tuple[int, ...]) -> frozenset[date]:
+    calendar = holiday_calendars.country_holidays(country, subdiv=subdivision, years=years)
+    return frozenset(calendar.keys())
+
+
+def _emails(schedule: ScheduleDef, rosters: Sequence[OncallRoster]) -> list[str]:
+    named = [*schedule.people, *(user for row in rosters for user in row.users)]
+    return [user for user in dict.fromkeys(named) if is_email(user)]
+
+
+def _layers(
+    session: Session,
+    schedule: ScheduleDef,
+    rosters: Sequence[OncallRoster],
+    emails: Mapping[str, str],
+    feeds: FeedShifts | None,
+) -> tuple[LayerPlan, ...]:
+    """Layers gone from the file first (their past stays theirs), then the file's, in order."""
+    by_layer: dict[str, list[OncallRoster]] = defaultdict(list)
+    for row in rosters:
+        by_layer[row.layer].append(row)
+    in_file = {layer.name for layer in schedule.layers}
+    plans = [
+        LayerPlan(name, versions=_versions(rows, emails))
+        for name, rows in by_layer.items()
+        if name not in in_file
+    ]
+    for layer in schedule.layers:
+        if layer.ical is not None:
+            fixed = feeds.shifts_in(session, schedule.name, layer.name) if feeds else ()
+            plans.append(LayerPlan(layer.name, fixed=tuple(fixed)))
+            continue
+        rows = by_layer.get(layer.name)
+        if not rows:
+            # Not synced yet: what the first sync will store.
+            rows = [
+                OncallRoster(
+                    schedule=schedule.name,
+                    layer=layer.name,
+                    users=list(layer.users),
+                    rotation=layer_definition(schedule, layer),
+                )
+            ]
+        plans.append(LayerPlan(layer.name, versions=_versions(rows, emails)))
+    return tuple(plans)
+
+
+def _versions(rows: Sequence[OncallRoster], emails: Mapping[str, str]) -> tuple[RosterVersion, ...]:
+    return tuple(
+        RosterVersion(
+            effective_from=row.effective_from,
+            # An e-mail not resolved yet keeps its place, so nobody's turn moves when it is.
+            users=tuple(emails.get(user, user) for user in row.users),
+            rotation=stored_rotation(row.rotation),
+            restriction=stored_restriction(row.rotation),
+        )
+        for row in rows
+    )
+
+
+def _overrides(rows: Sequence[OncallOverride]) -> tuple[OverridePlan, ...]:
+    # The rules let later overrides win: the one made last is the later one.
+    ordered = sorted(rows, key=lambda row: row.id or 0)
+    return tuple(
+        OverridePlan(user=row.user, start=row.start_at, end=row.end_at, layer=row.layer)
+        for row in ordered
+        if row.start_at is not None and row.end_at is not None
+    )

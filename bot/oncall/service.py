@@ -1,0 +1,253 @@
+"""On-call as a service: who is on call, their shifts, overrides, feed tokens, roster sync."""
+
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.kernel.transactions import is_write_conflict, read, run_in_transaction
+from bot.oncall.config import ScheduleDef
+from bot.oncall.errors import (
+    OverrideRefused,
+    UnknownLayer,
+    UnknownSchedule,
+    UnknownTarget,
+)
+from bot.oncall.overrides import check_override
+from bot.oncall.plans import build_plan
+from bot.oncall.ports import FeedShifts
+from bot.oncall.rosters import sync_schedule
+from bot.oncall.rules.layering import SchedulePlan, final_shifts, layer_shifts
+from bot.oncall.rules.shifts import Shift
+from bot.oncall.targets import on_call_targets
+from storage.models import OncallOverride
+from storage.queries import oncall as queries
+
+__all__ = [
+    "OnCallNow",
+    "OncallService",
+    "OverrideRefused",
+    "UnknownLayer",
+    "UnknownSchedule",
+    "UnknownTarget",
+]
+
+log = logging.getLogger(__name__)
+BEHIND = timedelta(days=8)  # how far back `who` looks for the start of the current shift
+AHEAD = timedelta(days=35)  # how far ahead `who` looks for the end and the next person
+
+
+@dataclass(frozen=True)
+class OnCallNow:
+    """Who is on call in a schedule at an instant, until when, and who comes next."""
+
+    schedule: str
+    shift: Shift | None  # the final shift covering the instant
+    until: datetime | None  # when it ends (None: nobody on call)
+    next: Shift | None  # the next final shift with somebody else
+    layers: dict[str, Shift | None] = field(default_factory=dict)
+
+
+class OncallService:
+    """Schedules from `warroom.yml`, rosters and overrides from the database."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        schedules: Sequence[ScheduleDef],
+        *,
+        clock: Callable[[], datetime],
+        feeds: FeedShifts | None = None,
+    ) -> None:
+        self.engine = engine
+        self.schedules = {schedule.name: schedule for schedule in schedules}
+        self.clock = clock
+        self.feeds = feeds
+
+    @property
+    def names(self) -> list[str]:
+        """The schedules' names, in the file's order."""
+        return list(self.schedules)
+
+    def schedule(self, name: str) -> ScheduleDef:
+        """The schedule called `name`; UnknownSchedule."""
+        try:
+            return self.schedules[name]
+        except KeyError:
+            raise UnknownSchedule(name, self.names) from None
+
+    async def sync_rosters(self) -> int:
+        """Store a roster version for each layer `warroom.yml` changed (effective at the next
+        handoff); how many were stored. Two processes doing it at once store one."""
+        if not self.schedules:
+            return 0
+        now = self.clock()
+
+        def sync(session: Session) -> int:
+            queries.lock_rosters(session)
+            return sum(sync_schedule(session, s, now) for s in self.schedules.values())
+
+        try:
+            stored = await run_in_transaction(self.engine, sync)
+        except Exception as error:
+            if not is_write_conflict(error):
+                raise
+            # Another process stored the same versions first; theirs stand.
+            log.info("on-call rosters were synced by another process at the same time")
+            return 0
+        if stored:
+            log.info("on-call rosters: %d new version(s) from warroom.yml", stored)
+        return stored
+
+    def plan_in(
+        self,
+        session: Session,
+        name: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> SchedulePlan:
+        """What the rules need for schedule `name`: rosters, overrides, holidays (of the
+        years from `start` to `end`, around now by default) and the iCal layers' copies."""
+        now = self.clock()
+        first = min(start or now, now).year - 1
+        last = max(end or now, now).year + 1
+        return build_plan(
+            session, self.schedule(name), years=range(first, last + 1), feeds=self.feeds
+        )
+
+    async def who(self, name: str | None = None, *, at: datetime | None = None) -> list[OnCallNow]:
+        """Who is on call at `at` (now by default) in schedule `name`, or in every schedule."""
+        names = [self.schedule(name).name] if name is not None else self.names
+        instant = at or self.clock()
+        return await read(self.engine, lambda s: [self._now_in(s, n, instant) for n in names])
+
+    def _now_in(self, session: Session, name: str, instant: datetime) -> OnCallNow:
+        start, end = instant - BEHIND, instant + AHEAD
+        plan = self.plan_in(session, name, start=start, end=end)
+        shifts = final_shifts(plan, start, end)
+        current = next((s for s in shifts if s.start <= instant < s.end), None)
+        later = [s for s in shifts if s.start >= (current.end if current else instant)]
+        upcoming = next((s for s in later if current is None or s.user != current.user), None)
+        layers = {
+            layer.name: next(iter(layer_shifts(plan, layer.name, instant, instant + _MINUTE)), None)
+            for layer in plan.layers
+            if layer.name in {defined.name for defined in self.schedule(name).layers}
+        }
+        return OnCallNow(
+            schedule=name,
+            shift=current,
+            until=current.end if current else None,
+            next=upcoming,
+            layers=layers,
+        )
+
+    async def shifts(self, name: str, start: datetime, end: datetime) -> list[Shift]:
+        """The final shifts of schedule `name` over `[start, end)`."""
+        self.schedule(name)
+        return await read(
+            self.engine,
+            lambda s: final_shifts(self.plan_in(s, name, start=start, end=end), start, end),
+        )
+
+    async def layer_shifts(
+        self, name: str, layer: str, start: datetime, end: datetime
+    ) -> list[Shift]:
+        """One layer's shifts (its overrides applied) over `[start, end)`."""
+        schedule = self.schedule(name)
+        if schedule.layer(layer) is None:
+            raise UnknownLayer(name, layer, [known.name for known in schedule.layers])
+        return await read(
+            self.engine,
+            lambda s: layer_shifts(self.plan_in(s, name, start=start, end=end), layer, start, end),
+        )
+
+    async def user_shifts(
+        self, user: str, start: datetime, end: datetime
+    ) -> list[tuple[str, Shift]]:
+        """A person's final shifts in every schedule over `[start, end)`, by start."""
+
+        def find(session: Session) -> list[tuple[str, Shift]]:
+            found = []
+            for name in self.names:
+                plan = self.plan_in(session, name, start=start, end=end)
+                found += [(name, s) for s in final_shifts(plan, start, end) if s.user == user]
+            return sorted(found, key=lambda pair: (pair[1].start, pair[0]))
+
+        return await read(self.engine, find)
+
+    async def add_override(
+        self,
+        name: str,
+        user: str,
+        start: datetime,
+        end: datetime,
+        *,
+        layer: str = "",
+        by: str,
+    ) -> int:
+        """Let `user` take schedule `name`'s shifts (one layer's, or all) over `[start, end)`;
+        its id. OverrideRefused says why not."""
+        now = self.clock()
+        check_override(self.schedule(name), user, start, end, layer=layer, now=now)
+        row = await run_in_transaction(
+            self.engine,
+            lambda s: queries.add_override(
+                s, schedule=name, layer=layer, user=user, start=start, end=end, by=by, now=now
+            ),
+        )
+        assert row.id is not None
+        return row.id
+
+    async def overrides(self, name: str) -> list[OncallOverride]:
+        """Schedule `name`'s current and future overrides (not removed), by start."""
+        self.schedule(name)
+        now = self.clock()
+        return await read(
+            self.engine, lambda s: queries.list_overrides(s, schedule=name, ending_after=now)
+        )
+
+    async def remove_override(self, override_id: int, *, by: str) -> bool:
+        """Remove an override; False when there is none or it was removed already."""
+        now = self.clock()
+        return await run_in_transaction(
+            self.engine,
+            lambda s: queries.remove_override(s, override_id=override_id, by=by, now=now),
+        )
+
+    async def feed_token(self, feed: str) -> str:
+        """The secret token of a calendar feed (`schedule:<name>` or `user:<id>`), made once."""
+        now = self.clock()
+
+        def get_or_make(session: Session) -> str:
+            known = queries.get_feed_token(session, feed=feed)
+            if known is not None:
+                return known.token
+            token = secrets.token_urlsafe(24)
+            queries.add_feed_token(session, feed=feed, token=token, now=now)
+            return token
+
+        try:
+            return await run_in_transaction(self.engine, get_or_make)
+        except Exception as error:
+            if not is_write_conflict(error):
+                raise
+            return await run_in_transaction(self.engine, get_or_make)  # the other one's token
+
+    async def feed_for_token(self, token: str) -> str | None:
+        """The feed a token opens, or None."""
+        if not token:
+            return None
+        return await read(self.engine, lambda s: queries.find_feed_by_token(s, token=token))
+
+    def resolve_targets(self, session: Session, target: str, at: datetime) -> list[str]:
+        """The user ids on call at `at` for `schedule:<name>` (everyone, the final person
+        first) or `schedule:<name>/<layer>`; UnknownTarget when there is no such schedule."""
+        return on_call_targets(self, session, target, at)
+
+
+_MINUTE = timedelta(minutes=1)

@@ -1,0 +1,155 @@
+"""On-call rosters, overrides, feed tokens. Session first, keyword arguments after."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, text
+from sqlmodel import Session, col, select
+
+from storage.database import affected_rows
+from storage.models import OncallFeedToken, OncallOverride, OncallRoster, Person
+
+
+def lock_rosters(session: Session) -> None:
+    """Make concurrent roster writers take turns until this transaction ends (PostgreSQL; a
+    SQLite write transaction holds the one write lock already). The unique key cannot do it
+    alone: a first version's `effective_from` is NULL, and NULLs never collide."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE oncallroster IN SHARE ROW EXCLUSIVE MODE"))
+
+
+def list_rosters(session: Session, *, schedule: str | None = None) -> list[OncallRoster]:
+    """Roster versions (of one schedule, or all), per layer oldest first."""
+    query = select(OncallRoster)
+    if schedule is not None:
+        query = query.where(OncallRoster.schedule == schedule)
+    query = query.order_by(
+        col(OncallRoster.schedule),
+        col(OncallRoster.layer),
+        col(OncallRoster.effective_from).is_not(None),
+        col(OncallRoster.effective_from),
+        col(OncallRoster.id),
+    )
+    return list(session.exec(query))
+
+
+def add_roster(
+    session: Session,
+    *,
+    schedule: str,
+    layer: str,
+    users: Sequence[str],
+    rotation: dict[str, Any],
+    effective_from: datetime | None,
+    now: datetime,
+) -> OncallRoster:
+    """Store a roster version."""
+    roster = OncallRoster(
+        schedule=schedule,
+        layer=layer,
+        users=list(users),
+        rotation=rotation,
+        effective_from=effective_from,
+        recorded_at=now,
+    )
+    session.add(roster)
+    session.flush()
+    return roster
+
+
+def delete_rosters_after(session: Session, *, schedule: str, layer: str, after: datetime) -> int:
+    """Forget the versions of a layer that are not in force yet; how many."""
+    statement = delete(OncallRoster).where(
+        col(OncallRoster.schedule) == schedule,
+        col(OncallRoster.layer) == layer,
+        col(OncallRoster.effective_from) > after,
+    )
+    return affected_rows(session, statement)
+
+
+def list_overrides(
+    session: Session,
+    *,
+    schedule: str | None = None,
+    ending_after: datetime | None = None,
+    starting_before: datetime | None = None,
+) -> list[OncallOverride]:
+    """Overrides not removed, by start; optionally of one schedule and meeting a period."""
+    query = select(OncallOverride).where(col(OncallOverride.removed_at).is_(None))
+    if schedule is not None:
+        query = query.where(OncallOverride.schedule == schedule)
+    if ending_after is not None:
+        query = query.where(col(OncallOverride.end_at) > ending_after)
+    if starting_before is not None:
+        query = query.where(col(OncallOverride.start_at) < starting_before)
+    return list(session.exec(query.order_by(col(OncallOverride.start_at), col(OncallOverride.id))))
+
+
+def add_override(
+    session: Session,
+    *,
+    schedule: str,
+    layer: str,
+    user: str,
+    start: datetime,
+    end: datetime,
+    by: str,
+    now: datetime,
+) -> OncallOverride:
+    """Store an override."""
+    override = OncallOverride(
+        schedule=schedule,
+        layer=layer,
+        user=user,
+        start_at=start,
+        end_at=end,
+        created_by=by,
+        created_at=now,
+    )
+    session.add(override)
+    session.flush()
+    return override
+
+
+def remove_override(session: Session, *, override_id: int, by: str, now: datetime) -> bool:
+    """Mark an override removed; False when there is none or it was removed already."""
+    override = session.get(OncallOverride, override_id)
+    if override is None or override.removed_at is not None:
+        return False
+    override.removed_at = now
+    override.removed_by = by
+    session.add(override)
+    return True
+
+
+def get_feed_token(session: Session, *, feed: str) -> OncallFeedToken | None:
+    """The token of a calendar feed, if one was made."""
+    return session.exec(select(OncallFeedToken).where(OncallFeedToken.feed == feed)).first()
+
+
+def find_feed_by_token(session: Session, *, token: str) -> str | None:
+    """The feed a token opens."""
+    row = session.exec(select(OncallFeedToken).where(OncallFeedToken.token == token)).first()
+    return row.feed if row else None
+
+
+def add_feed_token(session: Session, *, feed: str, token: str, now: datetime) -> None:
+    """Store a feed's token."""
+    session.add(OncallFeedToken(feed=feed, token=token, created_at=now))
+    session.flush()
+
+
+def map_emails(session: Session, *, emails: Sequence[str]) -> dict[str, str]:
+    """The user id of each e-mail the people directory knows (case-insensitive), by e-mail."""
+    if not emails:
+        return {}
+    wanted = {email.lower(): email for email in emails}
+    query = select(Person).where(
+        func.lower(col(Person.email)).in_(list(wanted)), col(Person.deleted).is_(False)
+    )
+    return {
+        wanted[person.email.lower()]: person.id
+        for person in session.exec(query)
+        if person.email and person.email.lower() in wanted
+    }
