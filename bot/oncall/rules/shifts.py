@@ -1,7 +1,7 @@
 """A shift: who holds the pager from when to when, and where that comes from."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -40,6 +40,8 @@ def clip(shifts: Iterable[Shift], start: datetime, end: datetime) -> list[Shift]
         lo, hi = max(shift.start, start), min(shift.end, end)
         if lo < hi:
             kept.append(
-                shift if (lo, hi) == (shift.start, shift.end) else replace(shift, start=lo, end=hi)
+                shift
+                if (lo, hi) == (shift.start, shift.end)
+                else Shift(lo, hi, shift.user, shift.layer, shift.source)
             )
     return kept
