@@ -54,8 +54,9 @@ def handle_list(world: World, args: Args) -> dict[str, Any]:
 
 
 def handle_lookup_by_email(world: World, args: Args) -> dict[str, Any]:
-    """users.lookupByEmail."""
-    email = (args.text("email") or "").lower()
+    """users.lookupByEmail: the member with that e-mail (any case); `invalid_arguments` without
+    one, `users_not_found` when nobody active has it."""
+    email = args.required("email").strip().lower()
     for user in world.users.values():
         if user.email and user.email.lower() == email and not user.deleted:
             return {"user": build_user_json(user, world.now())}
