@@ -53,7 +53,7 @@ def describe_problem(problem: ErrorDetails, known_keys: list[str]) -> str:
         return "must be a mapping"
     if kind == "list_type":
         return "must be a list"
-    if kind in ("date_type", "date_parsing", "date_from_datetime_inexact"):
+    if kind.startswith("date_"):
         return "must be a date like 2026-01-05"
     if kind == "string_type":
         given = problem["input"]
