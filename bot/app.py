@@ -42,6 +42,8 @@ from bot.observability.counting import CountedPager
 from bot.observability.metrics import Metrics
 from bot.observability.requests import ObservedRequests
 from bot.oncall.config import ScheduleDef, load_schedules
+from bot.oncall.feeds import FeedService
+from bot.oncall.published import PublishedCalendars
 from bot.oncall.service import OncallService
 from bot.people.service import PeopleService
 from bot.scheduler.jobs import build_scheduler
@@ -63,6 +65,8 @@ from bot.slack.surfaces.room import CREATE_CHANNEL, SlackRoom
 from bot.slack.watched import WatchedChannels
 from bot.web.health import Readiness
 from bot.web.http import build_http_app
+from bot.web.ical_fetch import HttpFeedFetcher
+from bot.web.oncall_feeds import build_oncall_feed_router
 from bot.web.slack_guard import SlackRequestGuard
 from bot.web.webhooks import build_webhook_router
 from storage.database import Timeouts, make_engine
@@ -95,6 +99,7 @@ class Warroom:
     http: FastAPI
     identity: BotIdentity
     oncall: OncallService
+    feeds: FeedService
 
     async def settle(self, *, timeout: float = 30.0, horizon: float = 2.0) -> None:
         """Carry out every stored request and every effect due within `horizon` seconds
@@ -171,11 +176,9 @@ def build_warroom(
     people = PeopleService(engine, SlackDirectory(kernel.calls), clock=clock)
     reminders = _wire_incidents(kernel, incidents, replies, people, renderer)
     alerts = _wire_alerts(kernel, incidents, routing)
-    oncall = OncallService(
-        engine,
-        load_schedules(settings.warroom_config) if schedules is None else schedules,
-        clock=clock,
-    )
+    schedules = load_schedules(settings.warroom_config) if schedules is None else schedules
+    feeds = FeedService(engine, schedules, HttpFeedFetcher(), clock=clock)
+    oncall = OncallService(engine, schedules, clock=clock, feeds=feeds)
     retention = RetentionService(
         engine, clock=clock, webhook_retention=settings.warroom_webhook_retention
     )
@@ -200,10 +203,12 @@ def build_warroom(
             "retention": (retention.tick, settings.warroom_tick_interval),
             "people": (people.sync, PEOPLE_SYNC),
             "oncall-rosters": (oncall.sync_rosters, settings.warroom_tick_interval),
+            "oncall-feeds": (feeds.refresh_due, settings.warroom_tick_interval),
         },
         metrics=metrics,
     )
-    http = _http_app(kernel, slack, alerts, scheduler, timeouts)
+    calendars = PublishedCalendars(oncall, people.display_names, clock=clock)
+    http = _http_app(kernel, slack, alerts, scheduler, timeouts, calendars)
     return Warroom(
         settings,
         engine,
@@ -219,6 +224,7 @@ def build_warroom(
         http,
         identity,
         oncall,
+        feeds,
     )
 
 
@@ -328,10 +334,11 @@ def _http_app(
     alerts: AlertService,
     scheduler: AsyncIOScheduler,
     timeouts: Timeouts,
+    calendars: PublishedCalendars,
 ) -> FastAPI:
     """The HTTP surface: Slack's requests behind the guard, liveness, readiness, metrics, the
-    alert webhooks; every request observed (request id, metrics, access log); its start and
-    stop run the workers and the scheduler."""
+    alert webhooks, the on-call calendars; every request observed (request id, metrics, access
+    log); its start and stop run the workers and the scheduler."""
     client, settings, metrics = kernel.client, kernel.settings, kernel.metrics
     metrics.watch(DatabaseCollector(kernel.engine, timeouts, kernel.clock))
 
@@ -364,7 +371,8 @@ def _http_app(
                 parsers=PARSERS,
                 ingest=lambda batch, raw: alerts.ingest(batch, raw=raw),
                 deadline=webhook_deadline(timeouts),
-            )
+            ),
+            build_oncall_feed_router(calendars),
         ],
     )
     http.add_middleware(SlackRequestGuard, signing_secret=settings.slack_signing_secret)

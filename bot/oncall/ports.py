@@ -1,6 +1,7 @@
 """What the on-call feature needs from outside: one small Protocol per capability."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from sqlmodel import Session
@@ -54,4 +55,34 @@ class FeedFetcher(Protocol):
     ) -> FetchedFeed:
         """The feed at `url`, asked only for a change when validators are given;
         FeedUnavailable with a one-line reason when it cannot be had."""
+        ...
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    """How an iCal layer's feed is doing."""
+
+    schedule: str
+    layer: str
+    url: str
+    fetched_at: datetime | None  # when the copy in use was taken; None: no copy yet
+    checked_at: datetime | None  # the latest attempt, good or bad
+    error: str | None  # why the latest attempt failed; None when it worked
+    failing_since: datetime | None  # the first of the failures in a row (None: not failing)
+
+    @property
+    def failing(self) -> bool:
+        """Whether the latest attempt failed (the last good copy, if any, is still in use)."""
+        return self.error is not None
+
+
+class FeedHealth(Protocol):
+    """How the iCal layers' feeds are doing, for whoever shows who is on call."""
+
+    async def status(self, schedule: str | None = None) -> list[FeedStatus]:
+        """Every iCal layer's feed (of one schedule, or all)."""
+        ...
+
+    def status_in(self, session: Session, schedule: str | None = None) -> list[FeedStatus]:
+        """`status`, read in the caller's session."""
         ...
