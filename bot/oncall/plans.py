@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from bot.oncall.config import HolidayDef, ScheduleDef, is_email
 from bot.oncall.ports import FeedShifts
-from bot.oncall.rosters import layer_definition, stored_restriction, stored_rotation
+from bot.oncall.rosters import POSITION, layer_definition, stored_restriction, stored_rotation
 from bot.oncall.rules.layering import LayerPlan, OverridePlan, RosterVersion, SchedulePlan
 from storage.models import OncallOverride, OncallRoster
 from storage.queries import oncall as queries
@@ -63,16 +63,12 @@ def _layers(
     emails: Mapping[str, str],
     feeds: FeedShifts | None,
 ) -> tuple[LayerPlan, ...]:
-    """Layers gone from the file first (their past stays theirs), then the file's, in order."""
+    """The file's layers in order; a layer gone from the file keeps the place it last had,
+    so the past it covered stays its own."""
     by_layer: dict[str, list[OncallRoster]] = defaultdict(list)
     for row in rosters:
         by_layer[row.layer].append(row)
-    in_file = {layer.name for layer in schedule.layers}
-    plans = [
-        LayerPlan(name, versions=_versions(rows, emails))
-        for name, rows in by_layer.items()
-        if name not in in_file
-    ]
+    plans: list[LayerPlan] = []
     for layer in schedule.layers:
         if layer.ical is not None:
             fixed = feeds.shifts_in(session, schedule.name, layer.name) if feeds else ()
@@ -90,6 +86,11 @@ def _layers(
                 )
             ]
         plans.append(LayerPlan(layer.name, versions=_versions(rows, emails)))
+    in_file = {layer.name for layer in schedule.layers}
+    gone = [(name, rows) for name, rows in by_layer.items() if name not in in_file]
+    for name, rows in sorted(gone, key=lambda item: int(item[1][-1].rotation.get(POSITION, 0))):
+        place = min(int(rows[-1].rotation.get(POSITION, 0)), len(plans))
+        plans.insert(place, LayerPlan(name, versions=_versions(rows, emails)))
     return tuple(plans)
 
 

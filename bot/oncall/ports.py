@@ -7,6 +7,7 @@ from typing import Protocol
 from sqlmodel import Session
 
 from bot.oncall.rules.shifts import Shift
+from bot.people.ports import PersonRecord
 
 
 class FeedShifts(Protocol):
@@ -18,18 +19,19 @@ class FeedShifts(Protocol):
 
 
 class DirectoryUnreachable(Exception):
-    """The user directory could not be asked (network, timeout, 5xx): nothing is known."""
+    """The user directory could not be asked (network, timeout, 5xx, a token or scope it
+    refused): nothing is known either way. The message says why, in a few words."""
 
 
 class UserDirectory(Protocol):
     """The workspace's people, to check the users a schedule names."""
 
-    async def user_by_email(self, email: str) -> str | None:
-        """The user id of `email`, or None when nobody has it; DirectoryUnreachable."""
+    async def person_by_email(self, email: str) -> PersonRecord | None:
+        """The member with this e-mail, or None when nobody has it; DirectoryUnreachable."""
         ...
 
-    async def user_exists(self, user: str) -> bool:
-        """Whether the user id is a (not deleted) member; DirectoryUnreachable."""
+    async def person(self, user: str) -> PersonRecord | None:
+        """The member with this user id, or None when there is none; DirectoryUnreachable."""
         ...
 
 
@@ -85,4 +87,65 @@ class FeedHealth(Protocol):
 
     def status_in(self, session: Session, schedule: str | None = None) -> list[FeedStatus]:
         """`status`, read in the caller's session."""
+        ...
+
+
+@dataclass(frozen=True)
+class HandedOverIncident:
+    """An open incident the incoming person inherits (a private one is counted, never named)."""
+
+    number: int
+    title: str
+    severity: str
+    status: str
+    private: bool
+    room: str | None  # its channel, where it has one
+
+
+@dataclass(frozen=True)
+class Fired:
+    """Something that fired during the shift that ended: an alert group or a declared incident."""
+
+    kind: str  # "alert" or "incident"
+    title: str
+    at: datetime
+    incident_number: int | None = None
+    private: bool = False
+
+
+@dataclass(frozen=True)
+class HandoffView:
+    """A handoff as the people told about it see it: plain text and ids, times in UTC."""
+
+    handoff_id: int
+    schedule: str
+    timezone: str  # the schedule's IANA zone
+    at: datetime
+    outgoing: tuple[str, ...]
+    incoming: tuple[str, ...]  # empty: nobody is on call from `at`
+    until: datetime | None  # when the incoming shift ends (or the gap, when nobody is on)
+    next_person: str | None  # who comes after
+    since: datetime  # when the shift that ended began, as far as the record goes
+    open_incidents: tuple[HandedOverIncident, ...] = ()
+    fired: tuple[Fired, ...] = ()  # newest first, at most a screenful
+    fired_total: int = 0
+    user_group: str | None = None
+
+
+class HandoffNotices(Protocol):
+    """Telling people about a handoff, and keeping the on-call user group equal to who is on.
+
+    Each method is safe to repeat after a lost answer (`retry`: an earlier try may have
+    posted); it raises the outbox's `Transient` or `Permanent`."""
+
+    async def tell(self, view: HandoffView, user: str, *, incoming: bool, retry: bool) -> None:
+        """A direct message to the incoming (or the outgoing) person."""
+        ...
+
+    async def announce(self, view: HandoffView, channel: str, *, retry: bool) -> None:
+        """One post in the schedule's handoff channel."""
+        ...
+
+    async def set_group(self, group: str, users: tuple[str, ...]) -> None:
+        """Make the user group (a handle or an `S…` id) exactly these people (never none)."""
         ...

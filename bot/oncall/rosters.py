@@ -18,14 +18,26 @@ from bot.oncall.rules.rotation import Rotation, handoffs, parse_rotation
 from storage.models import OncallRoster
 from storage.queries import oncall as queries
 
+POSITION = "position"  # the layer's index in the file's list when the version was stored
 _FIRST_LOOK = timedelta(days=2)
 _LONGEST_LOOK = timedelta(days=800)  # longer than any rotation a person would write
 
 
 def layer_definition(schedule: ScheduleDef, layer: LayerDef) -> dict[str, Any]:
     """What a roster version stores of a layer besides its people: enough to rebuild its
-    rotation without the file."""
-    return {**layer.definition, "timezone": schedule.timezone}
+    rotation without the file, and where the layer stood (for when it leaves the file)."""
+    position = next(i for i, each in enumerate(schedule.layers) if each.name == layer.name)
+    return {**layer.definition, "timezone": schedule.timezone, POSITION: position}
+
+
+def _same(version: OncallRoster, users: list[str], definition: dict[str, Any]) -> bool:
+    """Whether a version says what `users` and `definition` say (a layer moving up or down
+    the file is not a roster change)."""
+    return version.users == users and _rotation(version.rotation) == _rotation(definition)
+
+
+def _rotation(definition: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in definition.items() if key != POSITION}
 
 
 def stored_rotation(definition: dict[str, Any]) -> Rotation:
@@ -104,13 +116,13 @@ def _sync_layer(
     in_force = [v for v in versions if v.effective_from is None or v.effective_from <= now]
     pending = [v for v in versions if v.effective_from is not None and v.effective_from > now]
     latest = versions[-1] if versions else None
-    if latest is not None and (latest.users, latest.rotation) == (users, definition):
+    if latest is not None and _same(latest, users, definition):
         return 0
     if pending:
         # A change not in force yet is replaced by the newest one, never stacked on it.
         queries.delete_rosters_after(session, schedule=schedule, layer=layer, after=now)
     current = in_force[-1] if in_force else None
-    if current is not None and (current.users, current.rotation) == (users, definition):
+    if current is not None and _same(current, users, definition):
         return 0  # the file went back to what holds now
     if current is not None:
         effective: datetime | None = next_handoff(stored_rotation(current.rotation), now)

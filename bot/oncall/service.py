@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.kernel.transactions import is_write_conflict, read, run_in_transaction
 from bot.oncall.config import ScheduleDef
+from bot.oncall.directory import PeopleCheck, check_people
 from bot.oncall.errors import (
     OverrideRefused,
     UnknownLayer,
@@ -19,9 +20,9 @@ from bot.oncall.errors import (
 )
 from bot.oncall.overrides import check_override
 from bot.oncall.plans import build_plan
-from bot.oncall.ports import FeedShifts
+from bot.oncall.ports import FeedShifts, UserDirectory
 from bot.oncall.rosters import sync_schedule
-from bot.oncall.rules.layering import SchedulePlan, final_shifts, layer_shifts
+from bot.oncall.rules.layering import SchedulePlan, final_shifts, layer_shifts, on_call_at
 from bot.oncall.rules.shifts import Shift
 from bot.oncall.targets import on_call_targets
 from storage.models import OncallOverride
@@ -103,6 +104,13 @@ class OncallService:
             log.info("on-call rosters: %d new version(s) from warroom.yml", stored)
         return stored
 
+    async def check_people(self, directory: UserDirectory) -> PeopleCheck:
+        """Resolve the schedules' e-mails and check their user ids against the workspace;
+        those found are remembered in the people directory."""
+        return await check_people(
+            self.engine, list(self.schedules.values()), directory, clock=self.clock
+        )
+
     def plan_in(
         self,
         session: Session,
@@ -129,14 +137,19 @@ class OncallService:
     def _now_in(self, session: Session, name: str, instant: datetime) -> OnCallNow:
         start, end = instant - BEHIND, instant + AHEAD
         plan = self.plan_in(session, name, start=start, end=end)
-        shifts = final_shifts(plan, start, end)
-        current = next((s for s in shifts if s.start <= instant < s.end), None)
-        later = [s for s in shifts if s.start >= (current.end if current else instant)]
-        upcoming = next((s for s in later if current is None or s.user != current.user), None)
+        current = on_call_at(plan, instant)
+        after = current.end if current else instant
+        upcoming = next(
+            (
+                shift
+                for shift in final_shifts(plan, after, max(after, instant) + AHEAD)
+                if current is None or shift.user != current.user
+            ),
+            None,
+        )
         layers = {
-            layer.name: next(iter(layer_shifts(plan, layer.name, instant, instant + _MINUTE)), None)
-            for layer in plan.layers
-            if layer.name in {defined.name for defined in self.schedule(name).layers}
+            layer.name: _covering(layer_shifts(plan, layer.name, start, end), instant)
+            for layer in self.schedule(name).layers
         }
         return OnCallNow(
             schedule=name,
@@ -250,4 +263,5 @@ class OncallService:
         return on_call_targets(self, session, target, at)
 
 
-_MINUTE = timedelta(minutes=1)
+def _covering(shifts: Sequence[Shift], instant: datetime) -> Shift | None:
+    return next((shift for shift in shifts if shift.start <= instant < shift.end), None)

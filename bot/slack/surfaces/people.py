@@ -1,13 +1,23 @@
-"""The workspace's user directory, as Slack keeps it (`users.info`, `users.list`)."""
+"""The workspace's user directory, as Slack keeps it (`users.info`, `users.list`,
+`users.lookupByEmail`)."""
 
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from bot.kernel.outbox import Transient
+from bot.oncall.ports import DirectoryUnreachable
 from bot.people.ports import PersonRecord
 from bot.slack.calls import SlackCalls, SlackRefused
 
 PAGE = 200
+
+
+class NotFound(StrEnum):
+    """Slack's codes for a person that is not there."""
+
+    USER_NOT_FOUND = "user_not_found"  # users.info
+    USERS_NOT_FOUND = "users_not_found"  # users.lookupByEmail
 
 
 def person_record(user: Mapping[str, Any]) -> PersonRecord:
@@ -43,6 +53,26 @@ class SlackDirectory:
                 continue
             found.append(person_record(answer.get("user") or {}))
         return [record for record in found if record.id]
+
+    async def person(self, user: str) -> PersonRecord | None:
+        """The member with this id (None: unknown or deactivated); DirectoryUnreachable."""
+        return await self._one(lambda: self.calls.client.users_info(user=user))
+
+    async def person_by_email(self, email: str) -> PersonRecord | None:
+        """The member with this e-mail (None: nobody); DirectoryUnreachable."""
+        return await self._one(lambda: self.calls.client.users_lookupByEmail(email=email))
+
+    async def _one(self, make: Any) -> PersonRecord | None:
+        try:
+            answer = await self.calls.call(make, expected=frozenset(NotFound))
+        except Transient as failure:
+            raise DirectoryUnreachable(f"Slack did not answer ({failure.error})") from None
+        except SlackRefused as refused:  # a token or a scope it will not take: cannot tell
+            raise DirectoryUnreachable(f"Slack refused the lookup ({refused.error})") from None
+        if not answer.get("ok", True) and answer.get("error") in set(NotFound):
+            return None
+        record = person_record(answer.get("user") or {})
+        return record if record.id and not record.deleted else None
 
     async def everyone(self) -> list[PersonRecord]:
         """Everyone, `users.list` page by page."""
