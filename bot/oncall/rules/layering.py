@@ -91,7 +91,7 @@ def _rostered(plan: SchedulePlan, layer: LayerPlan, start: datetime, end: dateti
         key=lambda v: (v.effective_from is not None, v.effective_from and utc(v.effective_from)),
     )
     shifts: list[Shift] = []
-    for version, following in zip(versions, [*versions[1:], None], strict=True):
+    for version, following in zip(versions, [*versions[1:], None], strict=False):
         lo = max(start, utc(version.effective_from)) if version.effective_from else start
         hi = (
             min(end, utc(following.effective_from))
