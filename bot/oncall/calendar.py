@@ -140,6 +140,7 @@ def expand_feed(
 ) -> tuple[list[FeedEvent], int]:
     """Every occurrence overlapping [start, end) that names a person, and how many named
     nobody. Whole-day events cover whole local days in `zone`; floating times are local too."""
+    _refuse_runaway_rules(calendar)
     try:
         occurrences = recurring_ical_events.of(calendar).between(start, end)
     except Exception as bad:  # the library raises its own errors for broken rules
@@ -158,6 +159,19 @@ def expand_feed(
             continue
         events.append(FeedEvent(span[0], span[1], person))
     return sorted(events), nobody
+
+
+def _refuse_runaway_rules(calendar: Calendar) -> None:
+    """Refuse rules repeating every second or minute: nobody's shift does, and expanding one
+    from a start years back takes the library minutes (it walks every occurrence since)."""
+    for event in calendar.walk("VEVENT"):
+        for rule in _as_list(event.get("RRULE")):
+            frequency = rule.get("FREQ") if isinstance(rule, dict) else None
+            every = {str(f).upper() for f in _as_list(frequency)} & {"SECONDLY", "MINUTELY"}
+            if every:
+                summary = str(event.get("SUMMARY", ""))[:80]
+                unit = every.pop().lower().removesuffix("ly")
+                raise FeedUnreadable(f"the event {summary!r} repeats every {unit}")
 
 
 def event_person(event: Component) -> str | None:

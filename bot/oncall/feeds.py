@@ -188,7 +188,8 @@ class FeedService:
             fetched = await self.fetcher.fetch(
                 copy.url, etag=copy.etag, last_modified=copy.last_modified
             )
-            body = self._checked_body(fetched, copy)
+            # Parsing and expanding a large feed takes a while: not on the event loop.
+            body = await asyncio.to_thread(self._checked_body, fetched, copy)
         except (FeedUnavailable, FeedUnreadable) as failure:
             await self._failed(copy, str(failure))
             return

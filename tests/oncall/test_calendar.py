@@ -215,6 +215,15 @@ def test_floating_times_are_local_and_one_in_the_spring_gap_starts_after_it() ->
     assert events == [FeedEvent(utc(2026, 3, 29, 1), utc(2026, 3, 29, 7), "U0ALICE")]
 
 
+def test_a_rule_repeating_every_minute_is_refused_before_it_is_expanded() -> None:
+    calendar = _event(
+        "UID:1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:19000101T000000Z\r\n"
+        "DTEND:19000101T000100Z\r\nRRULE:FREQ=MINUTELY\r\nSUMMARY:U0ALICE\r\n"
+    )
+    with pytest.raises(FeedUnreadable, match="repeats every minute"):
+        expand_feed(calendar, BERLIN, utc(2026, 1, 1), utc(2027, 1, 1))
+
+
 @pytest.mark.parametrize(
     "body",
     [
