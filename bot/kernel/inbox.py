@@ -101,12 +101,10 @@ class Inbox:
         Started requests run in the background, at most `slots` at a time in this process:
         a burst never delays the next claim, and the claim never takes more than is free.
         """
-        claimed = await self._workers.claim(
-            lambda free: run_in_transaction(self.engine, lambda s: self._claim(s, free))
+        return await self._workers.start(
+            lambda free: run_in_transaction(self.engine, lambda s: self._claim(s, free)),
+            self._carry_out,
         )
-        for item in claimed:
-            self._workers.spawn(self._carry_out(item))
-        return len(claimed)
 
     def _claim(self, session: Session, limit: int) -> list[InboxItem]:
         now = self.clock()

@@ -165,12 +165,10 @@ class Outbox:
         Started effects run in the background, at most `concurrency` at a time in this
         process, so one slow effect never holds up the claims of the others.
         """
-        claimed = await self._workers.claim(
-            lambda free: run_in_transaction(self.engine, lambda s: self._claim(s, free))
+        return await self._workers.start(
+            lambda free: run_in_transaction(self.engine, lambda s: self._claim(s, free)),
+            self._run,
         )
-        for effect in claimed:
-            self._workers.spawn(self._run(effect))
-        return len(claimed)
 
     def _claim(self, session: Session, limit: int) -> list[Effect]:
         now = self.clock()

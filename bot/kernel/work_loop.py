@@ -120,6 +120,18 @@ class Workers:
         finally:
             self._claiming -= 1
 
+    async def start(
+        self,
+        take: Callable[[int], Awaitable[Sequence[T]]],
+        run: Callable[[T], Coroutine[Any, Any, None]],
+    ) -> int:
+        """Claim up to `free` pieces of work with `take` and run each with `run` in the
+        background; how many were started."""
+        claimed = await self.claim(take)
+        for piece in claimed:
+            self.spawn(run(piece))
+        return len(claimed)
+
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` in the background."""
         task = asyncio.create_task(work)
