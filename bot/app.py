@@ -43,6 +43,7 @@ from bot.observability.metrics import Metrics
 from bot.observability.requests import ObservedRequests
 from bot.oncall.config import ScheduleDef, load_schedules
 from bot.oncall.feeds import FeedService
+from bot.oncall.handoffs import HandoffService
 from bot.oncall.published import PublishedCalendars
 from bot.oncall.service import OncallService
 from bot.people.service import PeopleService
@@ -58,6 +59,7 @@ from bot.slack.requests import failure_text
 from bot.slack.surfaces.alerts import SlackAlertNotices, SlackOffers, SlackPager
 from bot.slack.surfaces.announcements import SlackAnnouncements
 from bot.slack.surfaces.documents import SlackDocuments
+from bot.slack.surfaces.oncall import SlackHandoffNotices, SlackUnstaffedPages
 from bot.slack.surfaces.people import SlackDirectory
 from bot.slack.surfaces.reminders import SlackReminders
 from bot.slack.surfaces.replies import SlackReplies
@@ -100,6 +102,7 @@ class Warroom:
     identity: BotIdentity
     oncall: OncallService
     feeds: FeedService
+    handoffs: HandoffService
 
     async def settle(self, *, timeout: float = 30.0, horizon: float = 2.0) -> None:
         """Carry out every stored request and every effect due within `horizon` seconds
@@ -175,10 +178,19 @@ def build_warroom(
     replies = SlackReplies(kernel.calls, kernel.outbox)
     people = PeopleService(engine, SlackDirectory(kernel.calls), clock=clock)
     reminders = _wire_incidents(kernel, incidents, replies, people, renderer)
-    alerts = _wire_alerts(kernel, incidents, routing)
     schedules = load_schedules(settings.warroom_config) if schedules is None else schedules
     feeds = FeedService(engine, schedules, HttpFeedFetcher(), clock=clock)
     oncall = OncallService(engine, schedules, clock=clock, feeds=feeds)
+    alerts = _wire_alerts(kernel, incidents, routing, oncall)
+    handoffs = HandoffService(
+        oncall,
+        incidents,
+        SlackHandoffNotices(kernel.calls),
+        outbox=kernel.outbox,
+        room_surface=SLACK,
+        clock=clock,
+    )
+    handoffs.register()
     retention = RetentionService(
         engine, clock=clock, webhook_retention=settings.warroom_webhook_retention
     )
@@ -194,6 +206,7 @@ def build_warroom(
         watched=WatchedChannels(frozenset(alert_channel_list(settings.warroom_alert_channels))),
         metrics=metrics,
         oncall=oncall,
+        people=people,
     )
     identity = BotIdentity(client)
     slack = _slack_app(kernel, deps, identity)
@@ -203,6 +216,7 @@ def build_warroom(
             "retention": (retention.tick, settings.warroom_tick_interval),
             "people": (people.sync, PEOPLE_SYNC),
             "oncall-rosters": (oncall.sync_rosters, settings.warroom_tick_interval),
+            "oncall-handoffs": (handoffs.tick, settings.warroom_tick_interval),
             "oncall-feeds": (feeds.refresh_due, settings.warroom_tick_interval),
         },
         metrics=metrics,
@@ -225,6 +239,7 @@ def build_warroom(
         identity,
         oncall,
         feeds,
+        handoffs,
     )
 
 
@@ -270,9 +285,10 @@ def _wire_incidents(
 
 
 def _wire_alerts(
-    kernel: Kernel, incidents: IncidentService, routing: RoutingConfig | None
+    kernel: Kernel, incidents: IncidentService, routing: RoutingConfig | None, oncall: OncallService
 ) -> AlertService:
-    """The alert feature, its offers, pages and notices shown in Slack."""
+    """The alert feature, its offers, pages (schedules resolved to who is on call) and notices
+    shown in Slack."""
     settings, calls, clock = kernel.settings, kernel.calls, kernel.clock
     watched = alert_channel_list(settings.warroom_alert_channels)
     alerts = AlertService(
@@ -282,7 +298,12 @@ def _wire_alerts(
             kernel.engine, kernel.outbox, SlackOffers(calls, clock=clock), clock=clock
         ),
         paging=PagingService(
-            kernel.engine, incidents, CountedPager(SlackPager(calls), kernel.metrics), clock=clock
+            kernel.engine,
+            incidents,
+            CountedPager(SlackPager(calls), kernel.metrics),
+            clock=clock,
+            oncall=oncall,
+            unstaffed=SlackUnstaffedPages(calls),
         ),
         notices=SlackAlertNotices(calls, kernel.places),
         config=routing or load_routing_config(settings.warroom_config),

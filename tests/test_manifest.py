@@ -29,6 +29,10 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "pins.add": {"pins:write"},
     "users.info": {"users:read"},
     "usergroups.users.list": {"usergroups:read"},
+    "usergroups.list": {"usergroups:read"},
+    "usergroups.users.update": {"usergroups:write"},
+    "users.list": {"users:read"},
+    "users.lookupByEmail": {"users:read.email"},
     "conversations.info": {"channels:read", "groups:read"},
     "views.open": set(),
     "auth.test": set(),
@@ -48,7 +52,7 @@ EVENT_SCOPES = {
 }
 # Scopes no single method call shows: why each is needed.
 EXTRA_SCOPES = {
-    "commands": "the /incident slash command",
+    "commands": "the /incident and /oncall slash commands",
     "chat:write.public": "the digest posts in the announce channel without joining it",
 }
 CLIENT_METHODS = {n for n in dir(AsyncWebClient) if not n.startswith("_") and "_" in n}
@@ -112,4 +116,5 @@ def test_manifest_settings() -> None:
     settings = MANIFEST["settings"]
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
-    assert MANIFEST["features"]["slash_commands"][0]["should_escape"] is True
+    # Mentions arrive as <@U…|name>, which the commands parse; never as bare names.
+    assert all(c["should_escape"] is True for c in MANIFEST["features"]["slash_commands"])

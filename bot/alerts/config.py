@@ -14,7 +14,9 @@ routes:              # first match wins
     action: declare                # declare | offer | ignore; optional
     service: payments              # optional
     runbook: https://wiki/pay      # optional http(s) URL
-    page: [U0123ABC, S0456DEF]     # users and user groups
+    page: [U0123ABC, S0456DEF]     # users, user groups, and schedule:<name>[/<layer>]
+                                   # (who is on call in a schedule of this file, or in one
+                                   # of its layers, when the page is made)
     on_refire: new                 # optional
 ```
 
@@ -38,6 +40,7 @@ from bot.alerts.rules.routing import Matcher, Refire, RouteAction, RoutingConfig
 from storage.enums import Severity
 
 _SLACK_TARGET = re.compile(r"[UWS][A-Z0-9]{2,}")
+_SCHEDULE_TARGET = re.compile(r"schedule:([a-z0-9-]+)(?:/([a-z0-9-]+))?")
 _HTTP_URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
 _ENUMS: dict[str, type[StrEnum]] = {
     "severity": Severity,
@@ -56,8 +59,10 @@ def _lower(value: Any) -> Any:
 
 
 def _slack_target(value: str) -> str:
-    if not _SLACK_TARGET.fullmatch(value):
-        raise ValueError("is not a Slack user id (U…/W…) or user group id (S…)")
+    if not (_SLACK_TARGET.fullmatch(value) or _SCHEDULE_TARGET.fullmatch(value)):
+        raise ValueError(
+            "is not a Slack user id (U…/W…), user group id (S…) or schedule:<name>[/<layer>]"
+        )
     return value
 
 
@@ -137,7 +142,39 @@ def load_routing_config(path: str | None) -> RoutingConfig:
         parsed = _File.model_validate(data)
     except ValidationError as error:
         raise ConfigError(f"{path}: {_describe(error)}") from None
+    _check_schedule_targets(parsed, path)
     return _build(parsed)
+
+
+def _check_schedule_targets(parsed: "_File", path: str) -> None:
+    """Every `schedule:<name>[/<layer>]` page target names a schedule (and layer) of the same
+    file; the schedules themselves are checked by the on-call config."""
+    known: dict[str, list[str]] = {}
+    entries: list[Any] = parsed.schedules if isinstance(parsed.schedules, list) else []
+    for entry in entries:
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            given = entry.get("layers")
+            layers: list[Any] = given if isinstance(given, list) else []
+            names = [layer.get("name") for layer in layers if isinstance(layer, dict)]
+            known[entry["name"]] = [str(name) for name in names if isinstance(name, str)]
+    places = [("defaults.page", (parsed.defaults or _Defaults()).page)]
+    places += [(f"routes[{i}].page", route.page) for i, route in enumerate(parsed.routes or [])]
+    for place, targets in places:
+        for target in targets:
+            match = _SCHEDULE_TARGET.fullmatch(target)
+            if match is None:
+                continue
+            name, layer = match.group(1), match.group(2)
+            if name not in known:
+                listed = ", ".join(known) or "none are defined under schedules:"
+                raise ConfigError(
+                    f"{path}: {place}: {target} names no schedule (schedules: {listed})"
+                )
+            if layer is not None and layer not in known[name]:
+                raise ConfigError(
+                    f"{path}: {place}: {target}: schedule {name} has no layer {layer} "
+                    f"(layers: {', '.join(known[name])})"
+                )
 
 
 def _read_yaml(path: str) -> Any:

@@ -1,6 +1,6 @@
 """The alert intake transaction: deliveries' alerts merged into the stored ones, in order."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,14 +26,19 @@ from storage.models import Alert, AlertGroup, Incident, Page
 from storage.queries import alerts as alert_queries
 
 REPEAT_REFRESH = timedelta(minutes=1)
+# Makes an incident's pages in its transaction: (session, incident id, targets, now).
+AddPages = Callable[[Session, int, tuple[str, ...], datetime], None]
 
 
 class AlertIntake:
     """Merges alert batches into alerts, groups, incidents and pages."""
 
-    def __init__(self, *, config: RoutingConfig, incidents: IncidentService) -> None:
+    def __init__(
+        self, *, config: RoutingConfig, incidents: IncidentService, pages: AddPages | None = None
+    ) -> None:
         self.config = config
         self.incidents = incidents
+        self.pages: AddPages = pages or add_pages
 
     def apply_many(
         self, session: Session, deliveries: Sequence[Delivery], *, now: datetime
@@ -194,7 +199,7 @@ class AlertIntake:
         group.incident_id = incident_id
         work.fresh.add(incident_id)
         work.intake.new_incidents.append(incident_id)
-        add_pages(work.session, incident_id, decided.page, work.now)
+        self.pages(work.session, incident_id, decided.page, work.now)
 
     def _touch(self, work: DeliveryWork, group_id: int | None) -> AlertGroup | None:
         """Mark the group's incident for republishing, or its offer for editing."""

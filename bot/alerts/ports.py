@@ -63,3 +63,11 @@ class AlertNotices(Protocol):
     async def all_resolved(self, snapshot: IncidentSnapshot, *, retry: bool) -> None:
         """Say every alert resolved, with a Mark resolved button (once per resolution)."""
         ...
+
+
+class UnstaffedPages(Protocol):
+    """Telling an incident's room that a page to a schedule reached nobody."""
+
+    async def nobody_on_call(self, snapshot: IncidentSnapshot, target: str, *, retry: bool) -> None:
+        """Say that `target` (`schedule:<name>[/<layer>]`) had nobody on call to page (once)."""
+        ...

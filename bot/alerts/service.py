@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.alerts.intake import AlertIntake, add_pages, offer_effect
+from bot.alerts.intake import AlertIntake, offer_effect
 from bot.alerts.intake_rows import Delivery, Intake, Place
 from bot.alerts.offers import OfferService, read_offer
 from bot.alerts.paging import PagingService
@@ -71,7 +71,7 @@ class AlertService:
         self.notices = notices
         self.offer_channel = offer_channel
         self.clock = clock
-        self.intake = AlertIntake(config=config, incidents=incidents)
+        self.intake = AlertIntake(config=config, incidents=incidents, pages=paging.add_pages_in)
         # Deliveries that arrive while one is being stored share the next transaction.
         self._commits: GroupCommit[Delivery, Intake] = GroupCommit(
             self._apply_together, max_items=100, max_weight=2000, weight=_weight
@@ -181,7 +181,7 @@ class AlertService:
             )
             declared = self.incidents.declare_in(session, request, now)
             group.incident_id = incident_id_of(declared.incident)
-            add_pages(session, group.incident_id, group.page, now)
+            self.paging.add_pages_in(session, group.incident_id, group.page, now)
             add_effects(session, [offer_effect(group_id, now)])
             return declared
 

@@ -42,6 +42,12 @@ class PeopleService:
         found = await read(self.engine, lambda s: queries.map_people(s, ids=people))
         return {i: found[i].name for i in people if i in found}
 
+    async def timezone(self, user: str) -> str | None:
+        """The person's IANA time zone as the directory has it on record, if it has one."""
+        found = await read(self.engine, lambda s: queries.map_people(s, ids=[user]))
+        person = found.get(user)
+        return person.timezone or None if person is not None else None
+
     async def sync(self) -> int:
         """Refresh everyone from the directory (a scheduler job); how many were saved."""
         return await self._save(await self.directory.everyone())

@@ -10,6 +10,7 @@ from bot.incidents.updates import UpdateService
 from bot.kernel.inbox import Inbox
 from bot.observability.metrics import Metrics
 from bot.oncall.service import OncallService
+from bot.people.service import PeopleService
 from bot.slack.calls import SlackCalls
 from bot.slack.surfaces.replies import SlackReplies
 from bot.slack.watched import WatchedChannels
@@ -31,6 +32,7 @@ class SlackDeps:
     own_bot_id: str | None = None  # our own posts are never read as alerts
     metrics: Metrics = field(default_factory=Metrics)  # acknowledgements are counted here
     oncall: OncallService | None = None  # on-call schedules (None: a test wired without them)
+    people: PeopleService | None = None  # names and time zones (None: a test wired without them)
 
     @property
     def alert_channels(self) -> frozenset[str]:

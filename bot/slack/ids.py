@@ -35,6 +35,13 @@ class ActionId(StrEnum):
     MARK_RESOLVED = "incident_mark_resolved"
     OPEN_ALERT = "alert_open_link"
     OPEN_RUNBOOK = "alert_open_runbook"
+    # on call
+    ONCALL_REMOVE_OVERRIDE = "oncall_remove_override"
+    ONCALL_SCHEDULE = "oncall_schedule"
+    ONCALL_LAYER = "oncall_layer"
+    ONCALL_USER = "oncall_user"
+    ONCALL_FROM = "oncall_from"
+    ONCALL_TO = "oncall_to"
 
 
 class CallbackId(StrEnum):
@@ -47,6 +54,7 @@ class CallbackId(StrEnum):
     CHANGE_SEVERITY = "incident_severity"
     CHANGE_STATUS = "incident_status"
     DECLARE_FROM_ALERT = "alert_declare_form"
+    ONCALL_OVERRIDE = "oncall_override_form"
 
 
 class BlockId(StrEnum):
@@ -66,3 +74,10 @@ class BlockId(StrEnum):
     ACTION_DUE = "action_due"
     ROOT_CAUSE = "root_cause"
     RESOLUTION = "resolution"
+    # on call
+    ONCALL_SCHEDULE = "oncall_schedule"
+    ONCALL_LAYER = "oncall_layer"
+    ONCALL_USER = "oncall_user"
+    ONCALL_FROM = "oncall_from"
+    ONCALL_TO = "oncall_to"
+    ONCALL_OVERRIDE = "oncall_override"

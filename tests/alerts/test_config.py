@@ -242,10 +242,15 @@ def test_bad_match_values(tmp_path: Path, value: str, message: str) -> None:
     assert found == f"routes[0].match.code {message}"
 
 
-@pytest.mark.parametrize("target", ["bob", "C0123ABC", "u0123abc", "@oncall"])
+@pytest.mark.parametrize(
+    "target", ["bob", "C0123ABC", "u0123abc", "@oncall", "schedule:", "schedule:SRE", "sre"]
+)
 def test_page_must_be_users_or_groups(tmp_path: Path, target: str) -> None:
     found = error_for(tmp_path, f'routes:\n  - page: [U0123ABC, "{target}"]\n')
-    assert found == "routes[0].page[1] is not a Slack user id (U…/W…) or user group id (S…)"
+    assert found == (
+        "routes[0].page[1] is not a Slack user id (U…/W…), user group id (S…) "
+        "or schedule:<name>[/<layer>]"
+    )
 
 
 def test_default_page_checked_too(tmp_path: Path) -> None:

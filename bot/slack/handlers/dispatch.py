@@ -8,19 +8,32 @@ from typing import Any
 from bot.kernel.errors import DomainError
 from bot.kernel.inbox import Inbox
 from bot.slack.deps import SlackDeps
-from bot.slack.handlers import alerts, events, incident_buttons, incident_forms
+from bot.slack.handlers import alerts, events, incident_buttons, incident_forms, oncall_buttons
 from bot.slack.handlers.incident_commands import handle_incident_command
+from bot.slack.handlers.oncall_commands import handle_oncall_command, handle_override_form
+from bot.slack.ids import CallbackId
 from bot.slack.inputs import parse_id
 from bot.slack.listeners.actions import ACTION
 from bot.slack.listeners.commands import SLASH
 from bot.slack.listeners.events import EVENT
+from bot.slack.listeners.oncall import ONCALL
 from bot.slack.listeners.views import VIEW
 from bot.slack.places import SLACK
 from bot.slack.requests import Handler, SlackRequest, carry_out, report_failure
 
 log = logging.getLogger(__name__)
-BUTTONS: Mapping[str, Handler] = {**incident_buttons.BUTTONS, **alerts.BUTTONS}
-FORMS: Mapping[str, Handler] = {**incident_forms.FORMS, **alerts.FORMS}
+BUTTONS: Mapping[str, Handler] = {
+    **incident_buttons.BUTTONS,
+    **alerts.BUTTONS,
+    **oncall_buttons.BUTTONS,
+}
+FORMS: Mapping[str, Handler] = {
+    **incident_forms.FORMS,
+    **alerts.FORMS,
+    CallbackId.ONCALL_OVERRIDE: handle_override_form,
+}
+# Stored slash commands by command; anything else is `/incident`.
+COMMANDS: Mapping[str, Handler] = {ONCALL: handle_oncall_command}
 
 
 def register(inbox: Inbox, deps: SlackDeps) -> None:
@@ -30,7 +43,8 @@ def register(inbox: Inbox, deps: SlackDeps) -> None:
         await report_failure(deps, body, reference)
 
     async def command(body: dict[str, Any]) -> None:
-        await carry_out(await _request(deps, body), handle_incident_command)
+        handler = COMMANDS.get(str(body.get("command") or ""), handle_incident_command)
+        await carry_out(await _request(deps, body), handler)
 
     async def action(body: dict[str, Any]) -> None:
         actions = body.get("actions") or [{}]

@@ -6,14 +6,16 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.slack.deps import SlackDeps
+from bot.slack.ids import CallbackId
 from bot.slack.listeners.actions import handle_button
 from bot.slack.listeners.commands import COMMAND, handle_incident_command
 from bot.slack.listeners.events import store_events
+from bot.slack.listeners.oncall import ONCALL, handle_oncall_command, handle_override_submission
 from bot.slack.listeners.views import handle_form_submission
 
 EVERY = re.compile(r".+")
 # Every slash command the app answers (the manifest declares the same, a test checks).
-COMMANDS = {COMMAND: handle_incident_command}
+COMMANDS = {COMMAND: handle_incident_command, ONCALL: handle_oncall_command}
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
@@ -28,4 +30,6 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     for command, handler in COMMANDS.items():
         app.command(command)(handler)
     app.action(EVERY)(handle_button)
+    # Before the catch-all: the override form is checked against the schedules.
+    app.view(CallbackId.ONCALL_OVERRIDE.value)(handle_override_submission)
     app.view(EVERY)(handle_form_submission)

@@ -1,0 +1,102 @@
+"""`/oncall` and its override form: help, typos, unknown schedules and bad times answered at
+once; the form opened at once (a trigger id lives three seconds); everything else stored in the
+inbox before it is acknowledged, and answered from there, as `/incident` is."""
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.kernel.errors import DomainError
+from bot.kernel.outbox import Permanent, Transient
+from bot.oncall.service import OncallService
+from bot.slack.blocks.oncall import build_oncall_help
+from bot.slack.blocks.oncall_modal import build_override_modal
+from bot.slack.commands.oncall import (
+    AddOverride,
+    ListOverrides,
+    OncallCommand,
+    OpenOverrideForm,
+    ShowHelp,
+    ShowSchedule,
+    parse_oncall_command,
+)
+from bot.slack.deps import SlackDeps
+from bot.slack.ids import BlockId
+from bot.slack.listeners.commands import SLASH, form_failed
+from bot.slack.listeners.views import VIEW
+from bot.slack.oncall_forms import check_override_command, parse_override_form, unknown_schedule
+
+ONCALL = "/oncall"
+
+
+def require_oncall(deps: SlackDeps) -> OncallService:
+    """The on-call service, or the reason there is none."""
+    if deps.oncall is None:
+        raise DomainError("On-call schedules are not set up in this Warroom.")
+    return deps.oncall
+
+
+async def handle_oncall_command(
+    ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+) -> None:
+    """`/oncall …`: help and mistakes answered at once, the form opened, the rest stored."""
+    deps: SlackDeps = context["deps"]
+    try:
+        parsed = parse_oncall_command(str(command.get("text") or ""))
+        if isinstance(parsed, ShowHelp):
+            blocks = build_oncall_help(parsed.unknown)
+            await ack(response_type="ephemeral", text="How to use /oncall", blocks=blocks)
+            return
+        oncall = require_oncall(deps)
+        if isinstance(parsed, OpenOverrideForm):
+            await _open_form(deps, oncall, command, client)
+            await ack()
+            return
+        check_command(parsed, oncall)
+    except DomainError as error:
+        await ack(response_type="ephemeral", text=f":warning: {error.message}")
+        return
+    except (Transient, Permanent) as failure:
+        await ack(response_type="ephemeral", text=form_failed(failure))
+        return
+    key = f"slash:{command.get('trigger_id') or command.get('user_id')}"
+    await deps.inbox.accept(key, SLASH, command)
+    await ack()
+
+
+def check_command(parsed: OncallCommand, oncall: OncallService) -> None:
+    """What can be refused before storing: a schedule that does not exist, an override that
+    the service would refuse (bad times, an unknown layer)."""
+    if isinstance(parsed, ShowSchedule | ListOverrides) and parsed.schedule not in oncall.names:
+        raise unknown_schedule(parsed.schedule, oncall.names)
+    if isinstance(parsed, AddOverride):
+        check_override_command(parsed, oncall.schedules, oncall.clock())
+
+
+async def _open_form(
+    deps: SlackDeps, oncall: OncallService, command: dict[str, Any], client: AsyncWebClient
+) -> None:
+    if not oncall.names:
+        raise DomainError("There are no on-call schedules to override: add them to warroom.yml.")
+    schedules = [oncall.schedule(name) for name in oncall.names]
+    modal = build_override_modal(schedules, channel=str(command.get("channel_id") or ""))
+    trigger = str(command.get("trigger_id") or "")
+    await deps.calls.call(lambda: client.views_open(trigger_id=trigger, view=modal))
+
+
+async def handle_override_submission(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: dict[str, Any]
+) -> None:
+    """The override form: a mistake shown on its field at once; a good one stored once."""
+    deps: SlackDeps = context["deps"]
+    try:
+        oncall = require_oncall(deps)
+        state = view.get("state") if isinstance(view.get("state"), dict) else {}
+        parse_override_form((state or {}).get("values") or {}, oncall.schedules, oncall.clock())
+    except DomainError as error:
+        errors = {error.field or BlockId.ONCALL_SCHEDULE.value: error.message}
+        await ack(response_action="errors", errors=errors)
+        return
+    await deps.inbox.accept(f"view:{view.get('id')}:{view.get('hash')}", VIEW, body)
+    await ack()

@@ -1,0 +1,114 @@
+"""On-call handoffs in Slack: DMs to the incoming and outgoing person, the handoff channel's
+post, and the user group kept equal to who is on call.
+
+Each message carries metadata naming the handoff, so a retry after a lost answer finds the one
+it already posted instead of posting it twice. Setting a group's members is naturally safe to
+repeat.
+"""
+
+import re
+
+from bot.incidents.ports import IncidentSnapshot
+from bot.kernel.outbox import Permanent
+from bot.oncall.ports import HandoffView
+from bot.slack.blocks.oncall_handoffs import (
+    build_handoff_post,
+    build_incoming_dm,
+    build_outgoing_dm,
+)
+from bot.slack.calls import SlackCalls, marker
+from bot.slack.mrkdwn import escape_mrkdwn
+from bot.slack.places import slack_places
+
+HANDOFF_DM_EVENT = "warroom_oncall_handoff_dm"
+HANDOFF_POST_EVENT = "warroom_oncall_handoff"
+NOBODY_EVENT = "warroom_page_nobody"
+_GROUP_ID = re.compile(r"S[A-Z0-9]{2,}")
+
+
+class SlackHandoffNotices:
+    """The HandoffNotices port, in Slack."""
+
+    def __init__(self, calls: SlackCalls) -> None:
+        self.calls = calls
+        self.client = calls.client
+
+    async def tell(self, view: HandoffView, user: str, *, incoming: bool, retry: bool) -> None:
+        """DM the person (the incoming one's lists what is open and what fired)."""
+        text, blocks = build_incoming_dm(view) if incoming else build_outgoing_dm(view)
+        channel = await self.calls.open_dm(user)
+        match = {"handoff_id": view.handoff_id, "user": user}
+        if retry and await self.calls.find_posted(channel, HANDOFF_DM_EVENT, match, thread_ts=None):
+            return
+        metadata = marker(HANDOFF_DM_EVENT, **match)
+        await self.calls.call(
+            lambda: self.client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, metadata=metadata
+            )
+        )
+
+    async def announce(self, view: HandoffView, channel: str, *, retry: bool) -> None:
+        """Post once in the handoff channel (given by name or id)."""
+        channel_id = await self.calls.channel_id(channel)
+        if channel_id is None:
+            raise Permanent("channel_not_found")
+        text, blocks = build_handoff_post(view)
+        match = {"handoff_id": view.handoff_id}
+        if retry and await self.calls.find_posted(
+            channel_id, HANDOFF_POST_EVENT, match, thread_ts=None
+        ):
+            return
+        metadata = marker(HANDOFF_POST_EVENT, **match)
+        await self.calls.call(
+            lambda: self.client.chat_postMessage(
+                channel=channel_id, text=text, blocks=blocks, metadata=metadata
+            )
+        )
+
+    async def set_group(self, group: str, users: tuple[str, ...]) -> None:
+        """Make the group (handle or id) exactly `users`; Slack refuses an empty list, and so
+        does this."""
+        if not users:
+            raise Permanent("no_users_provided")
+        group_id = await self._group_id(group)
+        await self.calls.call(
+            lambda: self.client.usergroups_users_update(usergroup=group_id, users=",".join(users))
+        )
+
+    async def _group_id(self, group: str) -> str:
+        """The id of a group given by handle (`sre-oncall`) or id (`S…`)."""
+        if _GROUP_ID.fullmatch(group):
+            return group
+        handle = group.removeprefix("@")
+        listed = await self.calls.call(lambda: self.client.usergroups_list())
+        for found in listed.get("usergroups") or []:
+            if found.get("handle") == handle:
+                return str(found["id"])
+        raise Permanent("usergroup_not_found")
+
+
+class SlackUnstaffedPages:
+    """The incident channel hears that a schedule it paged had nobody on call."""
+
+    def __init__(self, calls: SlackCalls) -> None:
+        self.calls = calls
+        self.client = calls.client
+
+    async def nobody_on_call(self, snapshot: IncidentSnapshot, target: str, *, retry: bool) -> None:
+        """Post once in the incident's channel; without a channel, the timeline has it."""
+        channel = slack_places(snapshot).channel
+        if channel is None:
+            raise Permanent("no_incident_channel")
+        match = {"incident_id": snapshot.incident_id, "target": target}
+        if retry and await self.calls.find_posted(channel, NOBODY_EVENT, match, thread_ts=None):
+            return
+        name = target.removeprefix("schedule:").partition("/")[0]
+        text = (
+            f":warning: Nobody is on call in `{escape_mrkdwn(target)}`, so nobody was paged "
+            f"for it. Page someone by hand, or cover the gap: "
+            f"`/oncall override {escape_mrkdwn(name)} @person now +8h`."
+        )
+        metadata = marker(NOBODY_EVENT, **match)
+        await self.calls.call(
+            lambda: self.client.chat_postMessage(channel=channel, text=text, metadata=metadata)
+        )

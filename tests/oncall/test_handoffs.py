@@ -1,0 +1,183 @@
+"""Handoffs end to end: the app's clock passes 09:00 on a Monday in Berlin; the incoming and
+outgoing people get one DM each, #sre one post per schedule, the user groups become who is on
+call (never nobody), exactly once: ticked again, after a restart, and with two processes on
+one PostgreSQL."""
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_oncall_app import BEFORE_HANDOFF, HANDOFF, OncallApp, StartApp, app_starter, members
+
+from bot.oncall.handoffs import HandoffTick
+from bot.sandbox import SandboxServer
+
+
+@pytest.fixture(scope="module")
+def oncall_sandbox() -> Iterator[SandboxServer]:
+    """One sandbox server for the module; each app start resets its world."""
+    with SandboxServer() as server:
+        yield server
+
+
+@pytest.fixture
+def start_app(
+    database_url: str, oncall_sandbox: SandboxServer, tmp_path: Path
+) -> Iterator[StartApp]:
+    """Start apps with the on-call warroom.yml on this test's database."""
+    with app_starter(database_url, oncall_sandbox, tmp_path) as start:
+        yield start
+
+
+def texts(messages: list[dict[str, Any]]) -> list[str]:
+    """What each message says: its text and every block's text, joined."""
+    found = []
+    for message in messages:
+        parts = [message.get("text") or ""]
+        for block in message.get("blocks") or []:
+            parts.append(str((block.get("text") or {}).get("text") or ""))
+            parts += [str(e.get("text") or "") for e in block.get("elements") or []]
+        found.append("\n".join(parts))
+    return found
+
+
+def bot_posts(app: OncallApp, channel: str = "sre") -> list[str]:
+    return texts([m for m in app.driver.messages(channel) if m.get("user") == "U0BOT"])
+
+
+def test_the_first_look_brings_the_groups_in_line_quietly(start_app: StartApp) -> None:
+    app = start_app()
+    report = app.tick_handoffs()
+    # sre (alice's week began last Monday) and early (carol since 07:00): over an hour ago,
+    # so recorded without a word, but the groups now name who is on call.
+    assert (len(report.announced), len(report.quiet)) == (0, 2)
+    assert [(h.schedule, h.incoming) for h in app.handoffs()] == [
+        ("sre", ["U0ALICE"]),
+        ("early", ["U0CAROL"]),
+    ]
+    assert members(app.driver, "sre-oncall") == ["U0ALICE"]
+    assert members(app.driver, "early-oncall") == ["U0CAROL"]
+    assert not any(app.driver.dm_messages(u) for u in ("alice", "bob", "carol"))
+    assert bot_posts(app) == []
+    assert app.tick_handoffs() == HandoffTick()  # nothing more to say
+
+
+def test_a_handoff_is_told_once_to_everyone(start_app: StartApp) -> None:
+    app = start_app()
+    app.tick_handoffs()
+    # During alice's shift: an incident declared by hand, and an alert that becomes one.
+    app.driver.slash("alice", "general", "declare sev2 Checkout is slow")
+    app.alert("Queue backlog growing", "queue", "queue-backlog")
+    app.settle()
+    app.clock.advance(seconds=60)  # 09:00:30 in Berlin
+
+    report = app.tick_handoffs()
+
+    assert len(report.announced) == 2 and not report.quiet
+    recorded = [(h.schedule, h.at, h.outgoing, h.incoming) for h in app.handoffs()[2:]]
+    assert sorted(recorded) == [
+        ("early", HANDOFF, ["U0CAROL"], []),
+        ("sre", HANDOFF, ["U0ALICE"], ["U0BOB"]),
+    ]
+    (incoming,) = texts(app.driver.dm_messages("bob"))
+    assert "You are on call for sre" in incoming and "Handed over by <@U0ALICE>" in incoming
+    assert "Checkout is slow" in incoming  # open now
+    assert "2 fired" in incoming and "Queue backlog growing" in incoming
+    (outgoing,) = texts(app.driver.dm_messages("alice"))
+    assert "Your on-call shift in sre ended" in outgoing and "<@U0BOB> has the pager" in outgoing
+    (carol,) = texts(app.driver.dm_messages("carol"))
+    assert "Nobody is on call in early after you" in carol
+    posts = bot_posts(app)
+    assert len(posts) == 2
+    sre = next(p for p in posts if "*sre* handoff" in p)
+    assert "<@U0ALICE> → <@U0BOB>" in sre
+    early = next(p for p in posts if "*early*" in p)
+    assert "nobody is on call" in early
+    assert "@early-oncall user group keeps <@U0CAROL>: Slack cannot empty a user group" in early
+    assert members(app.driver, "sre-oncall") == ["U0BOB"]
+    assert members(app.driver, "early-oncall") == ["U0CAROL"]  # never emptied
+    updates = app.driver.calls("usergroups.users.update")
+    assert len(updates) == 3 and all(call["ok"] for call in updates)  # two quiet, one now
+
+    app.clock.advance(seconds=30)
+    assert app.tick_handoffs() == HandoffTick()
+    assert len(app.driver.dm_messages("bob")) == 1 and len(bot_posts(app)) == 2
+    assert len(app.driver.calls("usergroups.users.update")) == 3
+
+
+def test_a_handoff_recorded_before_a_crash_is_told_once_by_the_next_process(
+    start_app: StartApp,
+) -> None:
+    first = start_app()
+    first.tick_handoffs()
+    first.clock.advance(seconds=60)
+    first.driver.outage(True)  # Slack is down: the handoff is recorded, its effects wait
+    assert len(first.handle.run(first.warroom.handoffs.tick()).announced) == 2
+    first.crash()
+    assert first.driver.dm_messages("bob") == []  # nothing went out
+    first.driver.outage(False)
+    first.driver.close()
+
+    second = start_app(BEFORE_HANDOFF + timedelta(seconds=75), fresh=False)
+    assert second.tick_handoffs() == HandoffTick()  # recorded already: nothing new
+    second.driver.wait_for(
+        lambda: len(second.driver.dm_messages("bob")) == 1 and len(bot_posts(second)) == 2,
+        description="the waiting DMs and posts to go out",
+    )
+    second.settle()
+    assert [len(second.driver.dm_messages(u)) for u in ("alice", "bob", "carol")] == [1, 1, 1]
+    assert len(bot_posts(second)) == 2
+    assert members(second.driver, "sre-oncall") == ["U0BOB"]
+    assert len(second.handoffs()) == 4
+
+
+def test_the_scheduler_hands_over_by_itself_within_seconds(start_app: StartApp) -> None:
+    app = start_app(HANDOFF - timedelta(seconds=3), warroom_tick_interval="1s")
+    app.driver.wait_for(
+        lambda: len(app.driver.dm_messages("bob")) == 1,
+        timeout=20,
+        description="the handoff job to tell bob",
+    )
+    (handoff,) = [h for h in app.handoffs() if h.schedule == "sre" and h.at == HANDOFF]
+    assert handoff.recorded_at is not None
+    assert handoff.recorded_at - HANDOFF < timedelta(seconds=60)
+    assert members(app.driver, "sre-oncall") == ["U0BOB"]
+
+
+def test_two_processes_on_one_postgresql_tell_each_handoff_once(
+    start_app: StartApp, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("two processes sharing a database need PostgreSQL (WARROOM_TEST_POSTGRES_URL)")
+    apps = [start_app(), start_app(fresh=False)]
+
+    def tick_together() -> None:
+        reports: list[HandoffTick] = []
+        threads = [
+            threading.Thread(target=lambda a=a: reports.append(a.tick_handoffs())) for a in apps
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert len(reports) == 2
+
+    tick_together()
+    for app in apps:
+        app.clock.advance(seconds=60)
+    tick_together()
+    for app in apps:
+        app.settle()
+
+    assert sorted((h.schedule, h.at) for h in apps[0].handoffs()[2:]) == [
+        ("early", HANDOFF),
+        ("sre", HANDOFF),
+    ]
+    driver = apps[0].driver
+    assert [len(driver.dm_messages(u)) for u in ("alice", "bob", "carol")] == [1, 1, 1]
+    assert len(bot_posts(apps[0])) == 2
+    assert len(driver.calls("usergroups.users.update")) == 3
+    assert members(driver, "sre-oncall") == ["U0BOB"]
