@@ -21,21 +21,28 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 import yaml
-from sqlalchemy import create_engine, pool, text
+from sqlalchemy import Select, create_engine, func, pool, select, text, true
 from sqlalchemy.engine import Engine, make_url
+from sqlmodel import col
 
 from bot.app import Warroom, build_warroom
+from bot.kernel.outbox import Policy as OutboxPolicy
 from bot.sandbox import SandboxServer, ServerHandle, SlackDriver, serve_in_thread
 from bot.sandbox.payloads import build_slash_form
 from bot.sandbox.signing import build_signed_headers
 from bot.serve import freeze_startup_objects
 from bot.settings import Settings
 from storage.migrate import upgrade
+from storage.models import Incident, IncidentSurface
 
 SECRET = "sandbox-signing-secret"
 FORM = "application/x-www-form-urlencoded"
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
+# The sandbox enforces no rate limits, so neither does the app here: the channel-creation
+# limiter (WARROOM_CHANNELS_PER_MINUTE, 20 a minute by default, Slack's Tier 2) is set to the
+# highest value the settings accept. Its bucket holds that many, so no bench burst waits on it.
+CHANNELS_PER_MINUTE = 1000
 QUIET_LOGGERS = ("warroom", "bot", "slack_bolt", "slack_sdk", "uvicorn", "httpx", "alembic")
 
 
@@ -80,24 +87,46 @@ class Stack:
 
 
 @contextmanager
-def running_stack(*, retry_delays: tuple[float, ...] = (0.5, 2.0)) -> Iterator[Stack]:
+def running_stack(**settings: Any) -> Iterator[Stack]:
     """A fresh SQLite file, a fresh sandbox and the app wired to both, torn down afterwards.
 
     The sandbox keeps its default of not enforcing rate limits, and delivers the events the
     manifest subscribes to, as Slack would.
     """
+    with sqlite_database() as database_url, app_stack(database_url, **settings) as stack:
+        yield stack
+
+
+@contextmanager
+def sqlite_database() -> Iterator[str]:
+    """A migrated SQLite file in a temporary folder, removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="warroom-bench-") as folder:
         database_url = f"sqlite:///{Path(folder) / 'warroom.db'}"
         upgrade(database_url)
-        with app_stack(database_url, retry_delays=retry_delays) as stack:
-            yield stack
+        yield database_url
+
+
+@contextmanager
+def bench_database(postgres: str | None) -> Iterator[str]:
+    """A fresh SQLite file, or with `postgres` a schema of its own on that server."""
+    if postgres:
+        with postgres_database(postgres) as url:
+            yield url
+    else:
+        with sqlite_database() as url:
+            yield url
 
 
 @contextmanager
 def app_stack(
-    database_url: str, *, retry_delays: tuple[float, ...] = (0.5, 2.0), **settings: Any
+    database_url: str, *, outbox_policy: OutboxPolicy | None = None, **settings: Any
 ) -> Iterator[Stack]:
-    """A fresh sandbox and the app on a migrated database, with extra `settings`."""
+    """A fresh sandbox and the app on a migrated database, with extra `settings`.
+
+    Unless `settings` say otherwise, the channel-creation limiter is as high as it goes
+    (`CHANNELS_PER_MINUTE`): the sandbox does not limit rates either.
+    """
+    settings.setdefault("warroom_channels_per_minute", CHANNELS_PER_MINUTE)
     silence_logs()  # alembic's logging config turns INFO back on
     with SandboxServer() as sandbox:
         config = Settings(
@@ -108,7 +137,7 @@ def app_stack(
             database_url=database_url,
             **settings,
         )
-        warroom = build_warroom(config, retry_delays=retry_delays)
+        warroom = build_warroom(config, outbox_policy=outbox_policy)
         freeze_startup_objects()  # as `warroom run` does before it serves
         handle = serve_in_thread(warroom.http)
         driver = SlackDriver(f"{handle.url}/slack/events", SECRET, sandbox.url)
@@ -197,12 +226,18 @@ def prepare_slash_commands(
 
 @dataclass(frozen=True)
 class Reply:
-    """One request's round trip: seconds from sending to the whole answer read, and the answer."""
+    """One request's round trip: seconds from sending to the whole answer read, and the answer.
+
+    `index` is the request's place in the list given to `post_concurrently`; `finished_at` is
+    `time.perf_counter()` and `acked_at` the wall clock (`time.time()`) when the answer was read.
+    """
 
     seconds: float
     finished_at: float
     status: int
     body: bytes
+    index: int = 0
+    acked_at: float = 0.0
 
 
 def post_concurrently(
@@ -216,9 +251,9 @@ def post_concurrently(
     """
     target = urlsplit(url)
     host, port, path = target.hostname or "127.0.0.1", target.port, target.path
-    todo: queue.SimpleQueue[SignedRequest | None] = queue.SimpleQueue()
-    for request in requests:
-        todo.put(request)
+    todo: queue.SimpleQueue[tuple[int, SignedRequest] | None] = queue.SimpleQueue()
+    for numbered in enumerate(requests):
+        todo.put(numbered)
     replies: list[Reply] = []
     errors: list[BaseException] = []
     start = threading.Barrier(concurrency + 1)
@@ -228,13 +263,14 @@ def post_concurrently(
         try:
             connection.connect()
             start.wait()
-            while (request := todo.get()) is not None:
+            while (numbered := todo.get()) is not None:
+                index, request = numbered
                 sent = time.perf_counter()
                 connection.request("POST", path, body=request.body, headers=request.headers)
                 response = connection.getresponse()
                 body = response.read()
-                done = time.perf_counter()
-                replies.append(Reply(done - sent, done, response.status, body))
+                done, wall = time.perf_counter(), time.time()
+                replies.append(Reply(done - sent, done, response.status, body, index, wall))
         except BaseException as error:  # reported below; a thread cannot raise to the caller
             errors.append(error)
             start.abort()
@@ -267,6 +303,39 @@ def count_rows(engine: Engine, sql: str, **params: Any) -> int:
     """Run a `SELECT count(*) …` and return the number."""
     with engine.connect() as connection:
         return int(connection.execute(text(sql), params).scalar_one())
+
+
+def pinned_status_query(title_prefix: str) -> Select[Any]:
+    """How many incidents whose title starts with `title_prefix` have their status block
+    pinned in Slack: an `incidentsurface` row (surface `slack`, kind `status`) whose data says
+    `pinned: true`. The same SQL on SQLite and PostgreSQL."""
+    return (
+        select(func.count())
+        .select_from(IncidentSurface)
+        .join(Incident, col(Incident.id) == col(IncidentSurface.incident_id))
+        .where(
+            col(IncidentSurface.surface) == "slack",
+            col(IncidentSurface.kind) == "status",
+            IncidentSurface.data["pinned"].as_boolean() == true(),
+            col(Incident.title).like(f"{title_prefix} %"),
+        )
+    )
+
+
+def count_pinned(engine: Engine, title_prefix: str) -> int:
+    """See `pinned_status_query`."""
+    with engine.connect() as connection:
+        return int(connection.execute(pinned_status_query(title_prefix)).scalar_one())
+
+
+def settle(stack: Stack, *, timeout: float = 120.0) -> float:
+    """Wait until the sandbox has no event left to deliver and the app has carried out every
+    stored request and due effect; the seconds it took."""
+    started = time.perf_counter()
+    stack.driver.wait_for_deliveries(timeout=timeout)
+    stack.handle.run(stack.warroom.settle(timeout=timeout), timeout=timeout + 5)
+    stack.driver.wait_for_deliveries(timeout=timeout)
+    return time.perf_counter() - started
 
 
 def wait_until(

@@ -1,11 +1,13 @@
 """Slash-command acknowledgement latency, and Web API calls per declaration.
 
-Runs the real app over real HTTP against its own sandbox and a fresh SQLite file, sends
-correctly signed `/incident` commands a fixed number at a time, and times only the POST to
-`/slack/events`. Prints each figure beside its goal with PASS or MISS; a miss is reported,
-not raised: the exit status is non-zero only when the run itself broke.
+Runs the real app over real HTTP against its own sandbox and a fresh SQLite file (or, with
+--postgres, a schema of its own on that server, dropped afterwards), sends correctly signed
+`/incident` commands a fixed number at a time, and times only the POST to `/slack/events`.
+Every request is stored in the app's inbox before it is acknowledged. Prints each figure beside
+its goal with PASS or MISS; a miss is reported, not raised: the exit status is non-zero only
+when the run itself broke.
 
-    .venv/bin/python bench/ack_latency.py [--requests 500 --concurrency 20]
+    .venv/bin/python bench/ack_latency.py [--requests 500 --concurrency 20 --postgres URL]
 """
 
 from __future__ import annotations
@@ -15,28 +17,35 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 
 from _harness import (
+    CHANNELS_PER_MINUTE,
     BenchError,
     Reply,
     Stack,
+    app_stack,
+    bench_database,
+    count_pinned,
     count_rows,
     describe_machine,
     percentile,
     post_concurrently,
     prepare_slash_commands,
-    running_stack,
+    settle,
     silence_logs,
     verdict,
     wait_until,
 )
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 ACK_P99_GOAL_MS = 100.0
 CALLS_GOAL = 8
 WARMUP_REQUESTS = 5
-DRAIN_TIMEOUT_SECONDS = 90.0
+DRAIN_TIMEOUT_SECONDS = 300.0
 STALL_SECONDS = 10.0
 BENCH_TITLE = "Bench incident"
 WARMUP_TITLE = "Warm-up incident"
@@ -98,17 +107,10 @@ def fire(stack: Stack, name: str, texts: list[str], concurrency: int, check: Che
 
 
 def pinned_count(stack: Stack, title_prefix: str) -> Callable[[], int]:
-    """How many incidents with this title prefix have their status block pinned."""
+    """How many incidents with this title prefix have their status block pinned: their
+    `incidentsurface` status row says `pinned: true`."""
     reader = stack.reader()
-
-    def count() -> int:
-        return count_rows(
-            reader,
-            "SELECT count(*) FROM incident WHERE status_pinned AND title LIKE :prefix",
-            prefix=f"{title_prefix} %",
-        )
-
-    return count
+    return lambda: count_pinned(reader, title_prefix)
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,8 @@ def run_declare_load(stack: Stack, requests: int, concurrency: int) -> DeclareLo
         "SELECT count(DISTINCT number) FROM incident WHERE title LIKE :prefix",
         prefix=f"{BENCH_TITLE} %",
     )
-    failures = count_rows(reader, "SELECT count(*) FROM sideeffectfailure")
+    failures = count_failures(reader)
+    reader.dispose()
     return DeclareLoad(
         acks, drained, max(0.0, last_change - acks.last_ack_at), incidents, pinned(), failures
     )
@@ -180,19 +183,31 @@ def describe_breakage(load: DeclareLoad, requests: int) -> list[str]:
     return problems
 
 
+def count_failures(reader: Engine) -> int:
+    """Slack steps that failed for good, and effects the outbox gave up on."""
+    steps = count_rows(reader, "SELECT count(*) FROM sideeffectfailure")
+    return steps + count_rows(reader, "SELECT count(*) FROM effect WHERE state = 'failed'")
+
+
 def run_help_load(stack: Stack, requests: int, concurrency: int) -> Acks:
-    """`/incident help`: the acknowledgement is the whole answer."""
+    """`/incident help`: the acknowledgement is the whole answer.
+
+    It starts once the declarations' work is all done: no event left to deliver, no request
+    or effect left to carry out, so that their tail does not run into these figures.
+    """
+    settle(stack)
     fire(stack, "warm-up", ["help"] * WARMUP_REQUESTS, concurrency, expect_help_ack)
     return fire(stack, "/incident help", ["help"] * requests, concurrency, expect_help_ack)
 
 
-def count_declaration_calls() -> tuple[Counter[str], float]:
-    """Declare one incident on a fresh app and sandbox; count its Web API calls and time it.
+def count_declaration_calls(postgres: str | None) -> tuple[Counter[str], float]:
+    """Declare one incident on a fresh app, sandbox and database; count its Web API calls and
+    time it.
 
     The time runs from sending the slash command until the channel exists with its status
     block pinned and the digest is posted: what the declarer waits for.
     """
-    with running_stack() as stack:
+    with bench_database(postgres) as url, bench_stack(url) as stack:
         driver = stack.driver
         pinned = pinned_count(stack, "Counting")
         started = time.perf_counter()
@@ -210,9 +225,7 @@ def count_declaration_calls() -> tuple[Counter[str], float]:
             timeout=10,
             what="the declaration's confirmation",
         )
-        driver.wait_for_deliveries()
-        time.sleep(0.3)  # anything the delivered events set off
-        driver.wait_for_deliveries()
+        settle(stack)  # the events the bot's own calls set off, and what they set off
         calls = Counter(c["method"] for c in driver.calls())
         if not calls:
             raise BenchError("the sandbox saw no Web API calls at all")
@@ -258,7 +271,13 @@ def backlog_rows(load: DeclareLoad, requests: int) -> list[Row]:
     ]
 
 
+def bench_stack(database_url: str) -> AbstractContextManager[Stack]:
+    """The app (its channel-creation limiter out of the way) and a fresh sandbox."""
+    return app_stack(database_url)
+
+
 def print_report(
+    backend: str,
     load: DeclareLoad,
     help_acks: Acks,
     calls: Counter[str],
@@ -282,10 +301,12 @@ def print_report(
         ),
     ]
     width = max(len(r[0]) for r in rows)
-    print(f"Warroom ack latency, {date.today().isoformat()}, {describe_machine()}")
+    print(f"Warroom ack latency ({backend}), {date.today().isoformat()}, {describe_machine()}")
     print(
         f"{requests} signed slash commands per workload, {concurrency} in flight; "
-        f"{WARMUP_REQUESTS} warm-up requests not counted; sandbox rate limits off"
+        f"{WARMUP_REQUESTS} warm-up requests not counted; sandbox rate limits off, "
+        f"WARROOM_CHANNELS_PER_MINUTE={CHANNELS_PER_MINUTE}; `help` starts once the "
+        "declarations' work is done"
     )
     print()
     print(f"{'figure':<{width}}  {'value':>12}  {'goal':<9}  result")
@@ -302,6 +323,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=500, help="per workload (default 500)")
     parser.add_argument("--concurrency", type=int, default=20, help="in flight (default 20)")
+    parser.add_argument("--postgres", help="PostgreSQL server URL (default: a SQLite file)")
     args = parser.parse_args(argv)
     if args.requests < 1 or args.concurrency < 1:
         parser.error("--requests and --concurrency must be at least 1")
@@ -312,15 +334,16 @@ def main(argv: list[str] | None = None) -> int:
     """Run both workloads and the call count; 0 unless the run broke."""
     args = parse_args(argv)
     silence_logs()
+    backend = "postgres" if args.postgres else "sqlite"
     try:
-        with running_stack() as stack:
+        with bench_database(args.postgres) as url, bench_stack(url) as stack:
             load = run_declare_load(stack, args.requests, args.concurrency)
             help_acks = run_help_load(stack, args.requests, args.concurrency)
-        calls, declare_seconds = count_declaration_calls()
-    except BenchError as error:
-        print(f"bench/ack_latency.py: the run broke: {error}", file=sys.stderr)
+        calls, declare_seconds = count_declaration_calls(args.postgres)
+    except (BenchError, SQLAlchemyError, TimeoutError) as error:
+        print(f"bench/ack_latency.py: the run broke: {error!r}", file=sys.stderr)
         return 2
-    print_report(load, help_acks, calls, declare_seconds, args.requests, args.concurrency)
+    print_report(backend, load, help_acks, calls, declare_seconds, args.requests, args.concurrency)
     problems = describe_breakage(load, args.requests)
     for problem in problems:
         print(f"bench/ack_latency.py: the run broke: {problem}", file=sys.stderr)

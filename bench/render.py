@@ -38,8 +38,10 @@ KINDS = (
     EventKind.ROLE_ASSIGNED,
     EventKind.UPDATE_MISSED,
 )
+# Stored text is plain: a person is `@<id>`, listed in the row's `mentions`; the rest is what
+# someone typed, Markdown specials and Slack-looking markup included (all of it stays literal).
 TEXT = (
-    "Error rate on <@U0{n:04d}>'s shard is {n}% — see *dashboards* | `p99` > 2s; "
+    "Error rate on @U0{n:04d}'s shard is {n}% — see *dashboards* | `p99` > 2s; "
     "# not a heading, [not](a link) & <!channel> stays literal"
 )
 
@@ -67,7 +69,6 @@ def make_incident(events: int) -> Incident5k:
         status=Status.CLOSED,
         services=["checkout-api", "payments"],
         declared_by="U00001",
-        channel_name="inc-5000-checkout-degraded",
         detected_at=START - timedelta(minutes=5),
         declared_at=START,
         acknowledged_at=START + timedelta(minutes=2),
@@ -88,6 +89,7 @@ def make_incident(events: int) -> Incident5k:
                 incident_id=1,
                 kind=kind,
                 text=text,
+                mentions=[f"U0{n % 50:04d}"],
                 actor=f"U0{n % 50:04d}",
                 occurred_at=at,
                 permalink=f"https://acme.slack.com/archives/C1/p{n}" if kind == "pinned" else None,
@@ -98,6 +100,7 @@ def make_incident(events: int) -> Incident5k:
                 StatusUpdate(
                     incident_id=1,
                     text=text,
+                    mentions=[f"U0{n % 50:04d}"],
                     author=f"U0{n % 50:04d}",
                     posted_at=at,
                     status=Status.INVESTIGATING,

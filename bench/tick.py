@@ -1,9 +1,11 @@
 """The scheduler's claim: one transaction that turns everything due into reminder rows.
 
-Seeds 10,000 open incidents (each with a commander), 1,000 of them with an update reminder
-due, and times `ReminderService.claim` from BEGIN to COMMIT, as a tick runs it on its worker
-thread; no Slack call is made or timed. SQLite (a temporary file) always; PostgreSQL too when
-WARROOM_TEST_POSTGRES_URL or --postgres names a server (in a schema made and dropped here).
+Seeds 10,000 open incidents (each with a commander and a room), 1,000 of them with an update
+reminder due, and times `ReminderService.claim` from BEGIN to COMMIT, as a tick runs it on its
+worker thread: the reminder rows, the timeline events, the outbox effects that deliver the
+reminders and republish the incidents, the moved clocks. No Slack call is made or timed.
+SQLite (a temporary file) always; PostgreSQL too when WARROOM_TEST_POSTGRES_URL or --postgres
+names a server (in a schema made and dropped here).
 Prints each figure beside its goal with PASS or MISS; the exit status is non-zero only when
 the run itself broke (a claim claimed the wrong number of reminders, the database failed).
 
@@ -43,7 +45,7 @@ from bot.settings import Settings
 from storage.database import unit_of_work
 from storage.enums import Role, Severity, Status
 from storage.migrate import upgrade
-from storage.models import Incident, IncidentRole
+from storage.models import Incident, IncidentRole, IncidentSurface
 
 CLAIM_GOAL_MS = 200.0
 POSTGRES_URL_ENV = "WARROOM_TEST_POSTGRES_URL"
@@ -109,8 +111,6 @@ def seed(engine: Engine, *, incidents: int, now: datetime) -> list[int]:
                 "status": OPEN[n % len(OPEN)],
                 "services": [],
                 "declared_by": COMMANDER,
-                "channel_id": f"CB{n:09d}",
-                "channel_name": f"inc-{n}-bench-incident-{n}",
                 "detected_at": declared,
                 "declared_at": declared,
                 "acknowledged_at": declared,
@@ -137,10 +137,28 @@ def seed(engine: Engine, *, incidents: int, now: datetime) -> list[int]:
                 for incident_id in ids
             ],
         )
+        # Each incident has its room: a claim republishes the incidents whose clocks moved.
+        connection.execute(
+            insert(IncidentSurface),
+            [
+                {
+                    "incident_id": incident_id,
+                    "surface": "slack",
+                    "kind": "room",
+                    "channel_id": f"CB{incident_id:09d}",
+                    "ts": "",
+                    "data": {"name": f"inc-{incident_id}-bench-incident", "topic": ""},
+                    "updated_at": now,
+                }
+                for incident_id in ids
+            ],
+        )
     if engine.dialect.name == "postgresql":
         # Autovacuum gets to a freshly loaded table of this size soon after; do not wait for it.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE incident, incidentrole, reminder"))
+            connection.execute(
+                text("VACUUM ANALYZE incident, incidentrole, incidentsurface, reminder, effect")
+            )
     return ids
 
 
@@ -185,7 +203,7 @@ def time_claims(
         due_at = now - timedelta(minutes=1, microseconds=run + 1)
         set_update_reminders(engine, spread(ids, workload.due), due_at)
         started = time.perf_counter()
-        with unit_of_work(engine) as session:
+        with unit_of_work(engine, write=True) as session:  # as run_in_transaction does
             claimed = claimer.claim(session)
         elapsed = time.perf_counter() - started
         if len(claimed) != workload.expect:
@@ -240,14 +258,7 @@ def run_backend(
     shipped = warroom.reminders
 
     def service(batch: int) -> ReminderService:
-        return ReminderService(
-            warroom.engine,
-            shipped.sender,
-            shipped.publisher,
-            policy=shipped.policy,
-            clock=shipped.clock,
-            batch=batch,
-        )
+        return ReminderService(shipped.incidents, shipped.sender, room=shipped.room, batch=batch)
 
     try:
         ids = seed(warroom.engine, incidents=incidents, now=datetime.now(UTC))

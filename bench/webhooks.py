@@ -4,12 +4,15 @@ Runs the real app over real HTTP (uvicorn in a thread) against its own sandbox, 
 on and the default routing (a new group becomes an offer in #incidents), on a fresh SQLite
 file, or with --postgres in a fresh schema on that server (dropped afterwards). A load
 generator in a separate process, so that it does not share the app's GIL, sends Alertmanager
-notifications for N groups of 10 alerts over C kept-alive connections for a fixed time. Each
-group's first notification is an uncounted warm-up; after that every notification is the
-group's whole state again, as Alertmanager re-sends every group on each repeat_interval, and a
-fraction of them first resolve one more of the group's alerts. Prints each figure beside its
-goal with PASS or MISS; the exit status is non-zero only when the run itself broke (an answer
-other than 202, or stored rows that do not add up).
+notifications for N groups of 10 alerts over C kept-alive connections. After an uncounted
+warm-up (two groups of their own, each sent twice), two workloads are timed: every group's
+first notification (a new group: the app stores it, routes it, and writes the offer it posts
+in Slack after the commit), all N at once over the C connections; then, for a fixed time,
+repeats: every notification is the group's whole state again, as Alertmanager re-sends every
+group on each repeat_interval, and a fraction of them first resolve one more of the group's
+alerts. For new groups it also reports how long after the answer the offer was in Slack. Prints
+each figure beside its goal with PASS or MISS; the exit status is non-zero only when the run
+itself broke (an answer other than 202, or stored rows that do not add up).
 
     .venv/bin/python bench/webhooks.py [--groups 50 --seconds 10 --concurrency 12
                                         --resolve 0.05 --postgres URL]
@@ -23,33 +26,31 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 from _harness import (
     BenchError,
     Stack,
     app_stack,
+    bench_database,
     count_rows,
     describe_machine,
     percentile,
-    postgres_database,
+    settle,
     silence_logs,
     verdict,
 )
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-
-from storage.migrate import upgrade
 
 TOKEN = "bench-webhook-token-0123456789"
 ALERTS_PER_GROUP = 10
@@ -59,6 +60,8 @@ STARTED = "2026-11-25T09:00:00.123456789Z"
 ENDED = "2026-11-25T09:30:00.123456789Z"
 NEVER = "0001-01-01T00:00:00Z"
 RESULT_TIMEOUT_SECONDS = 120.0
+WARMUP_GROUPS = 2  # groups of their own, numbered after the timed ones, each sent twice
+GROUP_NUMBER = re.compile(r"BenchAlert(\d{3,})")
 
 
 # -- the load generator (runs in its own process) ----------------------------------------------
@@ -142,7 +145,10 @@ class Group:
 class Load:
     """What the load generator saw: round trips in seconds, answers, and what it sent."""
 
+    warmup: int = 0
     first: list[float] = field(default_factory=list)
+    first_answered_at: dict[int, float] = field(default_factory=dict)  # group → time.time()
+    first_wall: float = 0.0
     repeats: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
     bad: list[str] = field(default_factory=list)
@@ -153,16 +159,20 @@ class Load:
     @property
     def sent(self) -> int:
         """Every notification sent, warm-up included."""
-        return len(self.first) + len(self.repeats)
+        return self.warmup + len(self.first) + len(self.repeats)
 
 
 def run_load(plan: Plan) -> Load:
-    """Send every group's first notification, then repeats for `plan.seconds`, and time each.
+    """Warm up; send every group's first notification; then repeats for `plan.seconds`.
+    Time each notification after the warm-up.
 
     Worker w owns groups w, w + C, …, so one group's notifications go out in order, one at a
     time, as Alertmanager sends them. Each worker keeps one connection, opened before timing.
+    Worker 0 sends the warm-up while the others wait; the new groups all start together, and
+    so do the repeats once every new group was answered.
     """
     groups = [Group(n) for n in range(plan.groups)]
+    warmup = [Group(plan.groups + n) for n in range(WARMUP_GROUPS)]
     lanes = [groups[w :: plan.concurrency] for w in range(plan.concurrency)]
     headers = {
         "Authorization": f"Bearer {TOKEN}",
@@ -172,15 +182,22 @@ def run_load(plan: Plan) -> Load:
     load, lock = Load(), threading.Lock()
     clock: dict[str, float] = {}
 
+    def mark_new_groups() -> None:
+        clock["new_groups"] = time.perf_counter()
+
     def mark_start() -> None:
         clock["start"] = time.perf_counter()
 
+    warmed = threading.Barrier(plan.concurrency, action=mark_new_groups)
     barrier = threading.Barrier(plan.concurrency, action=mark_start)
+    new_groups_done: list[float] = []
     finished: list[float] = []
     errors: list[BaseException] = []
     cpu_started = time.process_time()
 
-    def send(connection: http.client.HTTPConnection, group: Group, into: list[float]) -> None:
+    def send(
+        connection: http.client.HTTPConnection, group: Group, into: list[float] | None
+    ) -> None:
         body = group.body()
         sent = time.perf_counter()
         connection.request("POST", "/webhooks/alertmanager", body=body, headers=headers)
@@ -188,7 +205,12 @@ def run_load(plan: Plan) -> Load:
         answer = response.read()
         seconds = time.perf_counter() - sent
         with lock:
-            into.append(seconds)
+            if into is None:
+                load.warmup += 1
+            else:
+                into.append(seconds)
+            if into is load.first:
+                load.first_answered_at[group.number] = time.time()
             load.statuses[response.status] += 1
             if response.status != 202 and len(load.bad) < 5:
                 load.bad.append(f"HTTP {response.status}: {answer[:300]!r}")
@@ -198,8 +220,14 @@ def run_load(plan: Plan) -> Load:
         connection = http.client.HTTPConnection(plan.host, plan.port, timeout=30)
         try:
             connection.connect()
+            if seed == plan.seed:  # worker 0
+                for group in warmup + warmup:  # new, then a repeat
+                    send(connection, group, None)
+            warmed.wait()
             for group in lane:
                 send(connection, group, load.first)
+            with lock:
+                new_groups_done.append(time.perf_counter())
             barrier.wait()
             deadline = clock["start"] + plan.seconds
             turn = 0
@@ -214,6 +242,7 @@ def run_load(plan: Plan) -> Load:
                 finished.append(time.perf_counter())
         except BaseException as error:  # reported below; a thread cannot raise to the caller
             errors.append(error)
+            warmed.abort()
             barrier.abort()
         finally:
             connection.close()
@@ -228,6 +257,7 @@ def run_load(plan: Plan) -> Load:
         worker.join()
     if errors:
         raise BenchError(f"{len(errors)} load workers failed, first: {errors[0]!r}")
+    load.first_wall = max(new_groups_done) - clock["new_groups"]
     load.wall = max(finished) - clock["start"]
     load.cpu = time.process_time() - cpu_started
     return load
@@ -246,19 +276,6 @@ def generate_load(plan: Plan, results: Connection) -> None:
 # -- the app -----------------------------------------------------------------------------------
 
 
-@contextmanager
-def database(postgres: str | None) -> Iterator[str]:
-    """A fresh, migrated SQLite file, or a schema of its own on the PostgreSQL server."""
-    if postgres:
-        with postgres_database(postgres) as url:
-            yield url
-        return
-    with tempfile.TemporaryDirectory(prefix="warroom-bench-webhooks-") as folder:
-        url = f"sqlite:///{Path(folder) / 'warroom.db'}"
-        upgrade(url)
-        yield url
-
-
 def webhook_stack(database_url: str) -> AbstractContextManager[Stack]:
     """The app with webhooks on and the default routing, its sandbox, a driver for events."""
     return app_stack(database_url, warroom_webhook_token=TOKEN)
@@ -274,19 +291,32 @@ class Stored:
     deliveries: int
     offers: int
     failures: int
+    offer_posted_at: dict[int, float]  # group number → when its offer was posted (time.time())
 
 
 def read_stored(stack: Stack) -> Stored:
-    """Count the rows the load left."""
+    """Count the rows the load left; when each group's offer was posted (its message ts)."""
     reader = stack.reader()
     try:
+        with reader.connect() as connection:
+            offers = connection.execute(
+                text("SELECT group_key, offer_ts FROM alertgroup WHERE offer_ts IS NOT NULL")
+            ).all()
+        posted = {
+            int(found.group(1)): float(ts)
+            for key, ts in offers
+            if (found := GROUP_NUMBER.search(key)) is not None
+        }
+        failed = "SELECT count(*) FROM effect WHERE state = 'failed'"
         return Stored(
             groups=count_rows(reader, "SELECT count(*) FROM alertgroup"),
             alerts=count_rows(reader, "SELECT count(*) FROM alert"),
             resolved=count_rows(reader, "SELECT count(*) FROM alert WHERE state = 'resolved'"),
             deliveries=count_rows(reader, "SELECT count(*) FROM webhookdelivery"),
-            offers=count_rows(reader, "SELECT count(*) FROM alertgroup WHERE offer_ts IS NOT NULL"),
-            failures=count_rows(reader, "SELECT count(*) FROM sideeffectfailure"),
+            offers=len(offers),
+            failures=count_rows(reader, "SELECT count(*) FROM sideeffectfailure")
+            + count_rows(reader, failed),
+            offer_posted_at=posted,
         )
     finally:
         reader.dispose()
@@ -321,9 +351,7 @@ def drive(stack: Stack, plan: Plan, backend: str) -> Run:
     if outcome != "ok":
         raise BenchError(f"the load generator failed: {value}")
     server_cpu = (cpu_after.user + cpu_after.system) - (cpu_before.user + cpu_before.system)
-    started = time.perf_counter()
-    stack.handle.run(stack.warroom.alerts.drain())
-    drain_seconds = time.perf_counter() - started
+    drain_seconds = settle(stack)
     return Run(backend, plan, value, server_cpu, drain_seconds, read_stored(stack))
 
 
@@ -337,6 +365,37 @@ def ms(values: list[float], pct: float) -> str:
     return f"{percentile(values, pct) * 1000:.1f} ms"
 
 
+def offer_delays(run: Run) -> list[float]:
+    """Seconds from each new group's answer to its offer's message in Slack."""
+    answered, posted = run.load.first_answered_at, run.stored.offer_posted_at
+    return [posted[n] - answered[n] for n in sorted(answered) if n in posted]
+
+
+def new_group_rows(run: Run) -> list[Row]:
+    """The first notification of each group: the answer, and the offer it puts in Slack."""
+    first = run.load.first
+    p99 = percentile(first, 99) * 1000
+    delays = offer_delays(run)
+    rows: list[Row] = [
+        ("new groups/s (first notifications)", f"{len(first) / run.load.first_wall:.0f}", "", ""),
+        ("new group: answer p50", ms(first, 50), "", ""),
+        ("new group: answer p95", ms(first, 95), "", ""),
+        (
+            "new group: answer p99",
+            f"{p99:.1f} ms",
+            f"< {P99_GOAL_MS:.0f} ms",
+            verdict(p99 < P99_GOAL_MS),
+        ),
+        ("new group: answer max", f"{max(first) * 1000:.1f} ms", "", ""),
+    ]
+    if delays:
+        rows += [
+            ("new group: answer → offer in Slack, p50", ms(delays, 50), "", ""),
+            ("new group: answer → offer in Slack, max", f"{max(delays) * 1000:.1f} ms", "", ""),
+        ]
+    return rows
+
+
 def figure_rows(run: Run) -> list[Row]:
     """Throughput and latency of the timed notifications, beside their goals."""
     load = run.load
@@ -344,25 +403,31 @@ def figure_rows(run: Run) -> list[Row]:
     p99 = percentile(load.repeats, 99) * 1000
     other = load.sent - load.statuses[202]
     return [
-        ("notifications/s", f"{rate:.0f}", f">= {THROUGHPUT_GOAL:.0f}", verdict(rate >= 300)),
-        ("alerts/s", f"{rate * ALERTS_PER_GROUP:.0f}", "", ""),
-        ("latency p50", ms(load.repeats, 50), "", ""),
-        ("latency p95", ms(load.repeats, 95), "", ""),
-        ("latency p99", f"{p99:.1f} ms", f"< {P99_GOAL_MS:.0f} ms", verdict(p99 < P99_GOAL_MS)),
-        ("latency max", f"{max(load.repeats) * 1000:.1f} ms", "", ""),
-        ("answers other than 202", str(other), "0", "BROKEN" if other else ""),
+        *new_group_rows(run),
         (
-            "first notification of a group, p50 / max",
-            f"{ms(load.first, 50)} / {max(load.first) * 1000:.1f} ms",
-            "",
-            "",
+            "repeats: notifications/s",
+            f"{rate:.0f}",
+            f">= {THROUGHPUT_GOAL:.0f}",
+            verdict(rate >= 300),
         ),
+        ("repeats: alerts/s", f"{rate * ALERTS_PER_GROUP:.0f}", "", ""),
+        ("repeats: latency p50", ms(load.repeats, 50), "", ""),
+        ("repeats: latency p95", ms(load.repeats, 95), "", ""),
+        (
+            "repeats: latency p99",
+            f"{p99:.1f} ms",
+            f"< {P99_GOAL_MS:.0f} ms",
+            verdict(p99 < P99_GOAL_MS),
+        ),
+        ("repeats: latency max", f"{max(load.repeats) * 1000:.1f} ms", "", ""),
+        ("answers other than 202", str(other), "0", "BROKEN" if other else ""),
     ]
 
 
 def stored_rows(run: Run) -> list[Row]:
     """What the database holds, against what the load says it must."""
-    stored, load, groups = run.stored, run.load, run.plan.groups
+    stored, load = run.stored, run.load
+    groups = run.plan.groups + WARMUP_GROUPS
 
     def check(value: int, want: int) -> tuple[str, str]:
         return str(want), "" if value == want else "BROKEN"
@@ -404,9 +469,10 @@ def print_report(run: Run) -> None:
     print(f"Warroom webhooks ({run.backend}), {date.today().isoformat()}, {describe_machine()}")
     print(
         f"Alertmanager notifications of {ALERTS_PER_GROUP} alerts for {plan.groups} groups, "
-        f"{plan.concurrency} kept-alive connections from a separate process, {plan.seconds:.0f} s; "
-        f"{plan.groups} first notifications (new groups) not counted; {len(load.repeats)} "
-        f"timed, {load.resolved} of them resolved one more alert first"
+        f"{plan.concurrency} kept-alive connections from a separate process; {load.warmup} "
+        f"warm-up notifications not counted; {len(load.first)} new groups at once, then "
+        f"{plan.seconds:.0f} s of repeats: {len(load.repeats)} timed, {load.resolved} of them "
+        "resolved one more alert first"
     )
     print()
     print(f"{'figure':<{width}}  {'value':>14}  {'goal':<9}  result")
@@ -447,7 +513,7 @@ def main(argv: list[str] | None = None) -> int:
     silence_logs()
     backend = "postgres" if args.postgres else "sqlite"
     try:
-        with database(args.postgres) as url, webhook_stack(url) as stack:
+        with bench_database(args.postgres) as url, webhook_stack(url) as stack:
             plan = Plan(
                 host="127.0.0.1",
                 port=stack.handle.port,
