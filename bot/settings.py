@@ -101,7 +101,22 @@ class DatabaseSettings(BaseSettings):
         return value
 
 
-class Settings(DatabaseSettings):
+class OncallSettings(DatabaseSettings):
+    """The database, `warroom.yml` and the public URL: enough for `warroom oncall` and
+    `warroom config check`, which need no Slack tokens."""
+
+    warroom_config: str | None = None
+    warroom_public_url: str = "http://127.0.0.1:3000"
+
+    @field_validator("warroom_public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", value.strip()):
+            raise ValueError("must be an http(s) URL such as https://warroom.example.com")
+        return value.strip().rstrip("/")
+
+
+class Settings(OncallSettings):
     """Everything Warroom reads from its environment, with defaults."""
 
     slack_bot_token: str = Field(min_length=1)
@@ -128,7 +143,6 @@ class Settings(DatabaseSettings):
     warroom_workers: int = Field(default=4, ge=1, le=64)
     warroom_webhook_token: str | None = None
     warroom_metrics_token: str | None = None
-    warroom_config: str | None = None
     warroom_alert_channels: str = ""
     warroom_channels_per_minute: float = Field(default=20, gt=0, le=1000)
     warroom_webhook_retention: Retention = timedelta(days=90)

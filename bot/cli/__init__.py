@@ -1,4 +1,5 @@
-"""The `warroom` command: run, db upgrade|current, postmortem, demo, doctor."""
+"""The `warroom` command: run, db upgrade|current, postmortem, oncall, config check, demo,
+doctor."""
 
 import argparse
 import asyncio
@@ -10,6 +11,8 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from bot import __version__
+from bot.cli import oncall
+from bot.cli.oncall_startup import check_schedule_people, load_schedules_or_stop
 from bot.observability.logs import configure_logging
 from bot.ops import usage
 from bot.ops.problems import SetupError
@@ -17,6 +20,7 @@ from bot.settings import DatabaseSettings, Settings, database_timeouts, describe
 
 if TYPE_CHECKING:
     from bot.alerts.rules.routing import RoutingConfig
+    from bot.app import Warroom
     from bot.incidents.postmortem.render import PostmortemRenderer
     from bot.incidents.rules.postmortem import PostmortemContext
     from storage.database import Timeouts
@@ -73,12 +77,26 @@ def cmd_run(_args: argparse.Namespace) -> int:
     renderer = load_postmortem_template(settings.warroom_postmortem_template)
     configure_logging(settings.warroom_log_level, settings.warroom_log_format)
     routing = load_routing(settings.warroom_config)
+    schedules = load_schedules_or_stop(settings.warroom_config)
     prepare_database(settings)
     from bot.app import build_warroom
+
+    warroom = build_warroom(settings, renderer=renderer, routing=routing, schedules=schedules)
+    asyncio.run(serve_checked(warroom))
+    return 0
+
+
+async def serve_checked(warroom: "Warroom") -> None:
+    """Check the people the on-call schedules name (an unknown one stops the start), then
+    serve."""
     from bot.serve import serve
 
-    asyncio.run(serve(build_warroom(settings, renderer=renderer, routing=routing)))
-    return 0
+    retry = await check_schedule_people(warroom)
+    try:
+        await serve(warroom)
+    finally:
+        if retry is not None:
+            retry.cancel()
 
 
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
@@ -263,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     example.add_argument("what", choices=list(EXAMPLES))
     example.set_defaults(func=cmd_example)
+    oncall.add_commands(commands)
     return parser
 
 
