@@ -36,7 +36,7 @@ from storage.queries import oncall_feeds as queries
 log = logging.getLogger(__name__)
 FETCH_EVERY = timedelta(minutes=10)
 # The span a feed is read over: shifts further back or ahead are not needed by anyone.
-PAST = timedelta(days=60)
+PAST = timedelta(days=400)  # a year's hours ledger, and some
 AHEAD = timedelta(days=400)
 
 
@@ -104,7 +104,7 @@ class FeedService:
         return found
 
     def shifts_in(self, session: Session, schedule: str, layer: str) -> tuple[Shift, ...]:
-        """The layer's shifts from its feed's last good copy, from 60 days back to 400 ahead;
+        """The layer's shifts from its feed's last good copy, from 400 days back to 400 ahead;
         empty when there is no copy yet. Parsed once per copy and day."""
         copy = queries.get_feed_copy(session, schedule=schedule, layer=layer)
         if copy is None or not copy.body:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import recurring_ical_events
+from ical_server import FeedServer
 from icalendar import Calendar
 
 from bot.app import Warroom, build_warroom
@@ -47,7 +48,11 @@ schedules:
         rotation: "3d"
         handoff: "08:00"
         start: 2026-01-02
+  - name: vendor
+    timezone: America/New_York
+    layers: [{name: imported, ical: "%s"}]
 """
+FEED = (Path(__file__).parents[1] / "fixtures" / "ical" / "vendor_google.ics").read_bytes()
 
 
 class Clock:
@@ -81,10 +86,18 @@ def sandbox() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def app(database_url: str, sandbox: SandboxServer, tmp_path: Path) -> Iterator[App]:
+def feed() -> Iterator[FeedServer]:
+    with FeedServer(FEED) as server:
+        yield server
+
+
+@pytest.fixture
+def app(
+    database_url: str, sandbox: SandboxServer, feed: FeedServer, tmp_path: Path
+) -> Iterator[App]:
     sandbox.reset()
     config = tmp_path / "warroom.yml"
-    config.write_text(SCHEDULES)
+    config.write_text(SCHEDULES % feed.url)
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         slack_bot_token="xoxb-sandbox-token",
@@ -107,6 +120,7 @@ def app(database_url: str, sandbox: SandboxServer, tmp_path: Path) -> Iterator[A
             by="U0ALICE",
         )
         handle.run(override)
+        assert handle.run(warroom.feeds.refresh_due()) == 1  # what the scheduler job does
         yield App(warroom, handle, clock, config)
     finally:
         handle.stop()
@@ -173,7 +187,7 @@ def from_cli(
     return list(json.loads(out))
 
 
-@pytest.mark.parametrize("schedule", ["sre", "db"])
+@pytest.mark.parametrize("schedule", ["sre", "db", "vendor"])
 def test_the_calendar_shows_minute_for_minute_what_warroom_oncall_shifts_says(
     app: App,
     schedule: str,
@@ -194,10 +208,16 @@ def test_the_calendar_shows_minute_for_minute_what_warroom_oncall_shifts_says(
         )
         for s in from_cli(app, schedule, start, end, monkeypatch, capsys)
     ]
-    assert len(listed) > 20
+    assert len(listed) > 10
     if schedule == "sre":  # layers, the restricted one, and the override are all in the span
         held = {who.split(" ", 1)[1] for *_, who in listed}
         assert held == {"sre/primary (rotation)", "sre/daytime (rotation)", "sre (override)"}
+    if schedule == "vendor":  # the feed's weeks, its EXDATE covered by a swap
+        assert (
+            datetime(2026, 3, 23, 13, tzinfo=UTC),
+            datetime(2026, 3, 30, 13, tzinfo=UTC),
+            "U0CAROL vendor/imported (ical)",
+        ) in listed
     assert minutes(shown, start, end) == minutes(listed, start, end)
     calendar = Calendar.from_ical(response.content)
     assert str(calendar["X-WR-CALNAME"]) == f"On call: {schedule}"
