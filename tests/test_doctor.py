@@ -95,7 +95,7 @@ def test_a_ready_deployment_passes_every_check(
     assert checks["mail"].startswith(SKIPPED) and "not configured" in checks["mail"]
     assert checks["SMS"].startswith(SKIPPED) and "not configured" in checks["SMS"]
     assert f"{tmp_path / '.env'} (absent" in checks["settings"]
-    assert summary == "ready: 9 passed, 0 failed, 2 skipped"
+    assert summary == "ready: 9 passed, 0 failed, 3 skipped"
 
 
 def test_missing_scopes_are_named(slack: SandboxServer, database_url: str, tmp_path: Path) -> None:
@@ -107,7 +107,7 @@ def test_missing_scopes_are_named(slack: SandboxServer, database_url: str, tmp_p
         "missing pins:write, reactions:read: add them under OAuth & Permissions"
         in (checks["Slack scopes"])
     )
-    assert summary == "not ready: 8 passed, 1 failed, 2 skipped"
+    assert summary == "not ready: 8 passed, 1 failed, 3 skipped"
 
 
 @pytest.mark.parametrize(
@@ -161,7 +161,7 @@ def test_a_signing_secret_unlike_slacks_is_a_warning(
     assert status == 0
     assert checks["signing secret"].startswith("!")
     assert "has 7 characters, not the 32 hex characters Slack issues" in checks["signing secret"]
-    assert summary == "ready: 8 passed, 1 warned, 0 failed, 2 skipped"
+    assert summary == "ready: 8 passed, 1 warned, 0 failed, 3 skipped"
 
 
 def test_an_unmigrated_database(
@@ -195,7 +195,7 @@ def test_bad_settings_skip_what_needs_them(slack: SandboxServer, tmp_path: Path)
     assert checks["database"].startswith("!")  # checked all the same
     assert checks["Slack bot token"].endswith("the settings did not load")
     assert checks["postmortem"].startswith("✓")
-    assert summary == "not ready: 1 passed, 1 warned, 1 failed, 8 skipped"
+    assert summary == "not ready: 1 passed, 1 warned, 1 failed, 9 skipped"
     assert not (tmp_path / "warroom.db").exists()  # the doctor creates nothing
 
 

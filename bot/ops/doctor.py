@@ -39,6 +39,7 @@ NEED_SETTINGS = (
     "mail",
     "SMS",
     "routing config",
+    "on-call schedules",
 )
 
 
@@ -132,6 +133,7 @@ def diagnose() -> Iterator[Finding]:
         yield check_service("mail", "warroom_smtp_", settings, check_smtp)
         yield check_service("SMS", "warroom_twilio_", settings, check_twilio)
         yield check_routing(settings)
+        yield check_schedules(settings)
     if database is not None:
         yield check_postmortem_template(database)
 
@@ -306,6 +308,35 @@ def check_routing(settings: Settings) -> Finding:
     if not path:
         return Finding("routing config", Outcome.SKIP, "WARROOM_CONFIG not set: default routing")
     return Finding("routing config", Outcome.PASS, f"{path}: {len(config.rules)} routes")
+
+
+def check_schedules(settings: Settings) -> Finding:
+    """The on-call schedules of WARROOM_CONFIG load, as `warroom run` would load them (the
+    people they name are checked against Slack by `warroom run`)."""
+    from bot.oncall.config import ConfigError, load_schedules
+    from bot.oncall.config_file import read_yaml
+
+    check = "on-call schedules"
+    try:
+        if settings.warroom_config:
+            read_yaml(settings.warroom_config)
+    except ConfigError:
+        # A file that cannot be read or parsed is the routing check's failure already.
+        return Finding(check, Outcome.SKIP, "WARROOM_CONFIG did not load (see routing config)")
+    try:
+        schedules = load_schedules(settings.warroom_config)
+    except ConfigError as problem:
+        return Finding(check, Outcome.FAIL, str(problem))
+    if not schedules:
+        return Finding(check, Outcome.SKIP, "none defined (schedules: in WARROOM_CONFIG)")
+    layers = sum(len(schedule.layers) for schedule in schedules)
+    names = ", ".join(schedule.name for schedule in schedules)
+    plural = "" if len(schedules) == 1 else "s"
+    return Finding(
+        check,
+        Outcome.PASS,
+        f"{settings.warroom_config}: {len(schedules)} schedule{plural} ({names}), {layers} layers",
+    )
 
 
 def check_postmortem_template(settings: DatabaseSettings) -> Finding:

@@ -110,6 +110,7 @@ Checks a deployment end to end without starting it, one line per check:
   webhook token     WARROOM_WEBHOOK_TOKEN set and long enough
   mail, SMS         SMTP and Twilio, when configured
   routing config    WARROOM_CONFIG loads
+  on-call schedules WARROOM_CONFIG's schedules: load (zones, rotations, handoffs, holidays)
   postmortem        WARROOM_POSTMORTEM_TEMPLATE (or the built-in one) renders
 
 exit status: 0 when nothing failed (warnings allowed), 1 when a check failed,

@@ -250,3 +250,15 @@ def test_routing_problems_and_schedule_problems_stay_apart(tmp_path: Path) -> No
     assert load_routing_config(path).rules == ()
     with pytest.raises(ConfigError):
         load_schedules(path)
+
+
+def test_the_commented_example_in_warroom_example_yml_loads_once_uncommented(
+    tmp_path: Path,
+) -> None:
+    example = Path(__file__).resolve().parents[2] / "warroom.example.yml"
+    text = example.read_text(encoding="utf-8")
+    assert load_schedules(str(example)) == ()  # commented out: the example pages nobody
+    block = text[text.index("# schedules:") :]
+    uncommented = "\n".join(line.removeprefix("#").removeprefix(" ") for line in block.splitlines())
+    names = [schedule.name for schedule in load_schedules(write(tmp_path, uncommented))]
+    assert names == ["sre", "vendor"]
