@@ -315,3 +315,11 @@ def test_a_schedule_removed_from_the_file_is_404_for_its_own_token(app: App) -> 
     response = app.get("/oncall/gone.ics", token=app.token("schedule:gone"))
     assert response.status_code == 404
     assert response.json()["error"] == "unknown_schedule"
+
+
+def test_a_head_request_answers_like_get_without_the_calendar(app: App) -> None:
+    url = f"{app.handle.url}/oncall/sre.ics"
+    response = httpx.head(url, params={"token": app.token("schedule:sre")}, timeout=30)
+    assert response.status_code == 200 and response.content == b""
+    assert response.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert httpx.head(url, params={"token": "wrong"}, timeout=30).status_code == 401
