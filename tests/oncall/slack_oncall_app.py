@@ -144,21 +144,34 @@ class OncallApp:
         self.settle()
         return report
 
-    def oncall(self, user: str, text: str, channel: str = "general") -> Any:
-        """Run `/oncall <text>` as `user`; the HTTP answer."""
+    def ask(self, user: str, text: str, channel: str = "general") -> str:
+        """Run `/oncall <text>` as `user`, carry it out, and return what they were shown
+        (the text and every block's text of the one new ephemeral message)."""
+        before = len(self.driver.ephemerals(user))
         response = self.driver.slash(user, channel, text, command="/oncall")
         assert response.status_code == 200, response.text
-        return response
-
-    def replies(self, user: str) -> list[dict[str, Any]]:
-        """Every ephemeral message `user` was shown, oldest first."""
-        return self.driver.ephemerals(user)
+        self.settle()
+        shown = self.driver.wait_for(
+            lambda: self.driver.ephemerals(user)[before:],
+            description=f"an answer to /oncall {text}",
+        )
+        assert len(shown) == 1, shown
+        return message_text(shown[0])
 
     def handoffs(self) -> list[OncallHandoff]:
         """Recorded handoffs, oldest first."""
         with Session(self.warroom.engine) as session:
             query = select(OncallHandoff).order_by(col(OncallHandoff.at), col(OncallHandoff.id))
             return list(session.exec(query))
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """What a message says: its text and every block's text (and accessory's), joined."""
+    parts = [message.get("text") or ""]
+    for block in message.get("blocks") or []:
+        parts.append(str((block.get("text") or {}).get("text") or ""))
+        parts += [str(e.get("text") or "") for e in block.get("elements") or []]
+    return "\n".join(parts)
 
 
 def members(driver: SlackDriver, handle: str) -> list[str]:

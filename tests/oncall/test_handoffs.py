@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from slack_oncall_app import BEFORE_HANDOFF, HANDOFF, OncallApp, StartApp, app_starter, members
+from slack_oncall_app import (
+    BEFORE_HANDOFF,
+    HANDOFF,
+    OncallApp,
+    StartApp,
+    app_starter,
+    members,
+    message_text,
+)
 
 from bot.oncall.handoffs import HandoffTick
 from bot.sandbox import SandboxServer
@@ -33,15 +41,8 @@ def start_app(
 
 
 def texts(messages: list[dict[str, Any]]) -> list[str]:
-    """What each message says: its text and every block's text, joined."""
-    found = []
-    for message in messages:
-        parts = [message.get("text") or ""]
-        for block in message.get("blocks") or []:
-            parts.append(str((block.get("text") or {}).get("text") or ""))
-            parts += [str(e.get("text") or "") for e in block.get("elements") or []]
-        found.append("\n".join(parts))
-    return found
+    """What each message says."""
+    return [message_text(m) for m in messages]
 
 
 def bot_posts(app: OncallApp, channel: str = "sre") -> list[str]:

@@ -13,7 +13,7 @@ from bot.oncall.rules.shifts import Shift, Source
 from bot.oncall.service import OnCallNow
 from bot.slack.blocks.limits import MAX_BLOCKS, MAX_TEXT
 from bot.slack.blocks.parts import Block, button, context, mention, section
-from bot.slack.ids import ActionId
+from bot.slack.ids import ActionId, BlockId
 from bot.slack.mrkdwn import escape_mrkdwn
 from storage.models import OncallOverride
 
@@ -164,7 +164,7 @@ def build_override_list(
             f"{_span(override.start_at, override.end_at, shown)} · added by "
             f"{person(override.created_by)}"
         )
-        block = section(text)
+        block = section(text, block_id=f"{BlockId.ONCALL_OVERRIDE}:{override.id}")
         block["accessory"] = button(
             "Remove", ActionId.ONCALL_REMOVE_OVERRIDE, str(override.id), style="danger"
         )

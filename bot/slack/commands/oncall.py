@@ -124,7 +124,7 @@ def _schedule_word(word: str) -> str:
 
 def _override(words: Sequence[str]) -> AddOverride:
     """`<schedule>[/<layer>] @person <from> <to>`."""
-    if len(words) < 4:
+    if len(words) < 3:
         raise InvalidInput(f"Give the schedule, the person and both times: {OVERRIDE_USAGE}.")
     target = _TARGET.fullmatch(words[0].lower())
     if target is None:

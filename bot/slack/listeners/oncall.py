@@ -25,6 +25,7 @@ from bot.slack.deps import SlackDeps
 from bot.slack.ids import BlockId
 from bot.slack.listeners.commands import SLASH, form_failed
 from bot.slack.listeners.views import VIEW
+from bot.slack.mrkdwn import render_mrkdwn
 from bot.slack.oncall_forms import check_override_command, parse_override_form, unknown_schedule
 
 ONCALL = "/oncall"
@@ -55,7 +56,9 @@ async def handle_oncall_command(
             return
         check_command(parsed, oncall)
     except DomainError as error:
-        await ack(response_type="ephemeral", text=f":warning: {error.message}")
+        # A refusal is plain text (as when the inbox tells it): escaped, its people mentioned.
+        text = render_mrkdwn(error.message, error.mentions)
+        await ack(response_type="ephemeral", text=f":warning: {text}")
         return
     except (Transient, Permanent) as failure:
         await ack(response_type="ephemeral", text=form_failed(failure))
