@@ -106,14 +106,18 @@ class FeedService:
     def shifts_in(self, session: Session, schedule: str, layer: str) -> tuple[Shift, ...]:
         """The layer's shifts from its feed's last good copy, from 400 days back to 400 ahead;
         empty when there is no copy yet. Parsed once per copy and day."""
-        copy = queries.get_feed_copy(session, schedule=schedule, layer=layer)
-        if copy is None or not copy.body:
+        fetched_at = queries.get_feed_fetched_at(session, schedule=schedule, layer=layer)
+        if fetched_at is None:
             return ()
         start, end = self._window()
-        key = (copy.fetched_at, start)
+        key = (fetched_at, start)
         cached = self._parsed.get((schedule, layer))
         if cached is not None and cached[0] == key:
-            return cached[1]
+            return cached[1]  # without reading the copy: it can be megabytes
+        copy = queries.get_feed_copy(session, schedule=schedule, layer=layer)
+        if copy is None or copy.fetched_at is None or not copy.body:
+            return ()
+        key = (copy.fetched_at, start)  # the copy read may be newer than the stamp was
         shifts = self._read_copy(session, copy, start, end)
         self._parsed[(schedule, layer)] = (key, shifts)
         return shifts
@@ -220,7 +224,9 @@ class FeedService:
         if fetched.body is None:
             return None
         calendar = read_feed(fetched.body)
-        expand_feed(calendar, self._zone(copy.schedule), *self._window())
+        _events, nobody = expand_feed(calendar, self._zone(copy.schedule), *self._window())
+        if nobody:
+            log.warning("feed of %s/%s: %d event(s) name nobody", *_where(copy), nobody)
         if count_events(calendar) == 0 and copy.body and count_events(read_feed(copy.body)):
             raise FeedUnreadable("the feed has no events; the last copy had some and stays in use")
         return fetched.body

@@ -26,6 +26,15 @@ def get_feed_copy(session: Session, *, schedule: str, layer: str) -> OncallFeedC
     return session.exec(query).first()
 
 
+def get_feed_fetched_at(session: Session, *, schedule: str, layer: str) -> datetime | None:
+    """When the copy of one layer's feed in use was taken (None: no copy yet), without
+    reading the copy itself."""
+    query = select(OncallFeedCopy.fetched_at).where(
+        OncallFeedCopy.schedule == schedule, OncallFeedCopy.layer == layer
+    )
+    return session.exec(query).first()
+
+
 def add_feed_copy(session: Session, *, schedule: str, layer: str, url: str) -> None:
     """Set up a layer's feed copy, empty and due, unless another process just did."""
     values = {"schedule": schedule, "layer": layer, "url": url, "body": ""}

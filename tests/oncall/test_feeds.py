@@ -244,3 +244,23 @@ async def test_a_schedule_without_feeds_fetches_nothing(engine: Engine, clock: C
     feeds = FeedService(engine, [plain], HttpFeedFetcher(), clock=clock)
     assert await feeds.refresh_due() == 0
     assert await feeds.status() == []
+
+
+async def test_a_copy_is_parsed_once_and_again_only_when_a_new_one_is_taken(
+    engine: Engine, server: FeedServer, clock: Clock
+) -> None:
+    feeds, oncall = services(engine, server.url, clock)
+    await feeds.refresh_due()
+    good = await march(oncall)
+    with Session(engine) as session:  # the stored text changes behind the service's back
+        copy = session.exec(select(OncallFeedCopy)).one()
+        copy.body = FEED.decode().replace("U0CAROL", "U0FRANK")
+        session.add(copy)
+        session.commit()
+    assert await march(oncall) == good  # same copy (same fetched_at): not read again
+    with Session(engine) as session:
+        copy = session.exec(select(OncallFeedCopy)).one()
+        copy.fetched_at = START + timedelta(minutes=1)
+        session.add(copy)
+        session.commit()
+    assert (await march(oncall))[-1][2] == "U0FRANK"
