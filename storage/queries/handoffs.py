@@ -49,16 +49,17 @@ def add_handoff(
     return row
 
 
-def latest_override_removal(
+def latest_override_edit(
     session: Session, *, schedule: str, after: datetime, until: datetime
 ) -> datetime | None:
-    """When an override of the schedule was last removed within `(after, until]`."""
-    query = select(func.max(OncallOverride.removed_at)).where(
-        OncallOverride.schedule == schedule,
-        col(OncallOverride.removed_at) > after,
-        col(OncallOverride.removed_at) <= until,
-    )
-    return session.exec(query).one()
+    """When an override of the schedule was last made or removed within `(after, until]`."""
+    edits = []
+    for column in (OncallOverride.created_at, OncallOverride.removed_at):
+        query = select(func.max(column)).where(
+            OncallOverride.schedule == schedule, col(column) > after, col(column) <= until
+        )
+        edits.append(session.exec(query).one())
+    return max((edit for edit in edits if edit is not None), default=None)
 
 
 def list_groups_created(

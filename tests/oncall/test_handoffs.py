@@ -5,7 +5,7 @@ one PostgreSQL."""
 
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,12 @@ from slack_oncall_app import (
     members,
     message_text,
 )
+from sqlmodel import Session, col, select
 
 from bot.oncall.handoffs import HandoffTick
 from bot.sandbox import SandboxServer
+from bot.slack.ids import ActionId, BlockId
+from storage.models import Effect, OncallOverride
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +185,80 @@ def test_two_processes_on_one_postgresql_tell_each_handoff_once(
     assert len(bot_posts(apps[0])) == 2
     assert len(driver.calls("usergroups.users.update")) == 3
     assert members(driver, "sre-oncall") == ["U0BOB"]
+
+
+TUESDAY_LATE = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)  # 10:30 in Berlin: carol since 09:00
+
+
+def overrides(app: OncallApp) -> list[OncallOverride]:
+    with Session(app.warroom.engine) as session:
+        return list(session.exec(select(OncallOverride).order_by(col(OncallOverride.id))))
+
+
+def test_an_override_and_its_removal_hand_the_pager_over_and_back(start_app: StartApp) -> None:
+    app = start_app(TUESDAY_LATE)
+    assert len(app.tick_handoffs().quiet) == 1  # sre: carol since 09:00; early: nobody, ever
+    assert members(app.driver, "sre-oncall") == ["U0CAROL"]
+    app.ask("bob", "override sre <@U0ALICE|alice> now +8h")
+
+    assert len(app.tick_handoffs().announced) == 1
+    (override,) = overrides(app)
+    taken = app.handoffs()[-1]
+    assert (taken.at, taken.outgoing, taken.incoming) == (
+        override.start_at,
+        ["U0CAROL"],
+        ["U0ALICE"],
+    )
+    assert "You are on call for sre" in texts(app.driver.dm_messages("alice"))[-1]
+    assert "<@U0ALICE> has the pager now" in texts(app.driver.dm_messages("carol"))[-1]
+    assert members(app.driver, "sre-oncall") == ["U0ALICE"]
+
+    app.clock.advance(minutes=10)
+    app.ask("carol", "overrides sre")
+    listed = app.driver.ephemerals("carol")[-1]
+    block = f"{BlockId.ONCALL_OVERRIDE}:{override.id}"
+    app.driver.click(
+        "carol", "general", listed["ts"], ActionId.ONCALL_REMOVE_OVERRIDE, block_id=block
+    )
+    app.settle()
+    # The removed override vanishes from the shifts: no change instant marks its end, but the
+    # record no longer names who is on call, so the handoff is dated when it was removed.
+    assert len(app.tick_handoffs().announced) == 1
+    (removed,) = overrides(app)
+    back = app.handoffs()[-1]
+    assert (back.at, back.outgoing, back.incoming) == (
+        removed.removed_at,
+        ["U0ALICE"],
+        ["U0CAROL"],
+    )
+    assert "You are on call for sre" in texts(app.driver.dm_messages("carol"))[-1]
+    assert members(app.driver, "sre-oncall") == ["U0CAROL"]
+    assert app.tick_handoffs() == HandoffTick()
+
+
+def test_an_override_made_late_is_told_when_it_is_made(start_app: StartApp) -> None:
+    app = start_app(TUESDAY_LATE)
+    app.tick_handoffs()
+    # It began at 08:00, before anyone knew: the pager changes hands now.
+    app.ask("bob", "override sre <@U0ALICE|alice> 2026-03-10 08:00 +8h")
+    assert len(app.tick_handoffs().announced) == 1
+    (override,) = overrides(app)
+    handed = app.handoffs()[-1]
+    assert (handed.at, handed.incoming) == (override.created_at, ["U0ALICE"])
+    assert len(app.driver.dm_messages("alice")) == 1
+    assert members(app.driver, "sre-oncall") == ["U0ALICE"]
+
+
+def test_a_group_slack_will_not_update_holds_up_nothing_else(start_app: StartApp) -> None:
+    app = start_app()
+    app.tick_handoffs()
+    app.driver.inject("usergroups.users.update", "permission_denied", times=5)
+    app.clock.advance(seconds=60)
+    assert len(app.tick_handoffs().announced) == 2
+    assert len(app.driver.dm_messages("bob")) == 1 and len(bot_posts(app)) == 2
+    assert members(app.driver, "sre-oncall") == ["U0ALICE"]  # Slack said no: left as it was
+    with Session(app.warroom.engine) as session:
+        groups = session.exec(select(Effect).where(Effect.kind == "oncall.group")).all()
+    failed = [e for e in groups if e.state == "failed"]
+    assert len(failed) == 1 and "permission_denied" in (failed[0].last_error or "")
+    assert len(app.driver.calls("usergroups.users.update")) == 3  # tried once, not forever
