@@ -16,26 +16,41 @@ from storage.models import OncallOverride, OncallRoster
 from storage.queries import oncall as queries
 
 
-def build_plan(
+def build_plans(
     session: Session,
-    schedule: ScheduleDef,
+    schedules: Sequence[ScheduleDef],
     *,
     years: Iterable[int],
     feeds: FeedShifts | None,
-) -> SchedulePlan:
-    """Everything the rules need to say who is on call in `schedule`, read in `session`."""
-    rosters = queries.list_rosters(session, schedule=schedule.name)
-    overrides = queries.list_overrides(session, schedule=schedule.name)
-    emails = queries.map_emails(session, emails=_emails(schedule, rosters))
+) -> dict[str, SchedulePlan]:
+    """Everything the rules need to say who is on call in each of `schedules`, read in
+    `session` with one query per table."""
+    names = [schedule.name for schedule in schedules]
+    rosters: dict[str, list[OncallRoster]] = defaultdict(list)
+    for row in queries.list_rosters(session, schedules=names):
+        rosters[row.schedule].append(row)
+    overrides: dict[str, list[OncallOverride]] = defaultdict(list)
+    for override in queries.list_overrides(session, schedules=names):
+        overrides[override.schedule].append(override)
+    wanted = [e for s in schedules for e in _emails(s, rosters[s.name])]
+    emails = queries.map_emails(session, emails=list(dict.fromkeys(wanted)))
+    years = tuple(sorted(set(years)))
+    return {
+        schedule.name: SchedulePlan(
+            name=schedule.name,
+            zone=schedule.zone,
+            layers=_layers(session, schedule, rosters[schedule.name], emails, feeds),
+            overrides=_overrides(overrides[schedule.name]),
+            holidays=holiday_dates(schedule.holidays, years),
+            holiday_cover=_cover(schedule, emails),
+        )
+        for schedule in schedules
+    }
+
+
+def _cover(schedule: ScheduleDef, emails: Mapping[str, str]) -> str | None:
     cover = schedule.holidays.cover if schedule.holidays else None
-    return SchedulePlan(
-        name=schedule.name,
-        zone=schedule.zone,
-        layers=_layers(session, schedule, rosters, emails, feeds),
-        overrides=_overrides(overrides),
-        holidays=holiday_dates(schedule.holidays, years),
-        holiday_cover=emails.get(cover, cover) if cover else None,
-    )
+    return emails.get(cover, cover) if cover else None
 
 
 def holiday_dates(config: HolidayDef | None, years: Iterable[int]) -> frozenset[date]:

@@ -7,6 +7,7 @@ when the change was seen, so the current shift keeps its person too.
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,18 +43,29 @@ def _rotation(definition: dict[str, Any]) -> dict[str, Any]:
 
 def stored_rotation(definition: dict[str, Any]) -> Rotation:
     """The rotation a stored version describes."""
-    return parse_rotation(
+    return _rotation_of(
         str(definition["rotation"]),
         definition.get("handoff"),
-        date.fromisoformat(str(definition["start"])),
-        ZoneInfo(str(definition["timezone"])),
+        str(definition["start"]),
+        str(definition["timezone"]),
     )
+
+
+@lru_cache(maxsize=1024)
+def _rotation_of(rotation: str, handoff: str | None, start: str, zone: str) -> Rotation:
+    # Parsed once per distinct definition: plans are built on every read.
+    return parse_rotation(rotation, handoff, date.fromisoformat(start), ZoneInfo(zone))
 
 
 def stored_restriction(definition: dict[str, Any]) -> Restriction | None:
     """The restriction a stored version describes, if any."""
     text = definition.get("restrict")
-    return parse_restriction(str(text)) if text else None
+    return _restriction_of(str(text)) if text else None
+
+
+@lru_cache(maxsize=1024)
+def _restriction_of(text: str) -> Restriction:
+    return parse_restriction(text)
 
 
 def next_handoff(rotation: Rotation, after: datetime) -> datetime:

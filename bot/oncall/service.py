@@ -19,7 +19,7 @@ from bot.oncall.errors import (
     UnknownTarget,
 )
 from bot.oncall.overrides import check_override
-from bot.oncall.plans import build_plan
+from bot.oncall.plans import build_plans
 from bot.oncall.ports import FeedShifts, UserDirectory
 from bot.oncall.rosters import sync_schedule
 from bot.oncall.rules.layering import SchedulePlan, final_shifts, layer_shifts, on_call_at
@@ -38,8 +38,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-BEHIND = timedelta(days=8)  # how far back `who` looks for the start of the current shift
-AHEAD = timedelta(days=35)  # how far ahead `who` looks for the end and the next person
+NEAR = timedelta(days=8)  # the window `who` computes first, either side of the instant
+AHEAD = timedelta(days=35)  # how far ahead `who` looks for the next person at most
+_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class OnCallNow:
     shift: Shift | None  # the final shift covering the instant
     until: datetime | None  # when it ends (None: nobody on call)
     next: Shift | None  # the next final shift with somebody else
+    # each layer's shift at the instant, its overrides applied (cut to a day either side)
     layers: dict[str, Shift | None] = field(default_factory=dict)
 
 
@@ -121,38 +123,47 @@ class OncallService:
     ) -> SchedulePlan:
         """What the rules need for schedule `name`: rosters, overrides, holidays (of the
         years from `start` to `end`, around now by default) and the iCal layers' copies."""
+        return self._plans(session, [name], start, end)[name]
+
+    def _plans(
+        self, session: Session, names: Sequence[str], start: datetime | None, end: datetime | None
+    ) -> dict[str, SchedulePlan]:
         now = self.clock()
         first = min(start or now, now).year - 1
         last = max(end or now, now).year + 1
-        return build_plan(
-            session, self.schedule(name), years=range(first, last + 1), feeds=self.feeds
-        )
+        schedules = [self.schedule(name) for name in names]
+        return build_plans(session, schedules, years=range(first, last + 1), feeds=self.feeds)
 
     async def who(self, name: str | None = None, *, at: datetime | None = None) -> list[OnCallNow]:
         """Who is on call at `at` (now by default) in schedule `name`, or in every schedule."""
         names = [self.schedule(name).name] if name is not None else self.names
         instant = at or self.clock()
-        return await read(self.engine, lambda s: [self._now_in(s, n, instant) for n in names])
 
-    def _now_in(self, session: Session, name: str, instant: datetime) -> OnCallNow:
-        start, end = instant - BEHIND, instant + AHEAD
-        plan = self.plan_in(session, name, start=start, end=end)
-        current = on_call_at(plan, instant)
+        def find(session: Session) -> list[OnCallNow]:
+            plans = self._plans(session, names, instant - NEAR, instant + AHEAD)
+            return [self._now_in(plans[name], instant) for name in names]
+
+        return await read(self.engine, find)
+
+    def _now_in(self, plan: SchedulePlan, instant: datetime) -> OnCallNow:
+        # Most shifts fit in a window of a week and a day either side: compute that once, and
+        # ask the rules to look further only when a shift reaches its edge.
+        start, end = instant - NEAR, instant + NEAR
+        final = final_shifts(plan, start, end)
+        current = _covering(final, instant)
+        if current is not None and (current.start == start or current.end == end):
+            current = on_call_at(plan, instant)
         after = current.end if current else instant
-        upcoming = next(
-            (
-                shift
-                for shift in final_shifts(plan, after, max(after, instant) + AHEAD)
-                if current is None or shift.user != current.user
-            ),
-            None,
-        )
+        upcoming = _next_person(final, after, current)
+        if upcoming is None:
+            upcoming = _next_person(final_shifts(plan, after, after + AHEAD), after, current)
+        around = (instant - _DAY, instant + _DAY)  # who holds each layer; its ends matter less
         layers = {
-            layer.name: _covering(layer_shifts(plan, layer.name, start, end), instant)
-            for layer in self.schedule(name).layers
+            layer: _covering(layer_shifts(plan, layer, *around), instant)
+            for layer in (each.name for each in self.schedule(plan.name).layers)
         }
         return OnCallNow(
-            schedule=name,
+            schedule=plan.name,
             shift=current,
             until=current.end if current else None,
             next=upcoming,
@@ -261,6 +272,18 @@ class OncallService:
         """The user ids on call at `at` for `schedule:<name>` (everyone, the final person
         first) or `schedule:<name>/<layer>`; UnknownTarget when there is no such schedule."""
         return on_call_targets(self, session, target, at)
+
+
+def _next_person(shifts: Sequence[Shift], after: datetime, current: Shift | None) -> Shift | None:
+    """The first shift from `after` on held by someone other than the current person."""
+    return next(
+        (
+            shift
+            for shift in shifts
+            if shift.start >= after and (current is None or shift.user != current.user)
+        ),
+        None,
+    )
 
 
 def _covering(shifts: Sequence[Shift], instant: datetime) -> Shift | None:

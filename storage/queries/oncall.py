@@ -19,11 +19,15 @@ def lock_rosters(session: Session) -> None:
         session.execute(text("LOCK TABLE oncallroster IN SHARE ROW EXCLUSIVE MODE"))
 
 
-def list_rosters(session: Session, *, schedule: str | None = None) -> list[OncallRoster]:
-    """Roster versions (of one schedule, or all), per layer oldest first."""
+def list_rosters(
+    session: Session, *, schedule: str | None = None, schedules: Sequence[str] | None = None
+) -> list[OncallRoster]:
+    """Roster versions (of one schedule, of some, or all), per layer oldest first."""
     query = select(OncallRoster)
     if schedule is not None:
         query = query.where(OncallRoster.schedule == schedule)
+    if schedules is not None:
+        query = query.where(col(OncallRoster.schedule).in_(list(schedules)))
     query = query.order_by(
         col(OncallRoster.schedule),
         col(OncallRoster.layer),
@@ -72,13 +76,17 @@ def list_overrides(
     session: Session,
     *,
     schedule: str | None = None,
+    schedules: Sequence[str] | None = None,
     ending_after: datetime | None = None,
     starting_before: datetime | None = None,
 ) -> list[OncallOverride]:
-    """Overrides not removed, by start; optionally of one schedule and meeting a period."""
+    """Overrides not removed, by start; optionally of one schedule (or some) and meeting a
+    period."""
     query = select(OncallOverride).where(col(OncallOverride.removed_at).is_(None))
     if schedule is not None:
         query = query.where(OncallOverride.schedule == schedule)
+    if schedules is not None:
+        query = query.where(col(OncallOverride.schedule).in_(list(schedules)))
     if ending_after is not None:
         query = query.where(col(OncallOverride.end_at) > ending_after)
     if starting_before is not None:
