@@ -548,11 +548,11 @@ def test_compose_migrates_once_then_starts_two_replicas_behind_an_optional_proxy
         assert volume.startswith("./") or volume in compose["volumes"], volume
 
 
-def test_the_proxy_forwards_only_what_slack_and_alert_senders_need() -> None:
+def test_the_proxy_forwards_only_what_slack_alert_senders_and_calendars_need() -> None:
     caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
     forwarded = re.search(r"@public path (.+)", caddyfile)
     assert forwarded is not None
-    assert forwarded.group(1).split() == ["/slack/events", "/webhooks/*"]
+    assert forwarded.group(1).split() == ["/slack/events", "/webhooks/*", "/oncall/*"]
     assert "respond 404" in caddyfile  # /metrics, /readyz and the rest stay private
 
 
@@ -627,6 +627,9 @@ def test_warroom_behind_the_caddyfile(tmp_path: Path) -> None:
                 headers={"Authorization": f"Bearer {token}"},
             )
             assert accepted.status_code == 202, accepted.text
+            # Calendar feeds are forwarded; the app itself refuses a feed without its token.
+            feed = httpx.get(f"{base}/oncall/sre.ics")
+            assert feed.status_code == 401 and feed.json()["error"], feed.text
             assert httpx.get(f"{app.url}/healthz").status_code == 200
             for private in ("/healthz", "/readyz", "/metrics", "/", "/slack/events/../healthz"):
                 shut = httpx.get(base + private)
