@@ -20,6 +20,9 @@ from bot.oncall.rules.wallclock import local_date, resolve_at
 # How far `on_call_at` looks for the start and end of the shift it finds: one person on call
 # for longer than this is reported with the shift cut at this distance.
 REACH_LIMIT = timedelta(days=366)
+# Most final shifts at an instant start and end within a day of it (restricted layers, daily
+# rotations, overrides): look there first, which is cheap even for hourly rotations.
+FIRST_LOOK = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -167,7 +170,8 @@ def on_call_at(plan: SchedulePlan, instant: datetime) -> Shift | None:
     """The final shift covering `instant`, or None when nobody is on call. Only a window around
     `instant` is computed, widened until the shift's start and end are inside it."""
     instant = utc(instant)
-    back = forward = _reach(plan)
+    reach = _reach(plan)
+    back = forward = min(FIRST_LOOK, reach)
     while True:
         shifts = final_shifts(plan, instant - back, instant + forward)
         index = bisect.bisect_right([shift.start for shift in shifts], instant) - 1
@@ -178,11 +182,16 @@ def on_call_at(plan: SchedulePlan, instant: datetime) -> Shift | None:
         cut_end = found.end == instant + forward and forward < REACH_LIMIT
         if not (cut_start or cut_end):
             return found
-        back = min(back * 2, REACH_LIMIT) if cut_start else back
-        forward = min(forward * 2, REACH_LIMIT) if cut_end else forward
+        back = _wider(back, reach) if cut_start else back
+        forward = _wider(forward, reach) if cut_end else forward
 
 
 def _reach(plan: SchedulePlan) -> timedelta:
     """A window that usually holds a whole shift: the longest rotation, and a day for DST."""
     lengths = [length(v.rotation) for layer in plan.layers for v in layer.versions]
     return max(lengths, default=timedelta(0)) + timedelta(days=1)
+
+
+def _wider(width: timedelta, reach: timedelta) -> timedelta:
+    """The next width to look at: the longest rotation, then twice as far, up to the limit."""
+    return reach if width < reach else min(width * 2, REACH_LIMIT)

@@ -109,9 +109,9 @@ def restrict(shifts: Sequence[Shift], restriction: Restriction, zone: ZoneInfo) 
     """The parts of `shifts` inside the restriction's windows, in local wall-clock time."""
     if not shifts:
         return []
-    start = min(utc(shift.start) for shift in shifts)
-    end = max(utc(shift.end) for shift in shifts)
-    windows = windows_between(restriction, zone, start, end)
+    start = min(shift.start for shift in shifts)
+    end = max(shift.end for shift in shifts)
+    windows = windows_between(restriction, zone, utc(start), utc(end))
     ends = [hi for _, hi in windows]
     kept = []
     for shift in shifts:

@@ -6,7 +6,7 @@ daylight-saving change lasts 167 or 169 hours and never leaves a gap or an overl
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -155,16 +155,29 @@ def index_at(rotation: Rotation, instant: datetime) -> int:
     return max(index, -1)
 
 
+def _from(rotation: Rotation, index: int) -> Iterator[tuple[int, datetime]]:
+    """Handoff `index` and every one after it, with their indexes."""
+    if _elapsed(rotation):
+        instant, step = handoff_at(rotation, index), timedelta(hours=rotation.count)
+        while True:
+            yield index, instant
+            index, instant = index + 1, instant + step
+    days = timedelta(days=_step_days(rotation))
+    day = _first_day(rotation) + index * days
+    while True:
+        yield index, resolve(datetime.combine(day, rotation.at), rotation.zone)
+        index, day = index + 1, day + days
+
+
 def handoffs(rotation: Rotation, start: datetime, end: datetime) -> list[datetime]:
     """The handoff instants (UTC) in `[start, end)`."""
     start, end = utc(start), utc(end)
-    index = index_at(rotation, start) + 1
-    if index > 0 and handoff_at(rotation, index - 1) == start:
-        index -= 1
     found = []
-    while (instant := handoff_at(rotation, index)) < end:
-        found.append(instant)
-        index += 1
+    for _, instant in _from(rotation, max(index_at(rotation, start), 0)):
+        if instant >= end:
+            break
+        if instant >= start:
+            found.append(instant)
     return found
 
 
@@ -178,21 +191,20 @@ def rotation_shifts(
     start, end = utc(start), utc(end)
     if not users or start >= end:
         return []
-    index = max(index_at(rotation, start), 0)
-    begin = handoff_at(rotation, index)
+    instants = _from(rotation, max(index_at(rotation, start), 0))
+    index, begin = next(instants)
     if len(set(users)) == 1:
         lo = max(begin, start)
         return [Shift(lo, end, users[0], layer, Source.ROTATION)] if lo < end else []
     shifts: list[Shift] = []
-    while begin < end:
-        user = users[index % len(users)]
-        index += 1
-        finish = handoff_at(rotation, index)
-        while users[index % len(users)] == user:
-            index += 1
-            finish = handoff_at(rotation, index)
+    user = users[index % len(users)]
+    for index, finish in instants:
+        if finish < end and users[index % len(users)] == user:
+            continue  # the same person again: the pager stays where it is
         lo, hi = max(begin, start), min(finish, end)
         if lo < hi:
             shifts.append(Shift(lo, hi, user, layer, Source.ROTATION))
-        begin = finish
-    return shifts
+        if finish >= end:
+            return shifts
+        begin, user = finish, users[index % len(users)]
+    raise AssertionError("handoffs never end")  # pragma: no cover

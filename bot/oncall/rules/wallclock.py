@@ -3,11 +3,14 @@ a time inside a gap means the first instant after the gap, an ambiguous time its
 occurrence."""
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 DAY = timedelta(days=1)
 
 
+# Schedules ask for the same few wall-clock handoffs and window edges again and again.
+@lru_cache(maxsize=32768)
 def resolve(local: datetime, zone: ZoneInfo) -> datetime:
     """The UTC instant of the naive wall-clock time `local` in `zone`."""
     first = local.replace(tzinfo=zone, fold=0).astimezone(UTC)
