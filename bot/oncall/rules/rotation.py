@@ -87,6 +87,10 @@ def _parse_handoff(text: str | None, *, weekly: bool) -> tuple[int | None, time]
             )
     elif len(words) != 1:
         raise ValueError(f"handoff: expected 'HH:MM' or 'monday 09:00', got {text.strip()!r}")
+    elif parse_weekday(words[0]) is not None:
+        if not weekly:
+            raise ValueError(f"handoff: only a weekly rotation takes a weekday, got {words[0]!r}")
+        raise ValueError(f"handoff: {text.strip()!r} needs a time too, like '{words[0]} 09:00'")
     if weekly and weekday is None:
         raise ValueError(f"handoff: a weekly rotation needs a weekday, like 'monday {words[-1]}'")
     return weekday, parse_clock(words[-1], field="handoff")

@@ -61,6 +61,7 @@ def test_rotations_and_handoffs_parse(
         ("weekly", None, "handoff"),
         ("daily", "monday 09:00", "handoff"),
         ("weekly", "monday 09:00 sharp", "handoff"),
+        ("weekly", "monday", "handoff"),
         ("0d", "09:00", "rotation"),
         ("-3h", None, "rotation"),
         ("fortnightly", None, "rotation"),
