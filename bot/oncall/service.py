@@ -70,6 +70,7 @@ class OncallService:
         self.schedules = {schedule.name: schedule for schedule in schedules}
         self.clock = clock
         self.feeds = feeds
+        self._synced = False
 
     @property
     def names(self) -> list[str]:
@@ -84,9 +85,12 @@ class OncallService:
             raise UnknownSchedule(name, self.names) from None
 
     async def sync_rosters(self) -> int:
-        """Store a roster version for each layer `warroom.yml` changed (effective at the next
-        handoff); how many were stored. Two processes doing it at once store one."""
-        if not self.schedules:
+        """Store a roster version for each layer this process's `warroom.yml` changed
+        (effective at the next handoff); how many were stored. Done once per process: the
+        scheduler calls it on every tick so that a start without the database catches up,
+        and an older process still running beside a newer one (a rolling restart) never
+        undoes the newer one's change. Two processes doing it at once store one version."""
+        if self._synced or not self.schedules:
             return 0
         now = self.clock()
 
@@ -99,9 +103,9 @@ class OncallService:
         except Exception as error:
             if not is_write_conflict(error):
                 raise
-            # Another process stored the same versions first; theirs stand.
-            log.info("on-call rosters were synced by another process at the same time")
-            return 0
+            # Another process stored versions at the same time: compare with theirs.
+            stored = await run_in_transaction(self.engine, sync)
+        self._synced = True
         if stored:
             log.info("on-call rosters: %d new version(s) from warroom.yml", stored)
         return stored

@@ -5,14 +5,18 @@ syncing at the same time store each version once."""
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from oncall_schedules import sre, with_users
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from bot.oncall.rules.shifts import Shift, Source
 from bot.oncall.service import OncallService
+from storage import migrate
 from storage.database import make_engine
 from storage.models import OncallRoster
 
@@ -41,7 +45,8 @@ async def test_the_first_sync_stores_a_version_in_force_since_ever(engine: Engin
     now = [berlin(1, 14, 12)]
     service = OncallService(engine, [sre("U0A", "U0B")], clock=clock_at(now))
     assert await service.sync_rosters() == 1
-    assert await service.sync_rosters() == 0  # nothing changed: nothing stored
+    restarted = OncallService(engine, [sre("U0A", "U0B")], clock=clock_at(now))
+    assert await restarted.sync_rosters() == 0  # nothing changed: nothing stored
     (row,) = rows(engine)
     assert (row.layer, row.users, row.effective_from) == ("primary", ["U0A", "U0B"], None)
     assert row.rotation["timezone"] == "Europe/Berlin"
@@ -189,3 +194,32 @@ async def test_processes_syncing_at_once_store_each_version_once(database_url: s
     finally:
         for engine in engines:
             engine.dispose()
+
+
+async def test_an_older_process_never_undoes_a_newer_ones_change(engine: Engine) -> None:
+    # A rolling restart: the old process synced its file at its start and keeps ticking.
+    now = [berlin(1, 14, 12)]
+    old = OncallService(engine, [sre("U0A", "U0B")], clock=clock_at(now))
+    await old.sync_rosters()
+    new = OncallService(engine, [sre("U0A", "U0B", "U0C")], clock=clock_at(now))
+    assert await new.sync_rosters() == 1
+    now[0] = berlin(1, 15)
+    assert await old.sync_rosters() == 0
+    assert [r.users for r in rows(engine)] == [["U0A", "U0B"], ["U0A", "U0B", "U0C"]]
+    # Both read the same rosters from the database: the newer change holds for both.
+    week = (berlin(1, 19), berlin(1, 26))
+    assert await old.shifts("sre", *week) == await new.shifts("sre", *week)
+    assert [s.user for s in await old.shifts("sre", *week)] == ["U0C"]
+
+
+async def test_a_sync_that_could_not_reach_the_database_is_made_on_a_later_tick(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'later.db'}"
+    engine = make_engine(url)
+    service = OncallService(engine, [sre("U0A")], clock=lambda: berlin(1, 14))
+    with pytest.raises(OperationalError):
+        await service.sync_rosters()  # no tables yet: as good as no database
+    migrate.upgrade(url)
+    assert await service.sync_rosters() == 1
+    engine.dispose()
