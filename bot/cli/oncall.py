@@ -5,11 +5,12 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
-from zoneinfo import ZoneInfo
 
 from bot.cli import oncall_help as help_text
+from bot.cli.config_check import cmd_config_check
+from bot.cli.oncall_times import parse_moment, period, start_of
 from bot.ops.problems import SetupError
 
 if TYPE_CHECKING:
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 BY = "command line"  # who made an override from here: not a person, shown as it is
-Moment = date | datetime
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -110,43 +110,6 @@ def _period(parser: argparse.ArgumentParser) -> None:
         metavar="ISO",
         help="a date (to its end) or a date and time",
     )
-
-
-def parse_moment(text: str, option: str) -> Moment:
-    """`2026-01-05` (a date) or `2026-01-05T09:00[+01:00]` (a date and time); SetupError."""
-    text = text.strip()
-    try:
-        if len(text) == 10:
-            return date.fromisoformat(text)
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise SetupError(
-            f"{option} {text!r} is not an ISO-8601 date or date and time "
-            "(2026-01-05, 2026-01-05T09:00 or 2026-01-05T09:00+01:00)"
-        ) from None
-
-
-def start_of(moment: Moment, zone: ZoneInfo) -> datetime:
-    """The instant a moment begins: a date at 00:00 and a naive time in `zone`."""
-    if isinstance(moment, datetime):
-        return moment if moment.tzinfo else moment.replace(tzinfo=zone)
-    return datetime.combine(moment, time(0), zone)
-
-
-def end_of(moment: Moment, zone: ZoneInfo) -> datetime:
-    """The instant a moment ends: a date at the end of that day."""
-    if isinstance(moment, datetime):
-        return start_of(moment, zone)
-    return datetime.combine(moment + timedelta(days=1), time(0), zone)
-
-
-def period(args: argparse.Namespace, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """`--from` and `--to` as instants in `zone`; SetupError when they are the wrong way."""
-    start = start_of(parse_moment(args.start, "--from"), zone)
-    end = end_of(parse_moment(args.end, "--to"), zone)
-    if end <= start:
-        raise SetupError(f"--to ({args.end}) must be after --from ({args.start})")
-    return start, end
 
 
 def cmd_who(args: argparse.Namespace) -> int:
@@ -249,32 +212,6 @@ def cmd_feed_url(args: argparse.Namespace) -> int:
 
     print(_run_with_service(work, sync=False))
     return 0
-
-
-def cmd_config_check(args: argparse.Namespace) -> int:
-    """Check warroom.yml as `warroom run` would; one line either way."""
-    from bot.alerts.config import ConfigError as RoutingError
-    from bot.alerts.config import load_routing_config
-    from bot.oncall.config import ConfigError, load_schedules
-
-    path = args.config or _settings().warroom_config
-    if not path:
-        raise SetupError("no file to check: pass --config PATH or set WARROOM_CONFIG")
-    try:
-        routing = load_routing_config(path)
-        schedules = load_schedules(path)
-    except (RoutingError, ConfigError) as problem:
-        raise SetupError(str(problem)) from None
-    layers = sum(len(schedule.layers) for schedule in schedules)
-    print(
-        f"{path}: valid: {_count(len(routing.rules), 'route')}, "
-        f"{_count(len(schedules), 'schedule')} with {_count(layers, 'layer')}"
-    )
-    return 0
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _users_of(now: Any) -> list[str]:
