@@ -43,7 +43,9 @@ class PeopleService:
         return {i: found[i].name for i in people if i in found}
 
     async def timezone(self, user: str) -> str | None:
-        """The person's IANA time zone as the directory has it on record, if it has one."""
+        """The person's IANA time zone, if the directory has one (looked up first when the
+        person was never seen or is stale, as for names)."""
+        await self.display_names([user])
         found = await read(self.engine, lambda s: queries.map_people(s, ids=[user]))
         person = found.get(user)
         return person.timezone or None if person is not None else None

@@ -20,7 +20,7 @@ from bot.kernel.outbox import Policy
 from bot.oncall.handoffs import HandoffTick
 from bot.sandbox import SandboxServer, ServerHandle, serve_in_thread
 from bot.sandbox.driver import SlackDriver
-from storage.models import OncallHandoff
+from storage.models import OncallHandoff, Person
 
 FAST = Policy(first_retry=timedelta(milliseconds=50), max_backoff=timedelta(seconds=1))
 # Monday 9 March 2026, 08:59:30 in Berlin (UTC+1): alice's week of sre ends at 09:00, bob's
@@ -172,6 +172,19 @@ def message_text(message: dict[str, Any]) -> str:
         parts.append(str((block.get("text") or {}).get("text") or ""))
         parts += [str(e.get("text") or "") for e in block.get("elements") or []]
     return "\n".join(parts)
+
+
+def on_record(app: OncallApp, zones: dict[str, str] | None = None) -> None:
+    """The people directory knows alice, bob and carol, freshly, with these time zones (none
+    unless given), so no answer looks them up in Slack."""
+    zones = zones or {}
+    with Session(app.warroom.engine) as session:
+        for user_id, handle in (("U0ALICE", "alice"), ("U0BOB", "bob"), ("U0CAROL", "carol")):
+            person = session.get(Person, user_id) or Person(id=user_id, handle=handle)
+            person.timezone = zones.get(user_id, "")
+            person.refreshed_at = app.clock()
+            session.add(person)
+        session.commit()
 
 
 def members(driver: SlackDriver, handle: str) -> list[str]:

@@ -105,6 +105,7 @@ def test_a_handoff_is_told_once_to_everyone(start_app: StartApp) -> None:
     assert members(app.driver, "early-oncall") == ["U0CAROL"]  # never emptied
     updates = app.driver.calls("usergroups.users.update")
     assert len(updates) == 3 and all(call["ok"] for call in updates)  # two quiet, one now
+    assert len(app.driver.calls("usergroups.list")) == 2  # each group's id looked up once
 
     app.clock.advance(seconds=30)
     assert app.tick_handoffs() == HandoffTick()
@@ -262,3 +263,18 @@ def test_a_group_slack_will_not_update_holds_up_nothing_else(start_app: StartApp
     failed = [e for e in groups if e.state == "failed"]
     assert len(failed) == 1 and "permission_denied" in (failed[0].last_error or "")
     assert len(app.driver.calls("usergroups.users.update")) == 3  # tried once, not forever
+
+
+def test_a_group_deleted_and_made_anew_is_found_again(
+    start_app: StartApp, oncall_sandbox: SandboxServer
+) -> None:
+    app = start_app()
+    app.tick_handoffs()  # the group's id is known from here on
+    world = oncall_sandbox.world
+    (old,) = [g.id for g in world.usergroups.values() if g.handle == "sre-oncall"]
+    del world.usergroups[old]  # an admin deletes the group and makes it again
+    made_again = app.driver.add_usergroup("sre-oncall", ["carol"])
+    app.clock.advance(seconds=60)
+    app.tick_handoffs()
+    assert members(app.driver, "sre-oncall") == ["U0BOB"]
+    assert [g["id"] for g in app.driver.usergroups() if g["handle"] == "sre-oncall"] == [made_again]

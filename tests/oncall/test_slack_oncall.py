@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from slack_oncall_app import OncallApp, StartApp, app_starter
+from slack_oncall_app import OncallApp, StartApp, app_starter, on_record
 from sqlmodel import Session, col, select
 
 from bot.sandbox import SandboxServer
-from storage.models import InboxItem, OncallOverride, Person
+from storage.models import InboxItem, OncallOverride
 
 # Tuesday 10 March 2026, 10:00 in Berlin: bob has sre's primary week, carol the daytime layer
 # (tue-fri 09:00-17:00, so she is the one on call); nobody at the early desk (07:00-09:00);
@@ -28,10 +28,12 @@ def oncall_sandbox() -> Iterator[SandboxServer]:
 
 @pytest.fixture
 def app(database_url: str, oncall_sandbox: SandboxServer, tmp_path: Path) -> Iterator[OncallApp]:
-    """The app on Tuesday morning."""
+    """The app on Tuesday morning; the directory does not know anyone's time zone."""
     start: StartApp
     with app_starter(database_url, oncall_sandbox, tmp_path) as start:
-        yield start(TUESDAY)
+        app = start(TUESDAY)
+        on_record(app)
+        yield app
 
 
 def overrides(app: OncallApp) -> list[OncallOverride]:
@@ -63,9 +65,7 @@ def test_who_is_on_call_in_every_schedule(app: OncallApp) -> None:
 
 
 def test_times_are_in_the_askers_zone_when_the_directory_knows_it(app: OncallApp) -> None:
-    with Session(app.warroom.engine) as session:
-        session.add(Person(id="U0ALICE", handle="alice", timezone="America/New_York"))
-        session.commit()
+    on_record(app, {"U0ALICE": "America/New_York"})
     shown = app.ask("alice", "")
     # 17:00 in Berlin (UTC+1) is 12:00 in New York (UTC-4 since 8 March).
     assert "*sre*: <@U0CAROL> until Tue 10 Mar 12:00, then <@U0BOB>" in shown
@@ -73,6 +73,14 @@ def test_times_are_in_the_askers_zone_when_the_directory_knows_it(app: OncallApp
     two_weeks = app.ask("alice", "weekend")
     assert "Sat 14 Mar 10:00 to Sat 14 Mar 11:00  <@U0CAROL> · only" in two_weeks
     assert "Times in America/New_York, your time zone." in two_weeks
+
+
+def test_a_zone_never_seen_is_looked_up_in_slack(app: OncallApp) -> None:
+    app.driver.add_user("dana", tz="America/Los_Angeles")
+    shown = app.ask("dana", "sre")
+    # 10:00 in Berlin (UTC+1) is 02:00 in Los Angeles (UTC-7 since 8 March).
+    assert "Tue 10 Mar 02:00 to Tue 10 Mar 09:00  <@U0CAROL> · daytime" in shown
+    assert "Times in America/Los_Angeles, your time zone." in shown
 
 
 def test_a_schedule_shows_two_weeks_of_final_shifts_and_its_gaps(app: OncallApp) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from slack_oncall_app import OncallApp, StartApp, app_starter, message_text
+from slack_oncall_app import OncallApp, StartApp, app_starter, message_text, on_record
 from sqlmodel import Session, col, select
 
 from bot.sandbox import SandboxServer
@@ -29,10 +29,12 @@ def oncall_sandbox() -> Iterator[SandboxServer]:
 
 @pytest.fixture
 def app(database_url: str, oncall_sandbox: SandboxServer, tmp_path: Path) -> Iterator[OncallApp]:
-    """The app on Tuesday morning."""
+    """The app on Tuesday morning; the directory does not know anyone's time zone."""
     start: StartApp
     with app_starter(database_url, oncall_sandbox, tmp_path) as start:
-        yield start(TUESDAY)
+        app = start(TUESDAY)
+        on_record(app)
+        yield app
 
 
 def overrides(app: OncallApp) -> list[OncallOverride]:

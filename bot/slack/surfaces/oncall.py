@@ -24,6 +24,7 @@ HANDOFF_DM_EVENT = "warroom_oncall_handoff_dm"
 HANDOFF_POST_EVENT = "warroom_oncall_handoff"
 NOBODY_EVENT = "warroom_page_nobody"
 _GROUP_ID = re.compile(r"S[A-Z0-9]{2,}")
+NO_SUCH_GROUP = "no_such_subteam"
 
 
 class SlackHandoffNotices:
@@ -32,6 +33,7 @@ class SlackHandoffNotices:
     def __init__(self, calls: SlackCalls) -> None:
         self.calls = calls
         self.client = calls.client
+        self._group_ids: dict[str, str] = {}
 
     async def tell(self, view: HandoffView, user: str, *, incoming: bool, retry: bool) -> None:
         """DM the person (the incoming one's lists what is open and what fired)."""
@@ -67,24 +69,34 @@ class SlackHandoffNotices:
 
     async def set_group(self, group: str, users: tuple[str, ...]) -> None:
         """Make the group (handle or id) exactly `users`; Slack refuses an empty list, and so
-        does this."""
+        does this. A group's id is looked up once (usergroups.list is Tier 2), and again if
+        the group was deleted and made anew."""
         if not users:
             raise Permanent("no_users_provided")
-        group_id = await self._group_id(group)
-        await self.calls.call(
-            lambda: self.client.usergroups_users_update(usergroup=group_id, users=",".join(users))
-        )
+        for fresh in (False, True):
+            group_id = await self._group_id(group, fresh=fresh)
+            answer = await self.calls.call(
+                lambda g=group_id: self.client.usergroups_users_update(  # type: ignore[misc]
+                    usergroup=g, users=",".join(users)
+                ),
+                expected=frozenset() if fresh else frozenset({NO_SUCH_GROUP}),
+            )
+            if not answer.get("error"):
+                return
 
-    async def _group_id(self, group: str) -> str:
+    async def _group_id(self, group: str, *, fresh: bool) -> str:
         """The id of a group given by handle (`sre-oncall`) or id (`S…`)."""
         if _GROUP_ID.fullmatch(group):
             return group
-        handle = group.removeprefix("@")
-        listed = await self.calls.call(lambda: self.client.usergroups_list())
-        for found in listed.get("usergroups") or []:
-            if found.get("handle") == handle:
-                return str(found["id"])
-        raise Permanent("usergroup_not_found")
+        if fresh or group not in self._group_ids:
+            handle = group.removeprefix("@")
+            listed = await self.calls.call(lambda: self.client.usergroups_list())
+            for found in listed.get("usergroups") or []:
+                if found.get("handle") == handle:
+                    self._group_ids[group] = str(found["id"])
+        if group not in self._group_ids:
+            raise Permanent("usergroup_not_found")
+        return self._group_ids[group]
 
 
 class SlackUnstaffedPages:
