@@ -27,10 +27,10 @@ from bot.kernel.text import is_person
 from bot.kernel.transactions import is_write_conflict, read, run_in_transaction
 from bot.oncall.config import ScheduleDef
 from bot.oncall.errors import UnknownSchedule
+from bot.oncall.handoff_changes import Change, find_changes, users_at
 from bot.oncall.handoff_views import read_fired, read_since
 from bot.oncall.ports import HandedOverIncident, HandoffNotices, HandoffView
 from bot.oncall.rules.layering import final_shifts
-from bot.oncall.rules.shifts import Shift
 from bot.oncall.service import OncallService
 from storage.models import OncallHandoff
 from storage.queries import handoffs as queries
@@ -42,37 +42,6 @@ EDGE = timedelta(seconds=1)
 DM, POST, GROUP = "oncall.handoff.dm", "oncall.handoff.post", "oncall.group"
 
 
-@dataclass(frozen=True)
-class Change:
-    """The final shift changing hands at `at`."""
-
-    at: datetime
-    outgoing: tuple[str, ...]
-    incoming: tuple[str, ...]
-
-
-def users_at(shifts: Sequence[Shift], instant: datetime) -> tuple[str, ...]:
-    """Who the final shifts have on call at `instant` (nobody: empty)."""
-    return tuple(s.user for s in shifts if s.start <= instant < s.end)
-
-
-def users_before(shifts: Sequence[Shift], instant: datetime) -> tuple[str, ...]:
-    """Who the final shifts had on call just before `instant`."""
-    return tuple(s.user for s in shifts if s.start < instant <= s.end)
-
-
-def find_changes(shifts: Sequence[Shift], after: datetime, until: datetime) -> list[Change]:
-    """Every instant in `(after, until]` where who is on call changes, oldest first. The shifts
-    must cover a little before `after`, so the first change knows who had the pager."""
-    instants = sorted({i for s in shifts for i in (s.start, s.end) if after < i <= until})
-    changes = []
-    for at in instants:
-        before, now_on = users_before(shifts, at), users_at(shifts, at)
-        if before != now_on:
-            changes.append(Change(at, before, now_on))
-    return changes
-
-
 @dataclass
 class HandoffTick:
     """What one tick recorded."""
@@ -80,6 +49,7 @@ class HandoffTick:
     announced: list[int] = field(default_factory=list)
     quiet: list[int] = field(default_factory=list)
     conflicts: int = 0
+    failed: list[str] = field(default_factory=list)  # schedules to try again next tick
 
 
 class HandoffService:
@@ -116,7 +86,13 @@ class HandoffService:
         report = HandoffTick()
         now = self.clock()
         for name in self.oncall.names:
-            await self._tick_schedule(self.oncall.schedule(name), now, report)
+            try:
+                await self._tick_schedule(self.oncall.schedule(name), now, report)
+            except Exception:
+                # One schedule that cannot be worked out must not hold up the others' handoffs;
+                # it is tried again at the next tick.
+                log.exception("on-call handoffs of schedule %s could not be worked out", name)
+                report.failed.append(name)
         if report.announced or report.quiet:
             self.outbox.kick()
         return report

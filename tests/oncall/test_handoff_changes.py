@@ -3,7 +3,7 @@ one person's time that touch are not; only instants inside the window count."""
 
 from datetime import UTC, datetime, timedelta
 
-from bot.oncall.handoffs import Change, find_changes, users_at, users_before
+from bot.oncall.handoff_changes import Change, find_changes, users_at, users_before
 from bot.oncall.rules.shifts import Shift, Source
 
 T = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
