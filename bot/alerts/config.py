@@ -27,16 +27,14 @@ Every problem is a `ConfigError` whose one line names the file, the place and th
 """
 
 import re
-from difflib import get_close_matches
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.alerts.rules.routing import Matcher, Refire, RouteAction, RoutingConfig, RoutingRule
+from bot.kernel.config_file import ConfigError, describe_problem, read_yaml
 from storage.enums import Severity
 
 _SLACK_TARGET = re.compile(r"[UWS][A-Z0-9]{2,}")
@@ -47,10 +45,6 @@ _ENUMS: dict[str, type[StrEnum]] = {
     "action": RouteAction,
     "on_refire": Refire,
 }
-
-
-class ConfigError(ValueError):
-    """The routing file cannot be used; the message is one line naming file, place and fault."""
 
 
 def _lower(value: Any) -> Any:
@@ -133,7 +127,7 @@ def load_routing_config(path: str | None) -> RoutingConfig:
     """The routing rules in the YAML file at `path`; the defaults when `path` is None."""
     if path is None:
         return RoutingConfig()
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if data is None:
         return RoutingConfig()  # an empty file asks for nothing
     if not isinstance(data, dict):
@@ -175,27 +169,6 @@ def _check_schedule_targets(parsed: "_File", path: str) -> None:
                     f"{path}: {place}: {target}: schedule {name} has no layer {layer} "
                     f"(layers: {', '.join(known[name])})"
                 )
-
-
-def _read_yaml(path: str) -> Any:
-    """The file's YAML document, every failure turned into a ConfigError."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot be read ({error.strerror or error})") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = error.problem or error.context or "invalid YAML"
-        raise ConfigError(f"{path}: {where}invalid YAML ({problem})") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: invalid YAML ({error})") from None
 
 
 def _build(parsed: _File) -> RoutingConfig:
@@ -248,26 +221,7 @@ def _place(loc: tuple[int | str, ...]) -> str:
 
 def _fault(problem: ErrorDetails) -> str:
     """Pydantic's complaint in the words of this file's format."""
-    kind = problem["type"]
-    field = next((p for p in reversed(problem["loc"]) if isinstance(p, str)), "")
-    if kind == "extra_forbidden":
-        known = _known_keys(problem["loc"])
-        guess = get_close_matches(field, known, n=1)
-        hint = f"; did you mean {guess[0]}?" if guess else f"; known keys: {', '.join(known)}"
-        return f"is not a known key{hint}"
-    if kind == "enum" and field in _ENUMS:
-        return "must be one of " + ", ".join(member.value for member in _ENUMS[field])
-    if kind == "value_error":
-        return str(problem["ctx"]["error"])
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return "must be a mapping"
-    if kind == "list_type":
-        return "must be a list"
-    if kind == "string_type":
-        given = problem["input"]
-        number = isinstance(given, int | float) and not isinstance(given, bool)
-        return "must be a string" + (" (quote numbers)" if number else "")
-    return str(problem["msg"]).lower()
+    return describe_problem(problem, _known_keys(problem["loc"]), _ENUMS)
 
 
 def _known_keys(loc: tuple[int | str, ...]) -> list[str]:

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays as holiday_calendars
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
-from bot.oncall.config_file import ConfigError, describe_problem, read_yaml
+from bot.kernel.config_file import ConfigError, describe_problem, read_yaml
 from bot.oncall.definitions import HolidayDef, LayerDef, ScheduleDef, is_email, is_user
 from bot.oncall.rules.restrict import parse_restriction
 from bot.oncall.rules.rotation import parse_rotation

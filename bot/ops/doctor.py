@@ -314,7 +314,7 @@ def check_schedules(settings: Settings) -> Finding:
     """The on-call schedules of WARROOM_CONFIG load, as `warroom run` would load them (the
     people they name are checked against Slack by `warroom run`)."""
     from bot.oncall.config import ConfigError, load_schedules
-    from bot.oncall.config_file import read_yaml
+    from bot.kernel.config_file import read_yaml
 
     check = "on-call schedules"
     try:

@@ -1,10 +1,9 @@
-"""Reading `warroom.yml` and saying what is wrong with it in one line.
+"""Reading `warroom.yml` and saying what is wrong with it in one line: the part every
+feature's section of the file (routes, schedules, …) shares."""
 
-The routing loader (bot/alerts/config.py) reads the same file the same way; the import rules
-keep features from importing each other, so the on-call feature has its own few lines.
-"""
-
+from collections.abc import Mapping
 from difflib import get_close_matches
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,8 @@ from pydantic_core import ErrorDetails
 
 
 class ConfigError(ValueError):
-    """The schedules cannot be used; the message is one line naming file, schedule and field."""
+    """The file cannot be used; the message is one line naming the file, the place and the
+    fault."""
 
 
 def read_yaml(path: str) -> Any:
@@ -37,14 +37,21 @@ def read_yaml(path: str) -> Any:
         raise ConfigError(f"{path}: invalid YAML ({error})") from None
 
 
-def describe_problem(problem: ErrorDetails, known_keys: list[str]) -> str:
-    """Pydantic's complaint in the words of the file's format."""
+def describe_problem(
+    problem: ErrorDetails,
+    known_keys: list[str],
+    enums: Mapping[str, type[StrEnum]] | None = None,
+) -> str:
+    """Pydantic's complaint in the words of the file's format; `known_keys` are those allowed
+    where the problem is, `enums` the words each enum-valued key accepts."""
     kind = problem["type"]
     field = next((p for p in reversed(problem["loc"]) if isinstance(p, str)), "")
     if kind == "extra_forbidden":
         guess = get_close_matches(field, known_keys, n=1)
         hint = f"; did you mean {guess[0]}?" if guess else f"; known keys: {', '.join(known_keys)}"
         return f"is not a known key{hint}"
+    if kind == "enum" and enums and field in enums:
+        return "must be one of " + ", ".join(member.value for member in enums[field])
     if kind == "missing":
         return "is required"
     if kind == "value_error":
