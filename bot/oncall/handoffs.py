@@ -9,8 +9,8 @@ group set to who is on call now. The outbox carries them out after the commit.
 A change more than an hour old when first seen (every process was down) is not announced: its
 DMs and post would be stale news. The record is still brought in line, quietly: when the latest
 recorded handoff does not name who is on call now, a handoff is recorded at the start of the
-current state (or when an override was last made or removed, whichever is later) and only the
-user group is updated; within the hour, that catch-up is announced like any other handoff.
+current state (or when an override was last made, whichever is later) and only the user group
+is updated; within the hour, that catch-up is announced like any other handoff.
 """
 
 import logging
@@ -144,19 +144,18 @@ class HandoffService:
         now: datetime,
     ) -> tuple[Change, bool] | None:
         """A handoff bringing the record in line with now: at the start of the current state,
-        or when an override was last made or removed after the latest record (a removed one
-        vanishes from the shifts, one made late may start in the past), never before that
-        record."""
+        or when an override was last made after the latest record (one made late may start
+        in the past, where no handoff was told), never before that record. A removal needs
+        nothing here: a removed override holds until it was removed, so its end is a change
+        in the shifts like any other."""
         plan = self.oncall.plan_in(session, name, start=now - LOOKBACK, end=now + EDGE)
         shifts = final_shifts(plan, now - LOOKBACK, now + EDGE)
         changes = find_changes(shifts, now - LOOKBACK, now)
         began = changes[-1].at if changes else now - LOOKBACK
         candidates = [began]
         if latest is not None and latest.at is not None:
-            edited = queries.latest_override_edit(
-                session, schedule=name, after=latest.at, until=now
-            )
-            candidates += [latest.at + EDGE] + ([edited] if edited else [])
+            made = queries.latest_override_made(session, schedule=name, after=latest.at, until=now)
+            candidates += [latest.at + EDGE] + ([made] if made else [])
         at = max(candidates)
         if at > now:
             return None  # the latest record is a moment old: look again next tick

@@ -30,7 +30,7 @@ def build_plans(
     for row in queries.list_rosters(session, schedules=names):
         rosters[row.schedule].append(row)
     overrides: dict[str, list[OncallOverride]] = defaultdict(list)
-    for override in queries.list_overrides(session, schedules=names):
+    for override in queries.list_overrides(session, schedules=names, with_past=True):
         overrides[override.schedule].append(override)
     wanted = [e for s in schedules for e in _emails(s, rosters[s.name])]
     emails = queries.map_emails(session, emails=list(dict.fromkeys(wanted)))
@@ -123,10 +123,14 @@ def _versions(rows: Sequence[OncallRoster], emails: Mapping[str, str]) -> tuple[
 
 
 def _overrides(rows: Sequence[OncallOverride]) -> tuple[OverridePlan, ...]:
-    # The rules let later overrides win: the one made last is the later one.
-    ordered = sorted(rows, key=lambda row: row.id or 0)
-    return tuple(
-        OverridePlan(user=row.user, start=row.start_at, end=row.end_at, layer=row.layer)
-        for row in ordered
-        if row.start_at is not None and row.end_at is not None
-    )
+    # The rules let later overrides win: the one made last is the later one. A removed
+    # override held until it was removed, so the shifts it already covered stay as they were;
+    # one removed before it began never held.
+    plans = []
+    for row in sorted(rows, key=lambda row: row.id or 0):
+        if row.start_at is None or row.end_at is None:
+            continue
+        end = min(row.end_at, row.removed_at) if row.removed_at is not None else row.end_at
+        if end > row.start_at:
+            plans.append(OverridePlan(user=row.user, start=row.start_at, end=end, layer=row.layer))
+    return tuple(plans)

@@ -49,17 +49,15 @@ def add_handoff(
     return row
 
 
-def latest_override_edit(
+def latest_override_made(
     session: Session, *, schedule: str, after: datetime, until: datetime
 ) -> datetime | None:
-    """When an override of the schedule was last made or removed within `(after, until]`."""
-    edits = []
-    for column in (OncallOverride.created_at, OncallOverride.removed_at):
-        query = select(func.max(column)).where(
-            OncallOverride.schedule == schedule, col(column) > after, col(column) <= until
-        )
-        edits.append(session.exec(query).one())
-    return max((edit for edit in edits if edit is not None), default=None)
+    """When an override of the schedule was last made within `(after, until]`."""
+    made = col(OncallOverride.created_at)
+    query = select(func.max(made)).where(
+        OncallOverride.schedule == schedule, made > after, made <= until
+    )
+    return session.exec(query).one()
 
 
 def list_groups_created(

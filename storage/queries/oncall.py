@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, text
+from sqlalchemy import ColumnElement, delete, func, or_, text
 from sqlmodel import Session, col, select
 
 from storage.database import affected_rows
@@ -79,10 +79,14 @@ def list_overrides(
     schedules: Sequence[str] | None = None,
     ending_after: datetime | None = None,
     starting_before: datetime | None = None,
+    with_past: bool = False,
 ) -> list[OncallOverride]:
     """Overrides not removed, by start; optionally of one schedule (or some) and meeting a
-    period."""
-    query = select(OncallOverride).where(col(OncallOverride.removed_at).is_(None))
+    period. `with_past`: removed ones too when they had begun (they held until removed)."""
+    in_force: ColumnElement[bool] = col(OncallOverride.removed_at).is_(None)
+    if with_past:
+        in_force = or_(in_force, col(OncallOverride.removed_at) > col(OncallOverride.start_at))
+    query = select(OncallOverride).where(in_force)
     if schedule is not None:
         query = query.where(OncallOverride.schedule == schedule)
     if schedules is not None:

@@ -222,8 +222,8 @@ def test_an_override_and_its_removal_hand_the_pager_over_and_back(start_app: Sta
         "carol", "general", listed["ts"], ActionId.ONCALL_REMOVE_OVERRIDE, block_id=block
     )
     app.settle()
-    # The removed override vanishes from the shifts: no change instant marks its end, but the
-    # record no longer names who is on call, so the handoff is dated when it was removed.
+    # The removed override held until it was removed: its end is a change in the shifts,
+    # dated when it was removed.
     assert len(app.tick_handoffs().announced) == 1
     (removed,) = overrides(app)
     back = app.handoffs()[-1]
