@@ -266,12 +266,6 @@ class OncallService:
                 raise
             return await run_in_transaction(self.engine, get_or_make)  # the other one's token
 
-    async def feed_for_token(self, token: str) -> str | None:
-        """The feed a token opens, or None."""
-        if not token:
-            return None
-        return await read(self.engine, lambda s: queries.find_feed_by_token(s, token=token))
-
     def resolve_targets(self, session: Session, target: str, at: datetime) -> list[str]:
         """The user ids on call at `at` for `schedule:<name>` (everyone, the final person
         first) or `schedule:<name>/<layer>`; UnknownTarget when there is no such schedule."""

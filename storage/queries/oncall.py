@@ -140,12 +140,6 @@ def get_feed_token(session: Session, *, feed: str) -> OncallFeedToken | None:
     return session.exec(select(OncallFeedToken).where(OncallFeedToken.feed == feed)).first()
 
 
-def find_feed_by_token(session: Session, *, token: str) -> str | None:
-    """The feed a token opens."""
-    row = session.exec(select(OncallFeedToken).where(OncallFeedToken.token == token)).first()
-    return row.feed if row else None
-
-
 def add_feed_token(session: Session, *, feed: str, token: str, now: datetime) -> None:
     """Store a feed's token."""
     session.add(OncallFeedToken(feed=feed, token=token, created_at=now))

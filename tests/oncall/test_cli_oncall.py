@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from bot.cli import main
 from bot.oncall.config import load_schedules
+from bot.oncall.published import PublishedCalendars
 from bot.oncall.service import OncallService
 from storage.database import make_engine
 from storage.models import Person
@@ -380,6 +381,10 @@ def test_hours_split_a_week_by_kind_of_hour(
     assert text.splitlines()[0].split() == ["schedule", "person", *kinds]
 
 
+async def no_names(ids: list[str]) -> dict[str, str]:
+    return {}
+
+
 def test_feed_url_prints_the_same_secret_link_each_time(
     oncall: Path,
     database_url: str,
@@ -396,7 +401,8 @@ def test_feed_url_prints_the_same_secret_link_each_time(
     token = first.strip().split("token=")[1]
     engine = make_engine(database_url)
     service = OncallService(engine, [], clock=lambda: datetime.now(UTC))
-    assert asyncio.run(service.feed_for_token(token)) == "schedule:sre"
+    calendars = PublishedCalendars(service, no_names, clock=service.clock)
+    assert asyncio.run(calendars.opens("schedule:sre", token))
     engine.dispose()
 
 

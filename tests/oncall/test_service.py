@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from bot.kernel.errors import DomainError
 from bot.oncall.config import HolidayDef, LayerDef, ScheduleDef
+from bot.oncall.published import PublishedCalendars
 from bot.oncall.rules.shifts import Shift, Source
 from bot.oncall.service import (
     OncallService,
@@ -213,6 +214,10 @@ async def test_page_targets_name_who_is_on_call(engine: Engine) -> None:
     assert "layers: primary, secondary" in layer.value.message
 
 
+async def no_names(ids: list[str]) -> dict[str, str]:
+    return {}
+
+
 async def test_feed_tokens_are_made_once_per_feed_and_open_only_it(engine: Engine) -> None:
     service, _ = service_at(engine, sre("U0A"))
     token = await service.feed_token("schedule:sre")
@@ -220,9 +225,12 @@ async def test_feed_tokens_are_made_once_per_feed_and_open_only_it(engine: Engin
     assert await service.feed_token("schedule:sre") == token
     other = await service.feed_token("user:U0A")
     assert other != token
-    assert await service.feed_for_token(token) == "schedule:sre"
-    assert await service.feed_for_token(other) == "user:U0A"
-    assert await service.feed_for_token(token[:-1]) is None
-    assert await service.feed_for_token("") is None
+    calendars = PublishedCalendars(service, no_names, clock=service.clock)
+    assert await calendars.opens("schedule:sre", token)
+    assert await calendars.opens("user:U0A", other)
+    assert not await calendars.opens("user:U0A", token)  # a token opens its own feed only
+    assert not await calendars.opens("schedule:sre", token[:-1])
+    assert not await calendars.opens("schedule:sre", "")
+    assert not await calendars.opens("user:U0B", "")  # no token made: nothing opens it
     again, _ = service_at(engine, sre("U0A"))  # another process: the same stored token
     assert await again.feed_token("schedule:sre") == token
