@@ -14,7 +14,17 @@ from sqlmodel import Session, col, select
 from bot.sandbox import SandboxServer
 from bot.sandbox.driver import SlackDriver
 from storage.enums import AlertState, EventKind, Status
-from storage.models import Alert, AlertGroup, Incident, StatusUpdate, TimelineEvent
+from storage.models import (
+    Alert,
+    AlertGroup,
+    Effect,
+    Incident,
+    OncallHandoff,
+    OncallOverride,
+    Page,
+    StatusUpdate,
+    TimelineEvent,
+)
 
 
 def _run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -180,6 +190,65 @@ def test_demo_database_holds_the_alert_incident_resolved(demo_run: tuple[Path, s
     assert [g.incident_id for g in groups] == [born.id]
     assert len(alerts) == 2 and all(a.group_id == groups[0].id for a in alerts)
     assert all(a.state == AlertState.RESOLVED and a.repeats >= 1 for a in alerts)
+
+
+def test_demo_shows_who_is_on_call_pages_them_and_hands_over(demo_run: tuple[Path, str]) -> None:
+    _, out = demo_run
+    assert "page: [schedule:sre]" in out and 'restrict: "mon-fri 09:00-18:00"' in out
+    assert "The demo's clock reads Tuesday 10 March 2026, 08:40 in London" in out
+    before, after = out.split("━━━━━━━━ on call: an override, then a handoff ━━━━━━━━")
+    # /oncall before the alert: bob's primary week, the daytime layer not yet begun.
+    assert "▶ alice in #general: /oncall\n  (only alice sees)" in before
+    assert "sre: @bob until Tue 10 Mar 09:00, then @carol from Tue 10 Mar 09:00" in before
+    assert "primary: @bob · daytime: nobody" in before
+    assert "schedule:sre pages bob, who is on call; he gets a page by DM" in before
+    assert "You are paged for INC-2" in before and "Acknowledged by @bob" in before
+    # The override, by command, listed with its Remove button.
+    assert "/oncall override sre @dan 2026-03-10 12:00 2026-03-10 13:00" in after
+    assert "@dan takes sre from Tue 10 Mar 12:00 to Tue 10 Mar 13:00 (Europe/London)" in after
+    assert "@dan takes the whole schedule" in after and "[Remove]" in after
+    # The clock passes 09:00: DMs, one post, the user group.
+    assert after.count(" gets a DM:") == 2 and after.count("#sre gets one post:") == 1
+    assert "You are on call for sre from 2026-03-10 09:00 UTC until 2026-03-10 12:00 UTC, " in after
+    assert "then @dan.\n    Handed over by @bob." in after
+    assert "2 fired" in after and "alert: HighErrorRate → INC-2" in after
+    assert "Your on-call shift in sre ended at 2026-03-10 09:00 UTC" in after
+    assert "sre handoff at 2026-03-10 09:00 UTC: @bob → @carol" in after
+    assert "@sre-oncall (usergroups.users.update) now names @carol" in after
+    assert "sre: @carol until Tue 10 Mar 12:00, then @dan from Tue 10 Mar 12:00" in after
+    assert "primary: @bob · daytime: @carol" in after
+    assert ":pager:" not in out and "📟" in after  # emoji as Slack shows them
+
+
+def test_demo_database_holds_the_page_override_and_handoffs(demo_run: tuple[Path, str]) -> None:
+    folder, _ = demo_run
+    engine = create_engine(f"sqlite:///{folder / 'warroom-demo.db'}")
+    with Session(engine) as session:
+        pages = list(session.exec(select(Page)))
+        overrides = list(session.exec(select(OncallOverride)))
+        handoffs = list(session.exec(select(OncallHandoff).order_by(col(OncallHandoff.at))))
+        dms = list(session.exec(select(Effect).where(Effect.kind == "oncall.handoff.dm")))
+    engine.dispose()
+    assert [(p.target, p.acknowledged_by) for p in pages] == [("U0BOB", "U0BOB")]
+    (override,) = overrides
+    assert (override.schedule, override.layer, override.user, override.created_by) == (
+        "sre",
+        "",
+        "U0DAN",
+        "U0CAROL",
+    )
+    assert override.start_at is not None and override.end_at is not None
+    assert (override.start_at.isoformat(), override.end_at.isoformat()) == (
+        "2026-03-10T12:00:00+00:00",
+        "2026-03-10T13:00:00+00:00",
+    )
+    # The first seen at start-up (told to nobody), then the 09:00 handoff, once.
+    assert [(h.at and h.at.isoformat(), h.outgoing, h.incoming) for h in handoffs] == [
+        ("2026-03-09T18:00:00+00:00", [], ["U0BOB"]),
+        ("2026-03-10T09:00:00+00:00", ["U0BOB"], ["U0CAROL"]),
+    ]
+    assert sorted(e.payload["user"] for e in dms) == ["U0BOB", "U0CAROL"]
+    assert all(e.state == "done" for e in dms)
 
 
 SLACK_MARKUP = re.compile(r"<[@!#]|&(?:amp|lt|gt);")

@@ -9,6 +9,7 @@ import httpx
 from sqlmodel import Session, col, func, select
 
 from bot.demo.narrator import Demo
+from bot.demo.oncall import SCHEDULES, show_schedule
 from bot.slack.ids import ActionId
 from bot.slack.places import ShownIncident
 from storage.enums import EventKind, Role, Status
@@ -19,7 +20,6 @@ GROUP = "HighErrorRate"
 SERVICE = "checkout"
 # Alertmanager names each alert by a hash of its labels; these stand in for two instances.
 FINGERPRINTS = {"web-1": "5e7d1c0a9b3f4e21", "web-2": "8a2f6b4c1d0e3f97"}
-# U0BOB is bob in the sandbox's seeded workspace.
 ROUTING = """\
 routes:
   - name: critical-declares
@@ -27,14 +27,15 @@ routes:
     action: declare
     severity: sev1
     runbook: https://runbooks.example/checkout
-    page: [U0BOB]
+    page: [schedule:sre]           # whoever is on call in sre when it fires
 """
 
 
-def write_routing(folder: Path) -> str:
-    """Write the demo's routing file (`warroom.yml`) into `folder`; return its path."""
+def write_config(folder: Path) -> str:
+    """Write the demo's `warroom.yml` (alert routing and the on-call schedule) into `folder`;
+    return its path."""
     path = folder / "warroom.yml"
-    path.write_text(ROUTING, encoding="utf-8")
+    path.write_text(ROUTING + SCHEDULES, encoding="utf-8")
     return str(path)
 
 
@@ -88,12 +89,12 @@ class AlertStory:
         self.token = token
         self.sent = 0  # notifications POSTed so far
         # The alerts started firing a little before Alertmanager's first notification.
-        self.started = datetime.now(UTC) - timedelta(minutes=2)
+        self.started = demo.clock() - timedelta(minutes=2)
 
     def send(self, status: str, what: str) -> None:
         """POST one notification to the webhook, as Alertmanager does, and print the answer."""
         self.demo.say(f"\n▶ Alertmanager POSTs {what} to /webhooks/alertmanager")
-        body = build_notification(status, started=self.started, ended=datetime.now(UTC))
+        body = build_notification(status, started=self.started, ended=self.demo.clock())
         headers = {"Authorization": f"Bearer {self.token}"}
         response = httpx.post(self.webhook_url, json=body, headers=headers, timeout=10)
         self.sent += 1
@@ -142,9 +143,13 @@ def play_alerts(demo: Demo, webhook_url: str, token: str) -> int:
     """Fire → INC-2 in triage, bob paged → acknowledged → repeated → all resolved → resolved;
     how many webhooks Alertmanager sent."""
     story = AlertStory(demo, webhook_url, token)
-    demo.say("\n━━━━━━━━ a second incident, born from an alert ━━━━━━━━")
-    demo.say("The app runs with WARROOM_WEBHOOK_TOKEN set and this routing file (warroom.yml):")
+    demo.say("\n━━━━━━━━ a second incident, born from an alert, pages who is on call ━━━━━━━━")
+    demo.say(
+        "The app runs with WARROOM_WEBHOOK_TOKEN set and this warroom.yml: a route, and the "
+        "on-call schedule it pages (alice, bob and carol are the sandbox's people; dan joined):"
+    )
     demo.say("\n".join("    " + line for line in ROUTING.splitlines()))
+    show_schedule(demo)
     story.send("firing", f"a group of 2 firing {GROUP} alerts on service {SERVICE}")
     page = _opened(story)
     _acknowledged(story, page)
@@ -171,7 +176,7 @@ def _opened(story: AlertStory) -> dict[str, Any]:
         lambda: [m for m in demo.driver.dm_messages("bob") if ActionId.ACKNOWLEDGE_PAGE in str(m)],
         description="bob's page",
     )[-1]
-    demo.say("  bob gets a page by DM:")
+    demo.say("  schedule:sre pages bob, who is on call; he gets a page by DM:")
     demo.show(page)
     return page
 

@@ -1,11 +1,13 @@
 """The demo's narrator: plays people in the sandbox and prints what they would see."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TextIO
 
 from sqlmodel import Session, col, select
 
-from bot.demo.transcript import render_message, render_mrkdwn
+from bot.demo.clock import DemoClock
+from bot.demo.transcript import render_blocks, render_message, render_mrkdwn
 from bot.sandbox.driver import SlackDriver
 from bot.slack.mrkdwn import render_mrkdwn as slack_mrkdwn
 from bot.slack.places import ShownIncident, read_shown
@@ -15,10 +17,13 @@ from storage.models import Incident, Postmortem, TimelineEvent
 class Demo:
     """Plays people in the sandbox and prints what they would see."""
 
-    def __init__(self, driver: SlackDriver, engine: Any, out: TextIO) -> None:
+    def __init__(
+        self, driver: SlackDriver, engine: Any, out: TextIO, clock: DemoClock | None = None
+    ) -> None:
         self.driver = driver
         self.engine = engine
         self.out = out
+        self.clock = clock or DemoClock()
         # Bold and italics as a terminal shows them; plain words when the output is a file.
         self.styled = bool(getattr(out, "isatty", lambda: False)())
 
@@ -45,13 +50,33 @@ class Demo:
         assert found is not None
         return found
 
-    def slash(self, user: str, channel: str, text: str) -> None:
+    def slash(self, user: str, channel: str, text: str, command: str = "/incident") -> None:
         """Type a slash command."""
         name = self.driver.channel(channel)["name"]
-        self.say(f"\n▶ {user} in #{name}: /incident {text}")
-        response = self.driver.slash(user, channel, text)
+        self.say(f"\n▶ {user} in #{name}: {command} {self.plain(text)}".rstrip())
+        response = self.driver.slash(user, channel, text, command=command)
         if response.status_code != 200:
             raise RuntimeError(f"the app answered {response.status_code}: {response.text}")
+
+    def ask(self, user: str, text: str, channel: str = "general") -> None:
+        """Type `/oncall <text>` and print the answer only `user` sees."""
+        before = len(self.driver.ephemerals(user))
+        self.slash(user, channel, text, command="/oncall")
+        replies = self.driver.wait_for(
+            lambda: self.driver.ephemerals(user)[before:], description=f"/oncall {text}"
+        )
+        users, channels = self.names()
+        for reply in replies:
+            lines = render_blocks(
+                reply.get("blocks") or [], users=users, channels=channels, styled=self.styled
+            ) or [self.plain(reply.get("text") or "")]
+            self.say(f"  (only {user} sees)")
+            self.say("\n".join(f"    {line}" for line in lines))
+
+    def move_clock(self, delta: timedelta) -> None:
+        """Move the app's and the sandbox's clocks on together."""
+        self.clock.advance(delta)
+        self.driver.advance_clock(delta.total_seconds())
 
     def names(self) -> tuple[dict[str, str], dict[str, str]]:
         """User and channel names by id, as the sandbox holds them now."""
