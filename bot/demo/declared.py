@@ -32,7 +32,7 @@ def acknowledge_and_raise(demo: Demo, incident: ShownIncident) -> None:
     demo.until(lambda i: i.acknowledged_at, "the acknowledgement")
     demo.slash("alice", channel, "severity sev1")
     demo.until(lambda i: i.severity == "sev1", "SEV1")
-    demo.slash("alice", channel, "update Errors started 09:58 after deploy 4812; rolling back")
+    demo.slash("alice", channel, "update Errors started 08:38 after deploy 4812; rolling back")
     demo.until(lambda i: i.last_update_at, "the first update")
 
 
