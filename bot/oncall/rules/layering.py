@@ -109,11 +109,13 @@ def _rostered(plan: SchedulePlan, layer: LayerPlan, start: datetime, end: dateti
 
 
 def _fixed(layer: LayerPlan, start: datetime, end: datetime) -> list[Shift]:
-    """A feed's events as they are; of two that overlap, the later-starting wins from its start."""
+    """A feed's events as they are (named after the layer); of two that overlap, the
+    later-starting wins from its start."""
     events = sorted(
         (
             replace(shift, start=utc(shift.start), end=utc(shift.end), layer=layer.name)
             for shift in layer.fixed
+            if shift.start < end and shift.end > start
         ),
         key=lambda shift: shift.start,
     )

@@ -4,7 +4,7 @@ local wall clock and in real elapsed time."""
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.oncall.rules.hours import Hours, split_hours
@@ -78,7 +78,7 @@ def test_nobody_without_shifts_and_each_user_apart() -> None:
     assert {user: h.business for user, h in hours.items()} == {"A": 2 * H, "B": H}
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     zone=st.sampled_from(
         [

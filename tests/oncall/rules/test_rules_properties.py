@@ -7,7 +7,7 @@ import itertools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from oncall_rule_plans import (
     CHANGES,
@@ -43,7 +43,9 @@ from bot.oncall.rules.rotation import (
 )
 from bot.oncall.rules.shifts import Shift, Source
 
-EXAMPLES = settings(max_examples=120, deadline=None)
+# No deadline and no slowness check: other test runs share the machine, and the properties are
+# about what is computed, not how fast (bench/ measures that).
+EXAMPLES = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _in_window(restriction: Restriction, zone: ZoneInfo, instant: datetime) -> bool:
@@ -143,7 +145,7 @@ def test_handoffs_at_times_the_clock_skips_or_repeats(
     data: st.DataObject, zone: ZoneInfo, people: tuple[str, ...], clock: str, kind: str
 ) -> None:
     rotation_text, _, day = kind.partition(" ")
-    anchor = data.draw(st.dates(date(2025, 10, 1), date(2026, 3, 1)))
+    anchor = data.draw(st.dates(date(2025, 10, 1), date(2026, 2, 1)))  # before every window
     rotation = parse_rotation(rotation_text, f"{day} {clock}".strip(), anchor, zone)
     change = data.draw(st.sampled_from(CHANGES[zone.key]))
     start, end = change - timedelta(days=8), change + timedelta(days=8)
