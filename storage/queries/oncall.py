@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, text
+from sqlalchemy import ColumnElement, delete, func, or_, text, update
 from sqlmodel import Session, col, select
 
 from storage.database import affected_rows
@@ -125,14 +125,14 @@ def add_override(
 
 
 def remove_override(session: Session, *, override_id: int, by: str, now: datetime) -> bool:
-    """Mark an override removed; False when there is none or it was removed already."""
-    override = session.get(OncallOverride, override_id)
-    if override is None or override.removed_at is not None:
-        return False
-    override.removed_at = now
-    override.removed_by = by
-    session.add(override)
-    return True
+    """Mark an override removed; False when there is none or it was removed already. One
+    conditional UPDATE, so of two removals at once (a double click) exactly one succeeds."""
+    statement = (
+        update(OncallOverride)
+        .where(col(OncallOverride.id) == override_id, col(OncallOverride.removed_at).is_(None))
+        .values(removed_at=now, removed_by=by)
+    )
+    return affected_rows(session, statement) == 1
 
 
 def get_feed_token(session: Session, *, feed: str) -> OncallFeedToken | None:

@@ -89,6 +89,25 @@ async def test_an_override_removed_before_it_began_never_held(engine: Engine) ->
     ]
 
 
+async def test_two_removals_at_once_remove_once(database_url: str) -> None:
+    """A double click carried out by two processes at the same moment: one removal wins."""
+    engines = [make_engine(database_url), make_engine(database_url)]
+    try:
+        clock = [berlin(14, 8)]
+        one, other = (
+            OncallService(engine, [sre("U0A", "U0B")], clock=lambda: clock[0]) for engine in engines
+        )
+        for hour in range(9, 21):
+            taken = await one.add_override("sre", "U0C", berlin(14, hour), berlin(15, 0), by="U0B")
+            removed = await asyncio.gather(
+                one.remove_override(taken, by="U0A"), other.remove_override(taken, by="U0B")
+            )
+            assert sorted(removed) == [False, True]
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
 CONFIG = """\
 schedules:
   - name: sre
