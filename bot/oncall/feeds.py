@@ -87,7 +87,8 @@ class FeedService:
 
     def status_in(self, session: Session, schedule: str | None = None) -> list[FeedStatus]:
         """`status`, read in the caller's session."""
-        stored = {(c.schedule, c.layer): c for c in queries.list_feed_copies(session)}
+        copies = queries.list_feed_copies(session, bodies=False)
+        stored = {(c.schedule, c.layer): c for c in copies}
         found = []
         for (name, layer), url in self.urls.items():
             if schedule is not None and name != schedule:
@@ -146,7 +147,8 @@ class FeedService:
 
     def _any_due(self, session: Session) -> bool:
         due_before = self.clock() - self.every
-        stored = {(c.schedule, c.layer): c for c in queries.list_feed_copies(session)}
+        copies = queries.list_feed_copies(session, bodies=False)  # on every tick: no bodies
+        stored = {(c.schedule, c.layer): c for c in copies}
         for key, url in self.urls.items():
             copy = stored.get(key)
             if copy is None or copy.url != url:

@@ -90,6 +90,10 @@ class FeedHealth(Protocol):
         ...
 
 
+class Feeds(FeedShifts, FeedHealth, Protocol):
+    """The iCal layers' feeds: their shifts, and how the fetching goes."""
+
+
 @dataclass(frozen=True)
 class HandedOverIncident:
     """An open incident the incoming person inherits (a private one is counted, never named)."""

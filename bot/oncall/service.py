@@ -20,7 +20,7 @@ from bot.oncall.errors import (
 )
 from bot.oncall.overrides import check_override
 from bot.oncall.plans import build_plans
-from bot.oncall.ports import FeedShifts, UserDirectory
+from bot.oncall.ports import Feeds, FeedStatus, UserDirectory
 from bot.oncall.rosters import sync_schedule
 from bot.oncall.rules.layering import SchedulePlan, final_shifts, layer_shifts, on_call_at
 from bot.oncall.rules.shifts import Shift
@@ -64,7 +64,7 @@ class OncallService:
         schedules: Sequence[ScheduleDef],
         *,
         clock: Callable[[], datetime],
-        feeds: FeedShifts | None = None,
+        feeds: Feeds | None = None,
     ) -> None:
         self.engine = engine
         self.schedules = {schedule.name: schedule for schedule in schedules}
@@ -246,6 +246,15 @@ class OncallService:
             self.engine,
             lambda s: queries.remove_override(s, override_id=override_id, by=by, now=now),
         )
+
+    async def failing_feeds(self, name: str | None = None) -> list[FeedStatus]:
+        """The iCal layers (of schedule `name`, or of all) whose latest fetch failed; each
+        still shows its last good copy, if it ever had one."""
+        if name is not None:
+            self.schedule(name)
+        if self.feeds is None:
+            return []
+        return [status for status in await self.feeds.status(name) if status.failing]
 
     async def feed_token(self, feed: str) -> str:
         """The secret token of a calendar feed (`schedule:<name>` or `user:<id>`), made once."""

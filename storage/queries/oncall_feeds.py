@@ -6,15 +6,19 @@ from datetime import datetime
 from sqlalchemy import or_, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from storage.database import affected_rows
 from storage.models import OncallFeedCopy
 
 
-def list_feed_copies(session: Session) -> list[OncallFeedCopy]:
-    """Every feed copy, by schedule and layer."""
+def list_feed_copies(session: Session, *, bodies: bool = True) -> list[OncallFeedCopy]:
+    """Every feed copy, by schedule and layer; without `bodies`, the copies' text (megabytes,
+    maybe) is left unread, for whoever only needs to know how the feeds are doing."""
     query = select(OncallFeedCopy).order_by(col(OncallFeedCopy.schedule), col(OncallFeedCopy.layer))
+    if not bodies:
+        query = query.options(defer(OncallFeedCopy.body))  # type: ignore[arg-type]
     return list(session.exec(query))
 
 

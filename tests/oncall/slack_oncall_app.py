@@ -196,11 +196,14 @@ StartApp = Callable[..., OncallApp]
 
 
 @contextmanager
-def app_starter(database_url: str, sandbox: SandboxServer, tmp_path: Path) -> Iterator[StartApp]:
+def app_starter(
+    database_url: str, sandbox: SandboxServer, tmp_path: Path, yml: str = WARROOM_YML
+) -> Iterator[StartApp]:
     """Start apps on one database (each stopped on the way out): `fresh=True` (the default)
-    resets the sandbox and sets up #sre and the user groups; later apps share the world."""
+    resets the sandbox and sets up #sre and the user groups; later apps share the world.
+    `yml` is the warroom.yml they read (`WARROOM_YML` by default)."""
     config = tmp_path / "warroom.yml"
-    config.write_text(WARROOM_YML)
+    config.write_text(yml)
     with ExitStack() as stack:
 
         def start(

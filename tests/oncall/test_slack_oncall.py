@@ -1,16 +1,20 @@
 """`/oncall` end to end through the sandbox with signed requests: who is on call, a schedule's
 two weeks, my shifts, overrides by command, the help, and every mistake answered at once
-without anything stored."""
+without anything stored. Reads are answered in the acknowledgement itself (the HTTP response
+to the slash command) and store nothing; a read that fails or is too slow says so with a
+reference, which the log has too."""
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from slack_oncall_app import OncallApp, StartApp, app_starter, on_record
+import sqlalchemy
+from slack_oncall_app import OncallApp, StartApp, app_starter, message_text, on_record
 from sqlmodel import Session, col, select
 
 from bot.sandbox import SandboxServer
+from bot.slack.listeners import oncall as oncall_listener
 from storage.models import InboxItem, OncallOverride
 
 # Tuesday 10 March 2026, 10:00 in Berlin: bob has sre's primary week, carol the daytime layer
@@ -188,13 +192,71 @@ def test_help_lists_every_form(app: OncallApp) -> None:
     assert "override &lt;schedule&gt;[/&lt;layer&gt;] @person &lt;from&gt; &lt;to&gt;" in shown
 
 
-def test_commands_are_stored_before_they_are_acknowledged(app: OncallApp) -> None:
-    app.ask("bob", "")
+def test_overrides_are_stored_before_they_are_acknowledged(app: OncallApp) -> None:
     app.ask("bob", "override sre <@U0ALICE|alice> now +1h")
     with Session(app.warroom.engine) as session:
         items = list(session.exec(select(InboxItem).order_by(col(InboxItem.id))))
     assert [(i.kind, i.payload["command"], i.payload["text"]) for i in items] == [
-        ("slack.command", "/oncall", ""),
         ("slack.command", "/oncall", "override sre <@U0ALICE|alice> now +1h"),
     ]
     assert all(i.done_at is not None for i in items)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("", "*sre* (Europe/Berlin): <@U0CAROL> until Tue 10 Mar 17:00"),
+        ("sre", "Tue 10 Mar 10:00 to Tue 10 Mar 17:00  <@U0CAROL> · daytime"),
+        ("me", "Tue 10 Mar 10:00 to Tue 10 Mar 17:00  *sre* · daytime"),
+        ("overrides sre", "*sre* has no current or future overrides."),
+    ],
+)
+def test_reads_are_answered_in_the_acknowledgement_and_store_nothing(
+    app: OncallApp, text: str, said: str
+) -> None:
+    response = app.driver.slash("carol", "general", text, command="/oncall")
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["response_type"] == "ephemeral"
+    assert said in message_text(answer)
+    assert stored_commands(app) == 0
+    # Nothing left to carry out: the answer was the acknowledgement.
+    assert [message_text(m) for m in app.driver.ephemerals("carol")] == [message_text(answer)]
+
+
+def rename_table(app: OncallApp, old: str, new: str) -> None:
+    with Session(app.warroom.engine) as session:
+        session.execute(sqlalchemy.text(f"ALTER TABLE {old} RENAME TO {new}"))
+        session.commit()
+
+
+def test_a_read_that_fails_says_so_with_the_reference_it_is_logged_under(
+    app: OncallApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    rename_table(app, "oncalloverride", "oncalloverride_away")  # the database fails the read
+    try:
+        response = app.driver.slash("bob", "general", "", command="/oncall")
+    finally:
+        rename_table(app, "oncalloverride_away", "oncalloverride")
+    assert response.status_code == 200
+    said = response.json()["text"]
+    assert said.startswith(":x: I could not read the on-call schedules just now (reference `")
+    assert said.endswith("); please try again.")
+    reference = said.split("`")[1]
+    (logged,) = [r for r in caplog.records if reference in r.getMessage()]
+    assert logged.exc_info is not None  # with the cause
+    assert stored_commands(app) == 0
+
+
+def test_a_read_past_its_deadline_says_so_in_time(
+    app: OncallApp, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(oncall_listener, "READ_DEADLINE", 0.0)  # no read is that fast
+    response = app.driver.slash("bob", "general", "sre", command="/oncall")
+    assert response.status_code == 200
+    said = response.json()["text"]
+    assert "I could not read the on-call schedules just now (reference `" in said
+    reference = said.split("`")[1]
+    assert any(
+        f"not answered within 0 s (reference {reference})" in r.getMessage() for r in caplog.records
+    )

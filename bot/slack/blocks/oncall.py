@@ -9,15 +9,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.oncall.ports import FeedStatus
 from bot.oncall.rules.shifts import Shift, Source
 from bot.oncall.service import OnCallNow
 from bot.slack.blocks.limits import MAX_BLOCKS, MAX_TEXT
+from bot.slack.blocks.oncall_feeds import build_feed_notes
 from bot.slack.blocks.parts import Block, button, context, mention, section
 from bot.slack.ids import ActionId, BlockId
 from bot.slack.mrkdwn import escape_mrkdwn
 from storage.models import OncallOverride
 
-MAX_ROWS = MAX_BLOCKS - 4  # leaves room for a heading, a note and a "more" line
+MAX_ROWS = MAX_BLOCKS - 4  # leaves room for a heading, a feed note, a zone note, a "more" line
 SOURCE_NOTES = {
     Source.OVERRIDE: "override",
     Source.HOLIDAY: "holiday cover",
@@ -83,32 +85,23 @@ def build_who_blocks(
     zones: Mapping[str, ZoneInfo],
     user_zone: ZoneInfo | None,
     now: datetime,
+    failing: Sequence[FeedStatus] = (),
 ) -> list[Block]:
     """Who is on call now in each schedule, until when, who is next; each layer's person when
-    a schedule has several layers."""
+    a schedule has several layers; under a schedule, its iCal feeds that fail."""
     if not on_call:
         return [section("No on-call schedules are set up: add `schedules:` to warroom.yml.")]
-    blocks = []
-    for entry in on_call[:MAX_ROWS]:
-        shown = shown_in(user_zone, zones[entry.schedule])
-        zone_word = "" if shown.yours else f" ({escape_mrkdwn(str(shown.zone))})"
-        head = f"*{escape_mrkdwn(entry.schedule)}*{zone_word}: "
-        if entry.shift is not None and entry.until is not None:
-            head += f"{person(entry.shift.user)} until {local(entry.until, shown.zone, now=now)}"
-        else:
-            head += ":warning: nobody is on call"
-        if entry.next is not None:
-            then = local(entry.next.start, shown.zone, now=now)
-            head += f", then {person(entry.next.user)} from {then}"
-        if len(entry.layers) > 1:
-            layers = " · ".join(
-                f"{escape_mrkdwn(name)}: {person(s.user) if s else 'nobody'}"
-                for name, s in entry.layers.items()
-            )
-            head += f"\n{layers}"
-        blocks.append(section(head[:MAX_TEXT]))
-    if len(on_call) > MAX_ROWS:
-        blocks.append(context(f"…and {len(on_call) - MAX_ROWS} more: `/oncall <schedule>`."))
+    blocks: list[Block] = []
+    told = 0
+    for entry in on_call:
+        rows = [_who_section(entry, shown_in(user_zone, zones[entry.schedule]), now)]
+        rows += build_feed_notes(failing, entry.schedule)
+        if len(blocks) + len(rows) > MAX_ROWS:
+            break
+        blocks += rows
+        told += 1
+    if told < len(on_call):
+        blocks.append(context(f"…and {len(on_call) - told} more: `/oncall <schedule>`."))
     if user_zone is not None:
         blocks.append(context(Shown(user_zone, True).note()))
     else:
@@ -116,10 +109,36 @@ def build_who_blocks(
     return blocks
 
 
+def _who_section(entry: OnCallNow, shown: Shown, now: datetime) -> Block:
+    zone_word = "" if shown.yours else f" ({escape_mrkdwn(str(shown.zone))})"
+    head = f"*{escape_mrkdwn(entry.schedule)}*{zone_word}: "
+    if entry.shift is not None and entry.until is not None:
+        head += f"{person(entry.shift.user)} until {local(entry.until, shown.zone, now=now)}"
+    else:
+        head += ":warning: nobody is on call"
+    if entry.next is not None:
+        then = local(entry.next.start, shown.zone, now=now)
+        head += f", then {person(entry.next.user)} from {then}"
+    if len(entry.layers) > 1:
+        layers = " · ".join(
+            f"{escape_mrkdwn(name)}: {person(s.user) if s else 'nobody'}"
+            for name, s in entry.layers.items()
+        )
+        head += f"\n{layers}"
+    return section(head[:MAX_TEXT])
+
+
 def build_shift_blocks(
-    schedule: str, shifts: Sequence[Shift], *, start: datetime, end: datetime, shown: Shown
+    schedule: str,
+    shifts: Sequence[Shift],
+    *,
+    start: datetime,
+    end: datetime,
+    shown: Shown,
+    failing: Sequence[FeedStatus] = (),
 ) -> list[Block]:
-    """A schedule's final shifts over `[start, end)`, with the gaps nobody covers."""
+    """A schedule's final shifts over `[start, end)`, with the gaps nobody covers, under a
+    word on its iCal feeds that fail."""
     lines, cursor = [], start
     for shift in shifts:
         if shift.start > cursor:
@@ -132,7 +151,8 @@ def build_shift_blocks(
         lines.append(f"{_span(cursor, end, shown)}  :warning: nobody")
     days = round((end - start).total_seconds() / 86400)
     heading = section(f"*{escape_mrkdwn(schedule)}*: on call for the next {days} days")
-    return [heading, *_line_sections(lines, "shifts"), context(shown.note())]
+    notes = build_feed_notes(failing, schedule)
+    return [heading, *notes, *_line_sections(lines, "shifts"), context(shown.note())]
 
 
 def build_my_shift_blocks(

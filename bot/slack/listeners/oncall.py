@@ -1,7 +1,12 @@
 """`/oncall` and its override form: help, typos, unknown schedules and bad times answered at
-once; the form opened at once (a trigger id lives three seconds); everything else stored in the
-inbox before it is acknowledged, and answered from there, as `/incident` is."""
+once; the form opened at once (a trigger id lives three seconds); reads (who, a schedule, my
+shifts, the overrides) answered in the acknowledgement, within `READ_DEADLINE`; overrides, which
+change things, stored in the inbox before they are acknowledged and carried out from there, as
+`/incident` is."""
 
+import asyncio
+import logging
+import uuid
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck
@@ -22,6 +27,7 @@ from bot.slack.commands.oncall import (
     parse_oncall_command,
 )
 from bot.slack.deps import SlackDeps
+from bot.slack.handlers.oncall_reads import READS, OncallRead, answer_read
 from bot.slack.ids import BlockId
 from bot.slack.listeners.commands import SLASH, form_failed
 from bot.slack.listeners.views import VIEW
@@ -29,6 +35,16 @@ from bot.slack.mrkdwn import render_mrkdwn
 from bot.slack.oncall_forms import check_override_command, parse_override_form, unknown_schedule
 
 ONCALL = "/oncall"
+READ_DEADLINE = 2.0  # seconds a read may take: well inside the three Slack waits for an answer
+log = logging.getLogger(__name__)
+
+
+def read_failed_text(reference: str) -> str:
+    """What the asker reads when a read could not be answered in time (or at all)."""
+    return (
+        f":x: I could not read the on-call schedules just now (reference `{reference}`); "
+        "please try again."
+    )
 
 
 def require_oncall(deps: SlackDeps) -> OncallService:
@@ -41,7 +57,8 @@ def require_oncall(deps: SlackDeps) -> OncallService:
 async def handle_oncall_command(
     ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
 ) -> None:
-    """`/oncall …`: help and mistakes answered at once, the form opened, the rest stored."""
+    """`/oncall …`: help, mistakes and reads answered at once, the form opened, overrides
+    stored."""
     deps: SlackDeps = context["deps"]
     try:
         parsed = parse_oncall_command(str(command.get("text") or ""))
@@ -63,9 +80,36 @@ async def handle_oncall_command(
     except (Transient, Permanent) as failure:
         await ack(response_type="ephemeral", text=form_failed(failure))
         return
+    if isinstance(parsed, READS):
+        user = str(command.get("user_id") or "")
+        await ack(response_type="ephemeral", **await answer_now(deps, oncall, parsed, user))
+        return
     key = f"slash:{command.get('trigger_id') or command.get('user_id')}"
     await deps.inbox.accept(key, SLASH, command)
     await ack()
+
+
+async def answer_now(
+    deps: SlackDeps, oncall: OncallService, read: OncallRead, user: str
+) -> dict[str, Any]:
+    """The acknowledgement's message for a read: the answer within `READ_DEADLINE`; a refusal
+    as a warning; a timeout or a failure (the database down or slow) as a line with a
+    reference, the reference logged with the cause."""
+    try:
+        answer = await asyncio.wait_for(answer_read(oncall, deps.people, read, user), READ_DEADLINE)
+    except DomainError as error:
+        return {"text": f":warning: {render_mrkdwn(error.message, error.mentions)}"}
+    except TimeoutError:
+        reference = uuid.uuid4().hex[:8]
+        log.warning(
+            "/oncall read not answered within %g s (reference %s)", READ_DEADLINE, reference
+        )
+        return {"text": read_failed_text(reference)}
+    except Exception as error:  # never a trace to the user, nor an unanswered command
+        reference = uuid.uuid4().hex[:8]
+        log.error("/oncall read failed (reference %s)", reference, exc_info=error)
+        return {"text": read_failed_text(reference)}
+    return {"text": answer.text, "blocks": answer.blocks}
 
 
 def check_command(parsed: OncallCommand, oncall: OncallService) -> None:
