@@ -124,9 +124,10 @@ def cmd_who(args: argparse.Namespace) -> int:
         for name in chosen:
             zone = service.schedule(name).zone
             found += await service.who(name, at=start_of(at, zone) if at else None)
+        failing = await service.failing_feeds(chosen[0] if args.schedule else None)
         people = await names([u for now in found for u in _users_of(now)])
         render = who_json if args.json else who_text
-        return render(found, people, {n: service.schedule(n).zone for n in chosen})
+        return render(found, people, {n: service.schedule(n).zone for n in chosen}, failing)
 
     print(_run_with_service(work))
     return 0

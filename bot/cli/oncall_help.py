@@ -27,9 +27,11 @@ examples:
   warroom oncall who
   warroom oncall who sre --at 2026-12-24T18:00 --json
 
-Text shows names from the people directory when it knows them. JSON: a list of
-{{"schedule", "on_call", "next", "layers"}}; on_call and next are null or
-{{"user", "name", "layer", "source", "start", "end"}}.
+Text shows names from the people directory when it knows them, and a line starting with
+"!" for each iCal layer whose feed fails (its last good copy is what is shown). JSON: a list
+of {{"schedule", "on_call", "next", "layers", "feeds"}}; on_call and next are null or
+{{"user", "name", "layer", "source", "start", "end"}}; feeds lists the failing ones as
+{{"layer", "error", "failing_since", "last_good_copy"}} (empty when all are well).
 
 {TIMES}
 

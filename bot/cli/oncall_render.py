@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.oncall.ports import FeedStatus
 from bot.oncall.rules.hours import Hours
 from bot.oncall.rules.shifts import Shift
 from bot.oncall.service import OnCallNow
@@ -70,9 +71,13 @@ def shifts_text(
 
 
 def who_json(
-    found: Sequence[OnCallNow], names: Mapping[str, str], zones: Mapping[str, ZoneInfo]
+    found: Sequence[OnCallNow],
+    names: Mapping[str, str],
+    zones: Mapping[str, ZoneInfo],
+    failing: Sequence[FeedStatus] = (),
 ) -> str:
-    """Each schedule: who, until when, who is next, and each layer's person."""
+    """Each schedule: who, until when, who is next, each layer's person, and its iCal feeds
+    that fail (`"feeds"`: empty when none does)."""
     out = []
     for now in found:
         zone = zones[now.schedule]
@@ -84,9 +89,41 @@ def who_json(
                 "layers": {
                     layer: shift.user if shift else None for layer, shift in now.layers.items()
                 },
+                "feeds": [
+                    _feed_json(status, zone)
+                    for status in failing
+                    if status.schedule == now.schedule
+                ],
             }
         )
     return json.dumps(out, indent=2)
+
+
+def _feed_json(status: FeedStatus, zone: ZoneInfo) -> dict[str, Any]:
+    def when(moment: datetime | None) -> str | None:
+        return moment.astimezone(zone).isoformat() if moment else None
+
+    return {
+        # Not the URL: a private calendar's address is its secret.
+        "layer": status.layer,
+        "error": status.error,
+        "failing_since": when(status.failing_since),
+        "last_good_copy": when(status.fetched_at),
+    }
+
+
+def feed_line(status: FeedStatus, zone: ZoneInfo) -> str:
+    """`layer imported: its calendar feed has failed since … (why); showing the last good copy
+    from …`."""
+    since = f" since {instant(status.failing_since, zone)}" if status.failing_since else ""
+    if status.fetched_at is not None:
+        shown = f"showing the last good copy from {instant(status.fetched_at, zone)}"
+    else:
+        shown = "it was never fetched well, so the layer is empty"
+    return (
+        f"layer {status.layer}: its calendar feed has failed{since} "
+        f"({status.error or 'no reason given'}); {shown}"
+    )
 
 
 def _who_json(shift: Shift | None, names: Mapping[str, str], zone: ZoneInfo) -> Any:
@@ -103,9 +140,12 @@ def _who_json(shift: Shift | None, names: Mapping[str, str], zone: ZoneInfo) -> 
 
 
 def who_text(
-    found: Sequence[OnCallNow], names: Mapping[str, str], zones: Mapping[str, ZoneInfo]
+    found: Sequence[OnCallNow],
+    names: Mapping[str, str],
+    zones: Mapping[str, ZoneInfo],
+    failing: Sequence[FeedStatus] = (),
 ) -> str:
-    """A line a schedule, then a line a layer."""
+    """A line a schedule, then a line a layer, then a line per iCal feed that fails."""
     lines = []
     for now in found:
         zone = zones[now.schedule]
@@ -123,6 +163,7 @@ def who_text(
             )
         for layer, shift in now.layers.items():
             lines.append(f"  {layer}: {person(shift.user, names) if shift else 'nobody'}")
+        lines += [f"  ! {feed_line(s, zone)}" for s in failing if s.schedule == now.schedule]
     return "\n".join(lines)
 
 

@@ -134,6 +134,9 @@ def diagnose() -> Iterator[Finding]:
         yield check_service("SMS", "warroom_twilio_", settings, check_twilio)
         yield check_routing(settings)
         yield check_schedules(settings)
+        from bot.ops.doctor_feeds import check_feeds  # it builds on this module's Finding
+
+        yield from check_feeds(settings)
     if database is not None:
         yield check_postmortem_template(database)
 
