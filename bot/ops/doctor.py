@@ -316,8 +316,8 @@ def check_routing(settings: Settings) -> Finding:
 def check_schedules(settings: Settings) -> Finding:
     """The on-call schedules of WARROOM_CONFIG load, as `warroom run` would load them (the
     people they name are checked against Slack by `warroom run`)."""
-    from bot.oncall.config import ConfigError, load_schedules
     from bot.kernel.config_file import read_yaml
+    from bot.oncall.config import ConfigError, load_schedules
 
     check = "on-call schedules"
     try:
