@@ -20,7 +20,12 @@ from bot.kernel.outbox import Policy
 from bot.oncall.handoffs import HandoffTick
 from bot.sandbox import SandboxServer, ServerHandle, serve_in_thread
 from bot.sandbox.driver import SlackDriver
-from storage.models import OncallHandoff, Person
+from storage.models import OncallHandoff, OncallOverride, Person
+
+# Tuesday 10 March 2026, 10:00 in Berlin: bob has sre's primary week, carol the daytime layer
+# (tue-fri 09:00-17:00, so she is the one on call); nobody at the early desk (07:00-09:00);
+# nobody in weekend (Saturdays 10:00-11:00 in New York, on summer time since 8 March).
+TUESDAY = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
 FAST = Policy(first_retry=timedelta(milliseconds=50), max_backoff=timedelta(seconds=1))
 # Monday 9 March 2026, 08:59:30 in Berlin (UTC+1): alice's week of sre ends at 09:00, bob's
@@ -235,3 +240,9 @@ def app_starter(
             return app
 
         yield start
+
+
+def overrides(app: OncallApp) -> list[OncallOverride]:
+    """Every override stored, oldest first."""
+    with Session(app.warroom.engine) as session:
+        return list(session.exec(select(OncallOverride).order_by(col(OncallOverride.id))))

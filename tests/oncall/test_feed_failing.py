@@ -89,12 +89,6 @@ async def test_the_service_names_the_failing_feeds_and_forgets_them_once_well(
 # -- Slack ----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def oncall_sandbox() -> Iterator[SandboxServer]:
-    with SandboxServer() as sandbox:
-        yield sandbox
-
-
 @pytest.fixture
 def app(
     database_url: str, oncall_sandbox: SandboxServer, tmp_path: Path, server: FeedServer

@@ -4,9 +4,7 @@ call (never nobody), exactly once: ticked again, after a restart, and with two p
 one PostgreSQL."""
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,32 +13,16 @@ from slack_oncall_app import (
     HANDOFF,
     OncallApp,
     StartApp,
-    app_starter,
     members,
     message_text,
+    overrides,
 )
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.oncall.handoffs import HandoffTick
 from bot.sandbox import SandboxServer
 from bot.slack.ids import ActionId, BlockId
-from storage.models import Effect, OncallOverride
-
-
-@pytest.fixture(scope="module")
-def oncall_sandbox() -> Iterator[SandboxServer]:
-    """One sandbox server for the module; each app start resets its world."""
-    with SandboxServer() as server:
-        yield server
-
-
-@pytest.fixture
-def start_app(
-    database_url: str, oncall_sandbox: SandboxServer, tmp_path: Path
-) -> Iterator[StartApp]:
-    """Start apps with the on-call warroom.yml on this test's database."""
-    with app_starter(database_url, oncall_sandbox, tmp_path) as start:
-        yield start
+from storage.models import Effect
 
 
 def texts(messages: list[dict[str, Any]]) -> list[str]:
@@ -189,11 +171,6 @@ def test_two_processes_on_one_postgresql_tell_each_handoff_once(
 
 
 TUESDAY_LATE = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)  # 10:30 in Berlin: carol since 09:00
-
-
-def overrides(app: OncallApp) -> list[OncallOverride]:
-    with Session(app.warroom.engine) as session:
-        return list(session.exec(select(OncallOverride).order_by(col(OncallOverride.id))))
 
 
 def test_an_override_and_its_removal_hand_the_pager_over_and_back(start_app: StartApp) -> None:

@@ -3,38 +3,18 @@ the page is made (stored as them, so acknowledging works as for anyone named); a
 nobody on call is written in the timeline and said in the incident's channel; a schedule the
 file does not define is refused when the config is checked."""
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from slack_oncall_app import WARROOM_YML, OncallApp, StartApp, app_starter, message_text
+from slack_oncall_app import WARROOM_YML, OncallApp, message_text
 from sqlmodel import Session, col, select
 
 from bot.alerts.config import ConfigError, load_routing_config
 from bot.cli import main
-from bot.sandbox import SandboxServer
 from bot.slack.ids import ActionId
 from bot.slack.places import read_shown
 from storage.enums import EventKind
 from storage.models import Incident, Page, TimelineEvent
-
-TUESDAY = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # 10:00 in Berlin: carol (daytime) is on
-
-
-@pytest.fixture(scope="module")
-def oncall_sandbox() -> Iterator[SandboxServer]:
-    """One sandbox server for the module; each app start resets its world."""
-    with SandboxServer() as server:
-        yield server
-
-
-@pytest.fixture
-def app(database_url: str, oncall_sandbox: SandboxServer, tmp_path: Path) -> Iterator[OncallApp]:
-    """The app on Tuesday morning."""
-    start: StartApp
-    with app_starter(database_url, oncall_sandbox, tmp_path) as start:
-        yield start(TUESDAY)
 
 
 def pages(app: OncallApp) -> list[str]:

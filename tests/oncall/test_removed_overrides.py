@@ -5,14 +5,19 @@ removal goes back to the rotation. One removed before it began never held."""
 import asyncio
 import csv
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from oncall_schedules import sre
-from slack_oncall_app import OncallApp, StartApp, app_starter, members, on_record
+from slack_oncall_app import (
+    TUESDAY,
+    OncallApp,
+    StartApp,
+    members,
+    on_record,
+)
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -21,7 +26,6 @@ from bot.oncall.config import load_schedules
 from bot.oncall.rules.hours import split_hours
 from bot.oncall.rules.shifts import Shift, Source
 from bot.oncall.service import OncallService
-from bot.sandbox import SandboxServer
 from storage.database import make_engine
 from storage.models import OncallOverride
 
@@ -157,23 +161,6 @@ def test_the_hours_ledger_of_the_past_is_the_same_after_a_removal(
 
 
 # -- handoffs -------------------------------------------------------------------------------
-
-TUESDAY = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # 10:00 in Berlin: carol has sre's daytime
-
-
-@pytest.fixture(scope="module")
-def oncall_sandbox() -> Iterator[SandboxServer]:
-    """One sandbox server for the module; each app start resets its world."""
-    with SandboxServer() as server:
-        yield server
-
-
-@pytest.fixture
-def start_app(
-    database_url: str, oncall_sandbox: SandboxServer, tmp_path: Path
-) -> Iterator[StartApp]:
-    with app_starter(database_url, oncall_sandbox, tmp_path) as start:
-        yield start
 
 
 def only_override(app: OncallApp) -> OncallOverride:

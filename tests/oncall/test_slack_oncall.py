@@ -4,45 +4,15 @@ without anything stored. Reads are answered in the acknowledgement itself (the H
 to the slash command) and store nothing; a read that fails or is too slow says so with a
 reference, which the log has too."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy
-from slack_oncall_app import OncallApp, StartApp, app_starter, message_text, on_record
+from slack_oncall_app import OncallApp, message_text, on_record, overrides
 from sqlmodel import Session, col, select
 
-from bot.sandbox import SandboxServer
 from bot.slack.listeners import oncall as oncall_listener
-from storage.models import InboxItem, OncallOverride
-
-# Tuesday 10 March 2026, 10:00 in Berlin: bob has sre's primary week, carol the daytime layer
-# (tue-fri 09:00-17:00, so she is the one on call); nobody at the early desk (07:00-09:00);
-# nobody in weekend (Saturdays 10:00-11:00 in New York, on summer time since 8 March).
-TUESDAY = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def oncall_sandbox() -> Iterator[SandboxServer]:
-    """One sandbox server for the module; each app start resets its world."""
-    with SandboxServer() as server:
-        yield server
-
-
-@pytest.fixture
-def app(database_url: str, oncall_sandbox: SandboxServer, tmp_path: Path) -> Iterator[OncallApp]:
-    """The app on Tuesday morning; the directory does not know anyone's time zone."""
-    start: StartApp
-    with app_starter(database_url, oncall_sandbox, tmp_path) as start:
-        app = start(TUESDAY)
-        on_record(app)
-        yield app
-
-
-def overrides(app: OncallApp) -> list[OncallOverride]:
-    with Session(app.warroom.engine) as session:
-        return list(session.exec(select(OncallOverride).order_by(col(OncallOverride.id))))
+from storage.models import InboxItem
 
 
 def stored_commands(app: OncallApp) -> int:

@@ -2,44 +2,21 @@
 field, nothing stored until it is right), and the list with a Remove button that removes once
 however often it is clicked, recording who removed it."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
-from slack_oncall_app import OncallApp, StartApp, app_starter, message_text, on_record
-from sqlmodel import Session, col, select
+from slack_oncall_app import (
+    OncallApp,
+    message_text,
+    overrides,
+)
+from sqlmodel import Session, select
 
-from bot.sandbox import SandboxServer
 from bot.slack.ids import ActionId, BlockId, CallbackId
-from storage.models import InboxItem, OncallOverride
+from storage.models import InboxItem
 
-TUESDAY = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
 SCHEDULE, LAYER, USER = BlockId.ONCALL_SCHEDULE, BlockId.ONCALL_LAYER, BlockId.ONCALL_USER
 FROM, TO = BlockId.ONCALL_FROM, BlockId.ONCALL_TO
-
-
-@pytest.fixture(scope="module")
-def oncall_sandbox() -> Iterator[SandboxServer]:
-    """One sandbox server for the module; each app start resets its world."""
-    with SandboxServer() as server:
-        yield server
-
-
-@pytest.fixture
-def app(database_url: str, oncall_sandbox: SandboxServer, tmp_path: Path) -> Iterator[OncallApp]:
-    """The app on Tuesday morning; the directory does not know anyone's time zone."""
-    start: StartApp
-    with app_starter(database_url, oncall_sandbox, tmp_path) as start:
-        app = start(TUESDAY)
-        on_record(app)
-        yield app
-
-
-def overrides(app: OncallApp) -> list[OncallOverride]:
-    with Session(app.warroom.engine) as session:
-        return list(session.exec(select(OncallOverride).order_by(col(OncallOverride.id))))
 
 
 def answers(
