@@ -143,6 +143,7 @@ def test_demo_plays_a_whole_incident(demo_run: tuple[Path, str]) -> None:
     for step in ("declare sev2", "[Acknowledge]", "severity sev1", "status mitigated", "close"):
         assert step in out
     assert "#inc-1-checkout-api-returning-502s" in out and "#incidents" in out
+    assert "(only alice sees) 🚨 Incident INC-1 is declared: #inc-1-checkout-api" in out
     assert "Closed" in out and "Rollback done" in out
     # mrkdwn as Slack shows it: emoji, and bold without its asterisks (plain text in a file).
     assert "⏰" in out and "a status update for INC-1 is due" in out and "[Snooze 15 min]" in out

@@ -16,7 +16,10 @@ def declare(demo: Demo) -> ShownIncident:
     demo.slash("alice", "general", "declare sev2 Checkout API returning 502s")
     incident = demo.until(lambda i: i.status_pinned and i.digest_ts, "the incident channel")
     demo.say(f"  → #{incident.channel_name} created, status block pinned, digest posted")
-    for reply in demo.driver.ephemerals("alice"):
+    replies = demo.driver.wait_for(
+        lambda: demo.driver.ephemerals("alice"), description="alice's confirmation"
+    )
+    for reply in replies:
         demo.say("  (only alice sees) " + demo.plain(reply.get("text") or ""))
     demo.say("  The pinned status block now reads:")
     status = demo.driver.message(incident.channel_id or "", incident.status_ts or "")
