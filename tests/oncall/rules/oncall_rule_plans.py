@@ -1,5 +1,5 @@
 """Hypothesis strategies for the on-call rules' property tests: random rotations, zones,
-restrictions, layers and overrides, and a few plain interval helpers."""
+restrictions, layers and overrides, and plain interval functions."""
 
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
