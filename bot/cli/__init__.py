@@ -261,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     postmortem.add_argument("number", type=int, help="the incident number (N in INC-N)")
     postmortem.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
     postmortem.set_defaults(func=cmd_postmortem)
-    demo = command("demo", "play a whole incident offline", usage.DEMO)
+    demo = command("demo", "play incidents, on-call paging and a handoff offline", usage.DEMO)
     demo.add_argument(
         "--database",
         default=None,

@@ -18,7 +18,7 @@ commands in the order a new installation uses them:
   warroom db upgrade    create or migrate the database (PostgreSQL: before every `run`
                         of a new version; SQLite: `run` does it by itself)
   warroom run           serve Slack (Socket Mode or HTTP), /healthz and the alert webhooks
-  warroom demo          play a whole incident offline against a built-in Slack stand-in
+  warroom demo          play incidents, on-call paging and a handoff offline (Slack stand-in)
 
 {SETTINGS_SOURCE}
 
