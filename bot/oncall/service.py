@@ -278,7 +278,12 @@ class OncallService:
     def resolve_targets(self, session: Session, target: str, at: datetime) -> list[str]:
         """The user ids on call at `at` for `schedule:<name>` (everyone, the final person
         first) or `schedule:<name>/<layer>`; UnknownTarget when there is no such schedule."""
-        return on_call_targets(self, session, target, at)
+        return on_call_targets(
+            target,
+            at,
+            schedule_named=self.schedule,
+            plan_of=lambda name: self.plan_in(session, name, start=at, end=at),
+        )
 
 
 def _next_person(shifts: Sequence[Shift], after: datetime, current: Shift | None) -> Shift | None:

@@ -1,16 +1,12 @@
 """Page targets naming a schedule: `schedule:<name>` and `schedule:<name>/<layer>`."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
-
-from sqlmodel import Session
 
 from bot.kernel.text import is_person
+from bot.oncall.definitions import ScheduleDef
 from bot.oncall.errors import UnknownLayer, UnknownSchedule, UnknownTarget
-from bot.oncall.rules.layering import layer_shifts, on_call_at
-
-if TYPE_CHECKING:
-    from bot.oncall.service import OncallService
+from bot.oncall.rules.layering import SchedulePlan, layer_shifts, on_call_at
 
 PREFIX = "schedule:"
 _INSTANT = timedelta(seconds=1)
@@ -22,22 +18,27 @@ def is_schedule_target(target: str) -> bool:
 
 
 def on_call_targets(
-    service: "OncallService", session: Session, target: str, at: datetime
+    target: str,
+    at: datetime,
+    *,
+    schedule_named: Callable[[str], ScheduleDef],
+    plan_of: Callable[[str], SchedulePlan],
 ) -> list[str]:
     """The user ids on call at `at` for a schedule target: the final person first, then each
     layer's own (top layer first); for `<name>/<layer>`, that layer's. E-mails not resolved
-    yet cannot be paged and are left out."""
+    yet cannot be paged and are left out. `schedule_named` finds a schedule's definition
+    (UnknownSchedule when none), `plan_of` its plan around `at`."""
     if not is_schedule_target(target):
         raise UnknownTarget(f"{target!r} does not name a schedule (schedule:<name>[/<layer>]).")
     name, _slash, layer = target.removeprefix(PREFIX).partition("/")
     try:
-        schedule = service.schedule(name)
+        schedule = schedule_named(name)
     except UnknownSchedule as unknown:
         raise UnknownTarget(unknown.message) from None
     if layer and schedule.layer(layer) is None:
         unknown_layer = UnknownLayer(name, layer, [known.name for known in schedule.layers])
         raise UnknownTarget(unknown_layer.message)
-    plan = service.plan_in(session, name, start=at, end=at)
+    plan = plan_of(name)
     if layer:
         found = layer_shifts(plan, layer, at, at + _INSTANT)
         users = [shift.user for shift in found[:1]]

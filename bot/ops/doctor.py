@@ -3,8 +3,6 @@
 import asyncio
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -16,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from bot.kernel.bundled import MANIFEST, BundledFileMissing, bundled_text
 from bot.ops.database import current_revision, schema_problem, shown, sqlite_place_problem
+from bot.ops.findings import Finding, Outcome
 from bot.ops.outside import check_smtp, check_twilio
 from bot.ops.problems import APPS_PAGE, SetupError, app_token_refused, bot_token_refused
 from bot.settings import DatabaseSettings, Settings, describe_settings_error
@@ -43,15 +42,6 @@ NEED_SETTINGS = (
 )
 
 
-class Outcome(StrEnum):
-    """How one check came out."""
-
-    PASS = "pass"
-    WARN = "warn"
-    FAIL = "fail"
-    SKIP = "skip"
-
-
 # The mark of each outcome where the terminal can show it, and a word where it cannot.
 MARKS = {
     Outcome.PASS: ("✓", "ok"),
@@ -59,15 +49,6 @@ MARKS = {
     Outcome.FAIL: ("✗", "FAIL"),
     Outcome.SKIP: ("\u2013", "skip"),  # an en dash
 }
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One check: what was checked, how it came out, and in a few words why."""
-
-    check: str
-    outcome: Outcome
-    detail: str
 
 
 def run_doctor(out: TextIO) -> int:

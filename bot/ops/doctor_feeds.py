@@ -10,7 +10,7 @@ from bot.oncall.config import ConfigError, ScheduleDef, load_schedules
 from bot.oncall.feeds import FeedService
 from bot.oncall.ports import FeedStatus
 from bot.ops.database import require_current_schema
-from bot.ops.doctor import Finding, Outcome
+from bot.ops.findings import Finding, Outcome
 from bot.ops.problems import SetupError
 from bot.settings import Settings, database_timeouts
 from bot.web.ical_fetch import HttpFeedFetcher
