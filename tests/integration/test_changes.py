@@ -107,7 +107,11 @@ def test_roles_notes_and_updates(harness: Harness) -> None:
     driver.wait_for(lambda: f"<@{bob}>" in driver.topic(channel), description="topic")
     alice = driver.user("alice")["id"]
     assert harness.roles() == [("commander", bob), ("comms", carol)]
-    assert {bob, carol, alice} <= set(driver.channel(channel)["members"])
+    # Each role's invitation is an effect of its own, carried out after the role is stored.
+    driver.wait_for(
+        lambda: {bob, carol, alice} <= set(driver.channel(channel)["members"]),
+        description="everyone with a role invited",
+    )
     kinds = [e.kind for e in harness.timeline()]
     assert kinds.count(EventKind.ROLE_ASSIGNED) == 2
     assert EventKind.NOTE in kinds and EventKind.UPDATE in kinds
