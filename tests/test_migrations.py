@@ -80,9 +80,15 @@ def test_revisions_form_a_single_line() -> None:
 
 def test_no_revision_is_written_while_models_match_the_migrations() -> None:
     before = sorted((migrate.MIGRATIONS_DIR / "versions").glob("*.py"))
-
-    assert migrate.make_revision("nothing changed") == []
-    assert sorted((migrate.MIGRATIONS_DIR / "versions").glob("*.py")) == before
+    written: list[Path] = []
+    try:
+        written = migrate.make_revision("nothing changed")
+        assert written == []
+        assert sorted((migrate.MIGRATIONS_DIR / "versions").glob("*.py")) == before
+    finally:
+        # A failure must not leave a stray revision behind for every later run to apply.
+        for path in written:
+            path.unlink(missing_ok=True)
 
 
 def test_revisions_import_no_application_code() -> None:
