@@ -1,0 +1,242 @@
+"""Who is on call at one instant: the final shift covering it, the next person after it, and
+each layer's shift, worked out over windows that start an hour wide and grow only as far as
+the shifts they find reach.
+
+The rules are local: the shifts of `[a, b)` are those of any wider window cut to `[a, b)`. So
+a shift that ends inside a window, rather than at its edge, is whole, and growing the window
+changes nothing about it; only a shift cut at an edge makes the window grow. An hourly
+rotation is then an hour or two of work, not the weeks around the instant.
+
+A `Timeline` keeps what it worked out: the shifts of each window, and the last answer with
+the span of instants it holds for (the current shift's, the gap's, each layer's piece's), so
+that asking again a moment later is a comparison, not a computation. Windows are widened to
+whole UTC days (or to multiples of their width, when wider), so that all the instants of a
+day ask for the same windows: when the hour's shift ends, the next one is already worked out.
+"""
+
+import bisect
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.oncall.rules.layering import REACH_LIMIT, SchedulePlan, final_shifts, layer_shifts
+from bot.oncall.rules.shifts import Shift, utc
+
+FIRST_LOOK = timedelta(hours=1)  # the first window, either side of the instant
+GROWTH = 4  # each window after it is this many times wider
+LAYER_REACH = timedelta(days=1)  # a layer's shift is reported cut to a day either side
+BLOCK = timedelta(days=1)  # windows narrower than this are aligned to whole (UTC) days
+KEPT = 64  # windows a timeline keeps, the least recently used going first
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class OnCallAt:
+    """The final shift at an instant (None: nobody), the next one with someone else, and
+    each layer's shift at the instant (its overrides applied, cut to a day either side)."""
+
+    shift: Shift | None
+    next: Shift | None
+    layers: dict[str, Shift | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The shifts of one window, sorted and not overlapping."""
+
+    start: datetime
+    end: datetime
+    shifts: list[Shift]
+    starts: list[datetime]
+
+    def around(self, instant: datetime) -> tuple[Shift | None, datetime, datetime]:
+        """The shift covering `instant` and its span, or None and the span of the gap around
+        `instant` as far as this window tells."""
+        index = bisect.bisect_right(self.starts, instant) - 1
+        if index >= 0 and instant < self.shifts[index].end:
+            found = self.shifts[index]
+            return found, found.start, found.end
+        lo = self.shifts[index].end if index >= 0 else self.start
+        hi = self.starts[index + 1] if index + 1 < len(self.starts) else self.end
+        return None, lo, hi
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """An answer, with the layer pieces it was cut from, and the instants it holds for."""
+
+    key: tuple[tuple[str, ...], timedelta]
+    lo: datetime
+    hi: datetime
+    shift: Shift | None
+    next: Shift | None
+    pieces: dict[str, Shift | None]
+
+    def at(self, instant: datetime) -> OnCallAt:
+        cut = (instant - LAYER_REACH, instant + LAYER_REACH)
+        layers = {name: _clip(p, *cut) if p else None for name, p in self.pieces.items()}
+        return OnCallAt(self.shift, self.next, layers)
+
+
+class Timeline:
+    """A plan's final and layer shifts over the windows asked for, each computed once, and
+    its latest answer."""
+
+    def __init__(self, plan: SchedulePlan) -> None:
+        self.plan = plan
+        self._kept: OrderedDict[tuple[str | None, datetime, datetime], _Window] = OrderedDict()
+        self._lock = threading.Lock()  # reads run on worker threads
+        self._answer: _Answer | None = None
+
+    @property
+    def windows_kept(self) -> int:
+        """How many windows' shifts it holds."""
+        return len(self._kept)
+
+    def final(self, start: datetime, end: datetime) -> _Window:
+        """`final_shifts` over `[start, end)`."""
+        return self._window(None, start, end)
+
+    def layer(self, layer: str, start: datetime, end: datetime) -> _Window:
+        """`layer_shifts` of `layer` over `[start, end)`."""
+        return self._window(layer, start, end)
+
+    def _window(self, layer: str | None, start: datetime, end: datetime) -> _Window:
+        key = (layer, start, end)
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+                return kept
+        if layer is None:
+            shifts = final_shifts(self.plan, start, end)
+        else:
+            shifts = layer_shifts(self.plan, layer, start, end)
+        window = _Window(start, end, shifts, [shift.start for shift in shifts])
+        with self._lock:
+            self._kept[key] = window
+            while len(self._kept) > KEPT:
+                self._kept.popitem(last=False)
+        return window
+
+
+def on_call_now(
+    timeline: Timeline, instant: datetime, layers: Sequence[str], *, ahead: timedelta
+) -> OnCallAt:
+    """Who is on call at `instant`, who comes next (looking `ahead` past the current shift at
+    most) and who holds each of `layers`."""
+    instant = utc(instant)
+    key = (tuple(layers), ahead)
+    known = timeline._answer
+    if known is not None and known.key == key and known.lo <= instant < known.hi:
+        return known.at(instant)
+    current, lo, hi = _covering(timeline, instant)
+    upcoming = _next(timeline, instant if current is None else current.end, current, ahead)
+    if current is None:
+        # Through the gap (which ends where the next shift starts) it is the next one from
+        # any instant on, unless it was cut at the look ahead's end, or there was none
+        # within it: that end moves on with the instant.
+        whole = upcoming is not None and upcoming.end < instant + ahead
+        lo, hi = (instant, hi) if whole else (instant, instant)
+    pieces = {}
+    for layer in layers:
+        pieces[layer], since, until = _layer_piece(timeline, layer, instant)
+        lo, hi = max(lo, since), min(hi, until)
+    answer = _Answer(key, lo, hi, current, upcoming, pieces)
+    timeline._answer = answer
+    return answer.at(instant)
+
+
+def _covering(timeline: Timeline, instant: datetime) -> tuple[Shift | None, datetime, datetime]:
+    """The final shift covering `instant`, whole, or cut at `REACH_LIMIT` from it (as
+    `on_call_at` finds it), and the instants the answer holds for."""
+    back = forward = FIRST_LOOK
+    while True:
+        start, end = _before(instant, back), _after(instant, forward)
+        found, lo, hi = timeline.final(start, end).around(instant)
+        if found is None:
+            return None, lo, hi  # nothing covers it here, so nothing in any wider window
+        cut_start = found.start == start and back < REACH_LIMIT
+        cut_end = found.end == end and forward < REACH_LIMIT
+        if not (cut_start or cut_end):
+            if found.start <= instant - REACH_LIMIT or found.end >= instant + REACH_LIMIT:
+                # Cut at the limit, which moves with the instant: holds for this one only.
+                return _clip(found, instant - REACH_LIMIT, instant + REACH_LIMIT), instant, instant
+            return found, lo, hi
+        back = min(back * GROWTH, REACH_LIMIT) if cut_start else back
+        forward = min(forward * GROWTH, REACH_LIMIT) if cut_end else forward
+
+
+def _next(
+    timeline: Timeline, after: datetime, current: Shift | None, ahead: timedelta
+) -> Shift | None:
+    """The first final shift from `after` on held by someone other than `current`'s person,
+    within `ahead` of `after`; whole unless it runs past that."""
+    # The windows start where those around the instant do (nothing before `after` counts):
+    # when the current shift ends, the shifts after it are most often worked out already.
+    start = _before(after, FIRST_LOOK)
+    width = min(FIRST_LOOK, ahead)
+    while True:
+        end = after + ahead if width >= ahead else _after(after, width)
+        found = next(
+            (
+                s
+                for s in timeline.final(start, end).shifts
+                if s.start >= after and (current is None or s.user != current.user)
+            ),
+            None,
+        )
+        if width >= ahead or (found is not None and found.end < end):
+            return found
+        width = min(width * GROWTH, ahead)
+
+
+def _layer_piece(
+    timeline: Timeline, layer: str, instant: datetime
+) -> tuple[Shift | None, datetime, datetime]:
+    """The piece of `layer` (its overrides applied) covering `instant`, whole or cut no
+    nearer than `LAYER_REACH` from it, and the instants for which that piece cut to
+    `LAYER_REACH` either side is still the answer."""
+    width = FIRST_LOOK
+    while True:
+        start, end = _before(instant, width), _after(instant, width)
+        found, lo, hi = timeline.layer(layer, start, end).around(instant)
+        if found is None:
+            return None, lo, hi
+        if start < found.start and found.end < end:
+            return found, lo, hi
+        if width >= LAYER_REACH:
+            # Cut at the window's edge, at least a day away: right while a day either side
+            # of the instant stays inside the window.
+            lo = lo if lo > start else start + LAYER_REACH
+            hi = hi if hi < end else end - LAYER_REACH
+            return found, lo, hi
+        width = min(width * GROWTH, LAYER_REACH)
+
+
+def _before(instant: datetime, width: timedelta) -> datetime:
+    """`instant - width`, moved back to a multiple of `width` or of `BLOCK`, whichever is
+    longer (but never past the limit)."""
+    early = instant - width
+    if width >= REACH_LIMIT:
+        return early
+    return early - (early - _EPOCH) % max(width, BLOCK)
+
+
+def _after(instant: datetime, width: timedelta) -> datetime:
+    """`instant + width`, moved on to a multiple of `width` or of `BLOCK`, whichever is
+    longer (but never past the limit)."""
+    late = instant + width
+    if width >= REACH_LIMIT:
+        return late
+    return late + (-(late - _EPOCH)) % max(width, BLOCK)
+
+
+def _clip(shift: Shift, start: datetime, end: datetime) -> Shift:
+    """`shift` cut to `[start, end)` (it covers an instant inside)."""
+    lo, hi = max(shift.start, start), min(shift.end, end)
+    if (lo, hi) == (shift.start, shift.end):
+        return shift
+    return Shift(lo, hi, shift.user, shift.layer, shift.source)
