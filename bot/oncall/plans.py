@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
@@ -16,13 +17,23 @@ from storage.models import OncallOverride, OncallRoster
 from storage.queries import oncall as queries
 
 
+@dataclass(frozen=True)
+class BuiltPlans:
+    """Plans by schedule name, and the e-mails they looked up in the people directory with
+    the user ids found (an e-mail not found is not in `emails`)."""
+
+    plans: dict[str, SchedulePlan]
+    looked_up: tuple[str, ...]
+    emails: dict[str, str]
+
+
 def build_plans(
     session: Session,
     schedules: Sequence[ScheduleDef],
     *,
     years: Iterable[int],
     feeds: FeedShifts | None,
-) -> dict[str, SchedulePlan]:
+) -> BuiltPlans:
     """Everything the rules need to say who is on call in each of `schedules`, read in
     `session` with one query per table."""
     names = [schedule.name for schedule in schedules]
@@ -32,10 +43,10 @@ def build_plans(
     overrides: dict[str, list[OncallOverride]] = defaultdict(list)
     for override in queries.list_overrides(session, schedules=names, with_past=True):
         overrides[override.schedule].append(override)
-    wanted = [e for s in schedules for e in _emails(s, rosters[s.name])]
-    emails = queries.map_emails(session, emails=list(dict.fromkeys(wanted)))
+    wanted = tuple(dict.fromkeys(e for s in schedules for e in _emails(s, rosters[s.name])))
+    emails = queries.map_emails(session, emails=list(wanted))
     years = tuple(sorted(set(years)))
-    return {
+    plans = {
         schedule.name: SchedulePlan(
             name=schedule.name,
             zone=schedule.zone,
@@ -46,6 +57,7 @@ def build_plans(
         )
         for schedule in schedules
     }
+    return BuiltPlans(plans, wanted, emails)
 
 
 def _cover(schedule: ScheduleDef, emails: Mapping[str, str]) -> str | None:

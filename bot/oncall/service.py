@@ -19,10 +19,11 @@ from bot.oncall.errors import (
     UnknownTarget,
 )
 from bot.oncall.overrides import check_override
-from bot.oncall.plans import build_plans
+from bot.oncall.plan_cache import PlanCache
 from bot.oncall.ports import Feeds, FeedStatus, UserDirectory
 from bot.oncall.rosters import sync_schedule
-from bot.oncall.rules.layering import SchedulePlan, final_shifts, layer_shifts, on_call_at
+from bot.oncall.rules.layering import SchedulePlan, final_shifts, layer_shifts
+from bot.oncall.rules.now import Timeline, on_call_now
 from bot.oncall.rules.shifts import Shift
 from bot.oncall.targets import on_call_targets
 from storage.models import OncallOverride
@@ -38,9 +39,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-NEAR = timedelta(days=8)  # the window `who` computes first, either side of the instant
+NEAR = timedelta(days=8)  # the holidays `who` reads reach at least this far back
 AHEAD = timedelta(days=35)  # how far ahead `who` looks for the next person at most
-_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,7 @@ class OncallService:
         self.clock = clock
         self.feeds = feeds
         self._synced = False
+        self._plan_cache = PlanCache(feeds)
 
     @property
     def names(self) -> list[str]:
@@ -132,11 +133,17 @@ class OncallService:
     def _plans(
         self, session: Session, names: Sequence[str], start: datetime | None, end: datetime | None
     ) -> dict[str, SchedulePlan]:
+        timelines = self._timelines(session, names, start, end)
+        return {name: timeline.plan for name, timeline in timelines.items()}
+
+    def _timelines(
+        self, session: Session, names: Sequence[str], start: datetime | None, end: datetime | None
+    ) -> dict[str, Timeline]:
         now = self.clock()
         first = min(start or now, now).year - 1
         last = max(end or now, now).year + 1
         schedules = [self.schedule(name) for name in names]
-        return build_plans(session, schedules, years=range(first, last + 1), feeds=self.feeds)
+        return self._plan_cache.timelines(session, schedules, tuple(range(first, last + 1)))
 
     async def who(self, name: str | None = None, *, at: datetime | None = None) -> list[OnCallNow]:
         """Who is on call at `at` (now by default) in schedule `name`, or in every schedule."""
@@ -144,34 +151,21 @@ class OncallService:
         instant = at or self.clock()
 
         def find(session: Session) -> list[OnCallNow]:
-            plans = self._plans(session, names, instant - NEAR, instant + AHEAD)
-            return [self._now_in(plans[name], instant) for name in names]
+            timelines = self._timelines(session, names, instant - NEAR, instant + AHEAD)
+            return [self._now_in(timelines[name], instant) for name in names]
 
         return await read(self.engine, find)
 
-    def _now_in(self, plan: SchedulePlan, instant: datetime) -> OnCallNow:
-        # Most shifts fit in a window of a week and a day either side: compute that once, and
-        # ask the rules to look further only when a shift reaches its edge.
-        start, end = instant - NEAR, instant + NEAR
-        final = final_shifts(plan, start, end)
-        current = _covering(final, instant)
-        if current is not None and (current.start == start or current.end == end):
-            current = on_call_at(plan, instant)
-        after = current.end if current else instant
-        upcoming = _next_person(final, after, current)
-        if upcoming is None:
-            upcoming = _next_person(final_shifts(plan, after, after + AHEAD), after, current)
-        around = (instant - _DAY, instant + _DAY)  # who holds each layer; its ends matter less
-        layers = {
-            layer: _covering(layer_shifts(plan, layer, *around), instant)
-            for layer in (each.name for each in self.schedule(plan.name).layers)
-        }
+    def _now_in(self, timeline: Timeline, instant: datetime) -> OnCallNow:
+        name = timeline.plan.name
+        layers = [each.name for each in self.schedule(name).layers]
+        found = on_call_now(timeline, instant, layers, ahead=AHEAD)
         return OnCallNow(
-            schedule=plan.name,
-            shift=current,
-            until=current.end if current else None,
-            next=upcoming,
-            layers=layers,
+            schedule=name,
+            shift=found.shift,
+            until=found.shift.end if found.shift else None,
+            next=found.next,
+            layers=found.layers,
         )
 
     async def shifts(self, name: str, start: datetime, end: datetime) -> list[Shift]:
@@ -284,19 +278,3 @@ class OncallService:
             schedule_named=self.schedule,
             plan_of=lambda name: self.plan_in(session, name, start=at, end=at),
         )
-
-
-def _next_person(shifts: Sequence[Shift], after: datetime, current: Shift | None) -> Shift | None:
-    """The first shift from `after` on held by someone other than the current person."""
-    return next(
-        (
-            shift
-            for shift in shifts
-            if shift.start >= after and (current is None or shift.user != current.user)
-        ),
-        None,
-    )
-
-
-def _covering(shifts: Sequence[Shift], instant: datetime) -> Shift | None:
-    return next((shift for shift in shifts if shift.start <= instant < shift.end), None)

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, text, update
+from sqlalchemy import ColumnElement, Select, delete, func, or_, text, update
 from sqlmodel import Session, col, select
 
 from storage.database import affected_rows
@@ -36,6 +36,29 @@ def list_rosters(
         col(OncallRoster.id),
     )
     return list(session.exec(query))
+
+
+def change_marker(session: Session) -> tuple[Any, ...]:
+    """Values that differ whenever a roster version or an override is stored, replaced or
+    removed, by any process: compared with an earlier read, never interpreted. One query.
+
+    Overrides are only ever added and marked removed (never un-removed or deleted): the count,
+    the highest id and the count of removed ones tell every change. Roster versions are added,
+    and pending ones deleted and replaced; a replacement may reuse the deleted row's id on
+    SQLite, so the newest `recorded_at` (the replacing process's clock) is part of it too: only
+    a replacement reusing the id and recorded at the very microsecond of the version it
+    replaced would go unseen (PostgreSQL never reuses an id)."""
+    rosters, overrides = OncallRoster, OncallOverride
+    parts: list[Select[Any]] = [
+        select(func.count()).select_from(rosters),
+        select(func.max(col(rosters.id))),
+        select(func.max(col(rosters.recorded_at))),
+        select(func.count()).select_from(overrides),
+        select(func.max(col(overrides.id))),
+        select(func.count(col(overrides.removed_at))),
+    ]
+    row = session.execute(select(*(part.scalar_subquery() for part in parts))).one()
+    return tuple(row)
 
 
 def add_roster(
