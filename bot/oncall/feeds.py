@@ -83,6 +83,8 @@ class FeedService:
 
     async def status(self, schedule: str | None = None) -> list[FeedStatus]:
         """How every iCal layer's feed (of one schedule, or all) is doing."""
+        if not self.urls:
+            return []  # no iCal layer anywhere: nothing to read (`/oncall` asks every time)
         return await read(self.engine, lambda session: self.status_in(session, schedule))
 
     def status_in(self, session: Session, schedule: str | None = None) -> list[FeedStatus]:
