@@ -5,6 +5,10 @@ STAMP := $(VENV)/.installed
 # `make test` leaves out the slow end-to-end runs (real processes killed and restarted, minutes
 # of traffic, stalled databases); `make test-all` and CI run everything.
 PYTEST_ARGS ?= -m "not slow"
+# Tests run in three worker processes (pytest-xdist), a test file to a worker: most of a test's
+# time is spent waiting on sockets, subprocesses and databases, so three share two cores well.
+# `make test XDIST=` runs them in one process.
+XDIST ?= -n 3 --dist loadfile
 
 .PHONY: test test-all lint fmt demo bench migration clean
 
@@ -17,7 +21,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 test: lint
 	$(BIN)/mypy bot storage
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q $(XDIST) $(PYTEST_ARGS)
 
 test-all: PYTEST_ARGS =
 test-all: test
