@@ -48,6 +48,11 @@ def change_marker(session: Session) -> tuple[Any, ...]:
     SQLite, so the newest `recorded_at` (the replacing process's clock) is part of it too: only
     a replacement reusing the id and recorded at the very microsecond of the version it
     replaced would go unseen (PostgreSQL never reuses an id)."""
+    return tuple(session.execute(_CHANGE_MARKER).one())
+
+
+def _change_marker() -> Select[Any]:
+    # Built once: read on every schedule read, and building it costs more than running it.
     rosters, overrides = OncallRoster, OncallOverride
     parts: list[Select[Any]] = [
         select(func.count()).select_from(rosters),
@@ -57,8 +62,10 @@ def change_marker(session: Session) -> tuple[Any, ...]:
         select(func.max(col(overrides.id))),
         select(func.count(col(overrides.removed_at))),
     ]
-    row = session.execute(select(*(part.scalar_subquery() for part in parts))).one()
-    return tuple(row)
+    return select(*(part.scalar_subquery() for part in parts))
+
+
+_CHANGE_MARKER = _change_marker()
 
 
 def add_roster(
