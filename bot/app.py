@@ -5,7 +5,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,31 +17,22 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import Engine
 
-from bot import __version__
-from bot.alerts.config import load_routing_config
-from bot.alerts.offers import OfferService
-from bot.alerts.paging import PagingService
 from bot.alerts.parsers import PARSERS
 from bot.alerts.rules.routing import RoutingConfig
 from bot.alerts.service import AlertService
 from bot.incidents.followups import FollowUpService
-from bot.incidents.postmortem.render import PostmortemRenderer, load_postmortem_renderer
-from bot.incidents.postmortem.service import PostmortemService
-from bot.incidents.publishing import Places, Publisher
-from bot.incidents.reminders import ReminderService, RoomRepair
+from bot.incidents.postmortem.render import PostmortemRenderer
+from bot.incidents.reminders import ReminderService
 from bot.incidents.service import IncidentService
 from bot.incidents.timeline import TimelineService
 from bot.incidents.updates import UpdateService
 from bot.kernel.inbox import Inbox
-from bot.kernel.inbox import Policy as InboxPolicy
 from bot.kernel.outbox import Outbox
 from bot.kernel.outbox import Policy as OutboxPolicy
 from bot.kernel.retention import RetentionService
 from bot.observability.collectors import DatabaseCollector
-from bot.observability.counting import CountedPager
-from bot.observability.metrics import Metrics
 from bot.observability.requests import ObservedRequests
-from bot.oncall.config import ScheduleDef, load_schedules
+from bot.oncall.config import ScheduleDef
 from bot.oncall.feeds import FeedService
 from bot.oncall.handoffs import HandoffService
 from bot.oncall.published import PublishedCalendars
@@ -49,28 +40,20 @@ from bot.oncall.service import OncallService
 from bot.people.service import PeopleService
 from bot.scheduler.jobs import build_scheduler
 from bot.settings import Settings, alert_channel_list, cadence_policy, database_timeouts
-from bot.slack.calls import SlackCalls
 from bot.slack.deps import SlackDeps
 from bot.slack.handlers import dispatch
 from bot.slack.identity import BotIdentity
 from bot.slack.listeners import register
-from bot.slack.places import SLACK
 from bot.slack.requests import failure_text
-from bot.slack.surfaces.alerts import SlackAlertNotices, SlackOffers, SlackPager
-from bot.slack.surfaces.announcements import SlackAnnouncements
-from bot.slack.surfaces.documents import SlackDocuments
-from bot.slack.surfaces.oncall import SlackHandoffNotices, SlackUnstaffedPages
 from bot.slack.surfaces.people import SlackDirectory
-from bot.slack.surfaces.reminders import SlackReminders
 from bot.slack.surfaces.replies import SlackReplies
-from bot.slack.surfaces.room import CREATE_CHANNEL, SlackRoom
 from bot.slack.watched import WatchedChannels
 from bot.web.health import Readiness
 from bot.web.http import build_http_app
-from bot.web.ical_fetch import HttpFeedFetcher
 from bot.web.oncall_feeds import build_oncall_feed_router
 from bot.web.slack_guard import SlackRequestGuard
 from bot.web.webhooks import build_webhook_router
+from bot.wiring import Kernel, build_kernel, wire_alerts, wire_incidents, wire_oncall
 from storage.database import Timeouts, make_engine
 
 log = logging.getLogger("warroom")
@@ -116,29 +99,6 @@ class Warroom:
                 return
 
 
-def build_client(settings: Settings) -> AsyncWebClient:
-    """A Web API client that retries nothing itself: the outbox owns the one retry regime."""
-    return AsyncWebClient(
-        token=settings.slack_bot_token, base_url=settings.slack_api_url, retry_handlers=[]
-    )
-
-
-@dataclass(frozen=True)
-class Kernel:
-    """What every part is wired with: the database, the clock, the inbox and outbox, and
-    the one way to call Slack."""
-
-    settings: Settings
-    engine: Engine
-    clock: Callable[[], datetime]
-    client: AsyncWebClient
-    calls: SlackCalls
-    inbox: Inbox
-    outbox: Outbox
-    places: Places
-    metrics: Metrics = field(default_factory=Metrics)
-
-
 def build_warroom(
     settings: Settings,
     *,
@@ -151,23 +111,13 @@ def build_warroom(
 ) -> Warroom:
     """Wire settings, database, Slack and HTTP together."""
     timeouts = database_timeouts(settings)
-    engine = engine or make_engine(settings.database_url, timeouts=timeouts)
-    client = build_client(settings)
-    # A registry per instance: apps built side by side (tests) never collide.
-    metrics = Metrics(version=__version__)
-    kernel = Kernel(
+    kernel = build_kernel(
         settings,
-        engine,
         clock,
-        client,
-        SlackCalls(
-            client, channels_per_minute=settings.warroom_channels_per_minute, metrics=metrics
-        ),
-        Inbox(engine, clock, InboxPolicy(slots=settings.warroom_workers)),
-        Outbox(engine, clock, outbox_policy or OutboxPolicy()),
-        Places(engine, clock=clock),
-        metrics,
+        engine or make_engine(settings.database_url, timeouts=timeouts),
+        outbox_policy,
     )
+    engine, client, metrics = kernel.engine, kernel.client, kernel.metrics
     incidents = IncidentService(
         engine,
         kernel.outbox,
@@ -177,20 +127,9 @@ def build_warroom(
     )
     replies = SlackReplies(kernel.calls, kernel.outbox)
     people = PeopleService(engine, SlackDirectory(kernel.calls), clock=clock)
-    reminders = _wire_incidents(kernel, incidents, replies, people, renderer)
-    schedules = load_schedules(settings.warroom_config) if schedules is None else schedules
-    feeds = FeedService(engine, schedules, HttpFeedFetcher(), clock=clock)
-    oncall = OncallService(engine, schedules, clock=clock, feeds=feeds)
-    alerts = _wire_alerts(kernel, incidents, routing, oncall)
-    handoffs = HandoffService(
-        oncall,
-        incidents,
-        SlackHandoffNotices(kernel.calls),
-        outbox=kernel.outbox,
-        room_surface=SLACK,
-        clock=clock,
-    )
-    handoffs.register()
+    reminders = wire_incidents(kernel, incidents, replies, people, renderer)
+    oncall = wire_oncall(kernel, incidents, schedules)
+    alerts = wire_alerts(kernel, incidents, routing, oncall.service)
     retention = RetentionService(
         engine, clock=clock, webhook_retention=settings.warroom_webhook_retention
     )
@@ -205,7 +144,7 @@ def build_warroom(
         calls=kernel.calls,
         watched=WatchedChannels(frozenset(alert_channel_list(settings.warroom_alert_channels))),
         metrics=metrics,
-        oncall=oncall,
+        oncall=oncall.service,
         people=people,
     )
     identity = BotIdentity(client)
@@ -215,13 +154,11 @@ def build_warroom(
             "reminders": (reminders.tick, settings.warroom_tick_interval),
             "retention": (retention.tick, settings.warroom_tick_interval),
             "people": (people.sync, PEOPLE_SYNC),
-            "oncall-rosters": (oncall.sync_rosters, settings.warroom_tick_interval),
-            "oncall-handoffs": (handoffs.tick, settings.warroom_tick_interval),
-            "oncall-feeds": (feeds.refresh_due, settings.warroom_tick_interval),
+            **oncall.jobs(settings.warroom_tick_interval),
         },
         metrics=metrics,
     )
-    calendars = PublishedCalendars(oncall, people.display_names, clock=clock)
+    calendars = PublishedCalendars(oncall.service, people.display_names, clock=clock)
     http = _http_app(kernel, slack, alerts, scheduler, timeouts, calendars)
     return Warroom(
         settings,
@@ -237,81 +174,10 @@ def build_warroom(
         retention,
         http,
         identity,
-        oncall,
-        feeds,
-        handoffs,
+        oncall.service,
+        oncall.feeds,
+        oncall.handoffs,
     )
-
-
-def _wire_incidents(
-    kernel: Kernel,
-    incidents: IncidentService,
-    replies: SlackReplies,
-    people: PeopleService,
-    renderer: PostmortemRenderer | None,
-) -> ReminderService:
-    """The incident feature's effects, handled by the Slack surfaces; its reminder service."""
-    settings, calls, places, clock = kernel.settings, kernel.calls, kernel.places, kernel.clock
-    room = SlackRoom(calls, places, channel_prefix=settings.warroom_channel_prefix, clock=clock)
-    announcements = SlackAnnouncements(
-        calls, places, announce_channel=settings.warroom_announce_channel, clock=clock
-    )
-    publisher = Publisher(
-        kernel.engine,
-        kernel.outbox,
-        room=room,
-        announcements=announcements,
-        confirmations=replies,
-        clock=clock,
-    )
-    renderer = renderer or load_postmortem_renderer(settings.warroom_postmortem_template)
-    postmortems = PostmortemService(
-        kernel.engine,
-        incidents,
-        publisher,
-        documents=SlackDocuments(calls, places),
-        people=people,
-        render=renderer.render,
-        clock=clock,
-    )
-    reminders = ReminderService(
-        incidents,
-        SlackReminders(calls, places, policy=incidents.policy, clock=clock),
-        room=RoomRepair(SLACK, "room", CREATE_CHANNEL),
-    )
-    for feature in (publisher, postmortems, reminders, replies):
-        feature.register()
-    return reminders
-
-
-def _wire_alerts(
-    kernel: Kernel, incidents: IncidentService, routing: RoutingConfig | None, oncall: OncallService
-) -> AlertService:
-    """The alert feature, its offers, pages (schedules resolved to who is on call) and notices
-    shown in Slack."""
-    settings, calls, clock = kernel.settings, kernel.calls, kernel.clock
-    watched = alert_channel_list(settings.warroom_alert_channels)
-    alerts = AlertService(
-        kernel.engine,
-        incidents,
-        offers=OfferService(
-            kernel.engine, kernel.outbox, SlackOffers(calls, clock=clock), clock=clock
-        ),
-        paging=PagingService(
-            kernel.engine,
-            incidents,
-            CountedPager(SlackPager(calls), kernel.metrics),
-            clock=clock,
-            oncall=oncall,
-            unstaffed=SlackUnstaffedPages(calls),
-        ),
-        notices=SlackAlertNotices(calls, kernel.places),
-        config=routing or load_routing_config(settings.warroom_config),
-        offer_channel=watched[0] if watched else settings.warroom_announce_channel,
-        clock=clock,
-    )
-    alerts.register()
-    return alerts
 
 
 def _slack_app(kernel: Kernel, deps: SlackDeps, identity: BotIdentity) -> AsyncApp:
