@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.oncall.rules.overlay import overlay
+from bot.oncall.rules.overlay import overlay, stack
 from bot.oncall.rules.restrict import Restriction, restrict
 from bot.oncall.rules.rotation import Rotation, length, rotation_shifts
 from bot.oncall.rules.shifts import Shift, Source, clip, utc
@@ -157,15 +157,14 @@ def final_shifts(plan: SchedulePlan, start: datetime, end: datetime) -> list[Shi
     start, end = utc(start), utc(end)
     if start >= end:
         return []
-    ranked = [
-        (rank, shift)
-        for rank, layer in enumerate(plan.layers)
-        for shift in _layer(plan, layer, start, end)
-    ]
-    top = len(plan.layers)
-    ranked += [(top, shift) for shift in _holiday_cover(plan, start, end)]
-    ranked += [(top + 1, shift) for shift in _overrides(plan, "", start, end)]
-    return overlay(ranked, merge_same_person=True)
+    levels = [_layer(plan, layer, start, end) for layer in plan.layers]
+    levels.append(_holiday_cover(plan, start, end))
+    # Schedule-wide overrides may overlap one another (the later wins): made one level first.
+    taken = [(0, shift) for shift in _overrides(plan, "", start, end)]
+    levels.append(
+        overlay(taken, merge_same_person=False) if len(taken) > 1 else [s for _, s in taken]
+    )
+    return stack(levels)
 
 
 def on_call_at(plan: SchedulePlan, instant: datetime) -> Shift | None:
