@@ -187,9 +187,15 @@ class SignedRequest:
 
 
 def prepare_slash_commands(
-    stack: Stack, texts: list[str], *, user: str = "alice", channel: str = "general"
+    stack: Stack,
+    texts: list[str],
+    *,
+    user: str = "alice",
+    channel: str = "general",
+    command: str = "/incident",
 ) -> list[SignedRequest]:
-    """Signed `/incident` requests, each with its own trigger_id and response_url.
+    """Signed slash commands (`/incident` unless told), each with its own trigger_id and
+    response_url.
 
     The sandbox hands out the interaction handles here, before any timing starts, so that a
     measured request is nothing but the POST to the app.
@@ -211,7 +217,7 @@ def prepare_slash_commands(
                 channel_name=target["name"],
                 user_id=person["id"],
                 user_name=person["name"],
-                command="/incident",
+                command=command,
                 text=command_text,
                 api_app_id=stack.driver.api_app_id,
                 response_url=handles["response_url"],
