@@ -85,23 +85,44 @@ class HandoffService:
         """Record the handoffs of the last hour not recorded yet, in every schedule."""
         report = HandoffTick()
         now = self.clock()
-        for name in self.oncall.names:
+        # Every schedule is read in one transaction: a tick every few seconds must stay cheap.
+        found, failed = await read(self.engine, lambda s: self._missing_everywhere(s, now))
+        report.failed.extend(failed)
+        for schedule, changes in found:
             try:
-                await self._tick_schedule(self.oncall.schedule(name), now, report)
+                await self._record_changes(schedule, changes, now, report)
             except Exception:
-                # One schedule that cannot be worked out must not hold up the others' handoffs;
-                # it is tried again at the next tick.
-                log.exception("on-call handoffs of schedule %s could not be worked out", name)
-                report.failed.append(name)
+                log.exception("on-call handoffs of %s could not be recorded", schedule.name)
+                report.failed.append(schedule.name)
         if report.announced or report.quiet:
             self.outbox.kick()
         return report
 
-    async def _tick_schedule(
-        self, schedule: ScheduleDef, now: datetime, report: HandoffTick
+    def _missing_everywhere(
+        self, session: Session, now: datetime
+    ) -> tuple[list[tuple[ScheduleDef, list[tuple[Change, bool]]]], list[str]]:
+        found, failed = [], []
+        for name in self.oncall.names:
+            try:
+                changes = self._missing(session, name, now)
+            except Exception:
+                # One schedule that cannot be worked out must not hold up the others' handoffs;
+                # it is tried again at the next tick.
+                log.exception("on-call handoffs of schedule %s could not be worked out", name)
+                failed.append(name)
+                continue
+            if changes:
+                found.append((self.oncall.schedule(name), changes))
+        return found, failed
+
+    async def _record_changes(
+        self,
+        schedule: ScheduleDef,
+        changes: list[tuple[Change, bool]],
+        now: datetime,
+        report: HandoffTick,
     ) -> None:
-        found = await read(self.engine, lambda s: self._missing(s, schedule.name, now))
-        for change, announce in found:
+        for change, announce in changes:
 
             def record(
                 session: Session, change: Change = change, announce: bool = announce
