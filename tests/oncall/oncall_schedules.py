@@ -39,3 +39,17 @@ def with_users(schedule: ScheduleDef, layer: str, *users: str) -> ScheduleDef:
         replace(each, users=users) if each.name == layer else each for each in schedule.layers
     )
     return replace(schedule, layers=layers)
+
+
+# The same schedule as `sre()`'s primary layer alone, as warroom.yml text.
+SRE_YML = """\
+schedules:
+  - name: sre
+    timezone: Europe/Berlin
+    layers:
+      - name: primary
+        users: [U0ALICE, U0BOB]
+        rotation: weekly
+        handoff: "monday 09:00"
+        start: 2026-01-05
+"""

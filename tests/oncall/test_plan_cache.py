@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from oncall_schedules import ANCHOR, sre, weekly, with_users
+from oncall_schedules import ANCHOR, SRE_YML, sre, weekly, with_users
 from processes import WARROOM, warroom_env
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -19,17 +19,6 @@ from storage.database import make_engine
 from storage.models import Person
 
 BERLIN = ZoneInfo("Europe/Berlin")
-CONFIG = """\
-schedules:
-  - name: sre
-    timezone: Europe/Berlin
-    layers:
-      - name: primary
-        users: [U0ALICE, U0BOB]
-        rotation: weekly
-        handoff: "monday 09:00"
-        start: 2026-01-05
-"""
 
 
 async def _who_at(service: OncallService, at: datetime) -> str | None:
@@ -48,7 +37,7 @@ def test_a_plan_is_kept_while_nothing_changes(engine: Engine) -> None:
 async def test_an_override_another_process_stores_is_seen_on_the_next_call(
     database_url: str, nowhere: Path
 ) -> None:
-    (nowhere / "warroom.yml").write_text(CONFIG, encoding="utf-8")
+    (nowhere / "warroom.yml").write_text(SRE_YML, encoding="utf-8")
     engine = make_engine(database_url)
     try:
         service = OncallService(engine, [sre("U0ALICE", "U0BOB")], clock=lambda: datetime.now(UTC))

@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from oncall_schedules import sre
+from oncall_schedules import SRE_YML, sre
 from slack_oncall_app import (
     TUESDAY,
     OncallApp,
@@ -112,19 +112,6 @@ async def test_two_removals_at_once_remove_once(database_url: str) -> None:
             engine.dispose()
 
 
-CONFIG = """\
-schedules:
-  - name: sre
-    timezone: Europe/Berlin
-    layers:
-      - name: primary
-        users: [U0ALICE, U0BOB]
-        rotation: weekly
-        handoff: "monday 09:00"
-        start: 2026-01-05
-"""
-
-
 def test_the_hours_ledger_of_the_past_is_the_same_after_a_removal(
     nowhere: Path,
     database_url: str,
@@ -133,7 +120,7 @@ def test_the_hours_ledger_of_the_past_is_the_same_after_a_removal(
 ) -> None:
     """`warroom oncall hours` over the last day, before and after removing an override that
     has been running for three hours (the command reads the real clock, as it is run)."""
-    (nowhere / "warroom.yml").write_text(CONFIG, encoding="utf-8")
+    (nowhere / "warroom.yml").write_text(SRE_YML, encoding="utf-8")
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("WARROOM_CONFIG", str(nowhere / "warroom.yml"))
     now = datetime.now(UTC).replace(second=0, microsecond=0)
