@@ -10,6 +10,8 @@ from bot.incidents.updates import UpdateService
 from bot.kernel.inbox import Inbox
 from bot.observability.metrics import Metrics
 from bot.oncall.service import OncallService
+from bot.paging.reach import Reach
+from bot.paging.service import PagingService
 from bot.people.service import PeopleService
 from bot.slack.calls import SlackCalls
 from bot.slack.surfaces.replies import SlackReplies
@@ -33,6 +35,8 @@ class SlackDeps:
     metrics: Metrics = field(default_factory=Metrics)  # acknowledgements are counted here
     oncall: OncallService | None = None  # on-call schedules (None: a test wired without them)
     people: PeopleService | None = None  # names and time zones (None: a test wired without them)
+    paging: PagingService | None = None  # escalations and pages (None: a test wired without)
+    reach: Reach | None = None  # contact methods and test pages (None: as above)
 
     @property
     def alert_channels(self) -> frozenset[str]:

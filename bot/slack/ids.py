@@ -42,6 +42,13 @@ class ActionId(StrEnum):
     ONCALL_USER = "oncall_user"
     ONCALL_FROM = "oncall_from"
     ONCALL_TO = "oncall_to"
+    # paging
+    ESCALATE_PAGE = "page_escalate"
+    CONTACT_PHONE = "contact_phone"
+    CONTACT_EMAIL = "contact_email"
+    CONTACT_SMS_AFTER = "contact_sms_after"
+    CONTACT_VOICE_AFTER = "contact_voice_after"
+    CONTACT_EMAIL_AFTER = "contact_email_after"
 
 
 class CallbackId(StrEnum):
@@ -55,6 +62,7 @@ class CallbackId(StrEnum):
     CHANGE_STATUS = "incident_status"
     DECLARE_FROM_ALERT = "alert_declare_form"
     ONCALL_OVERRIDE = "oncall_override_form"
+    ONCALL_CONTACT = "oncall_contact_form"
 
 
 class BlockId(StrEnum):
@@ -81,3 +89,9 @@ class BlockId(StrEnum):
     ONCALL_FROM = "oncall_from"
     ONCALL_TO = "oncall_to"
     ONCALL_OVERRIDE = "oncall_override"
+    # paging
+    CONTACT_PHONE = "contact_phone"
+    CONTACT_EMAIL = "contact_email"
+    CONTACT_SMS_AFTER = "contact_sms_after"
+    CONTACT_VOICE_AFTER = "contact_voice_after"
+    CONTACT_EMAIL_AFTER = "contact_email_after"

@@ -31,24 +31,36 @@ from storage.models.oncall import (  # noqa: E402
     OncallOverride,
     OncallRoster,
 )
+from storage.models.paging import (  # noqa: E402
+    ContactMethods,
+    Escalation,
+    EscalationStep,
+    Notification,
+    PageAcknowledgement,
+)
 from storage.models.people import Person  # noqa: E402
 
 __all__ = [
     "ActionItem",
     "Alert",
     "AlertGroup",
+    "ContactMethods",
     "Counter",
     "Effect",
+    "Escalation",
+    "EscalationStep",
     "InboxItem",
     "Incident",
     "IncidentRole",
     "IncidentSurface",
+    "Notification",
     "OncallFeedCopy",
     "OncallFeedToken",
     "OncallHandoff",
     "OncallOverride",
     "OncallRoster",
     "Page",
+    "PageAcknowledgement",
     "Person",
     "Postmortem",
     "Reminder",

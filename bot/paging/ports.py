@@ -1,0 +1,100 @@
+"""What the paging feature needs from outside: one small Protocol per capability.
+
+Senders raise `bot.kernel.outbox.Transient` for what may pass (429, 5xx, timeouts, dropped
+connections) and `Permanent` for what cannot (a refused number, a bad address); with
+`retry=True` they first look for what an earlier try whose answer was lost already did.
+"""
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.incidents.ports import IncidentSnapshot
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """What a vendor said of one notification: its id there, and a few words."""
+
+    provider_id: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One e-mail, rendered: plain text always, HTML optionally."""
+
+    to: str
+    subject: str
+    text: str
+    message_id: str  # stable per notification: a retry sends the same Message-ID
+    html: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class SmsSender(Protocol):
+    """Text messages (Twilio's Messages API)."""
+
+    async def send_sms(self, to: str, body: str, *, retry: bool) -> Delivered:
+        """Send `body` to the E.164 number `to`; on a retry, adopt the same message if sent."""
+        ...
+
+
+class VoiceCaller(Protocol):
+    """Phone calls that read a text and take a keypress (Twilio's Calls API)."""
+
+    async def call(self, to: str, say: str, *, gather_url: str | None, retry: bool) -> Delivered:
+        """Call `to`, say `say`; with `gather_url`, a keypress is posted there."""
+        ...
+
+
+class Mailer(Protocol):
+    """E-mail over SMTP."""
+
+    async def send_mail(self, mail: Mail, *, retry: bool) -> Delivered:
+        """Send one mail; the Message-ID makes a repeat recognisable to the reader's client."""
+        ...
+
+
+@dataclass(frozen=True)
+class Shown:
+    """Where a chat message went: its channel and ts."""
+
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True)
+class PageView:
+    """What a page shows: the incident, which page and level, why, and who acknowledged."""
+
+    snapshot: IncidentSnapshot
+    escalation_id: int
+    level: int  # 1 for the first level
+    reason: str
+    message: str = ""
+    acknowledged_by: tuple[str, ...] = ()
+    can_escalate: bool = True  # a further level (or repeat) is left
+
+
+class ChatPages(Protocol):
+    """Pages in the chat workspace: DMs with Acknowledge and Escalate now, edited in place."""
+
+    async def send_page(
+        self, notification_id: int, target: str, view: PageView, *, retry: bool
+    ) -> list[Shown]:
+        """DM the target (each member of a user group; a `channel:<name>` gets a post)."""
+        ...
+
+    async def show_acknowledged(self, messages: list[Shown], view: PageView) -> None:
+        """Edit each page DM to say who acknowledged; one that cannot be edited is skipped."""
+        ...
+
+    async def tell_incident(
+        self, snapshot: IncidentSnapshot, text: str, *, key: str, retry: bool
+    ) -> None:
+        """One post in the incident's channel and one in its digest thread (plain text)."""
+        ...
+
+    async def tell_person(self, user: str, text: str, *, key: str, retry: bool) -> Shown:
+        """One DM to a person (plain text): a test page, its results."""
+        ...
