@@ -1,0 +1,1 @@
+"""Pure paging rules: durations, a policy's next step, a person's notification plan."""
