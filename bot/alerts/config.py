@@ -4,6 +4,7 @@
 defaults:            # optional
   on_refire: reopen  # reopen | new
   page: [U0123ABC]   # paged when a route names nobody
+  # escalation: production-api   # or page by this escalation policy (not with page:)
 routes:              # first match wins
   - name: payments-critical        # optional; default "routes[i]"
     match:                         # every label must fit; each value is a string,
@@ -18,6 +19,7 @@ routes:              # first match wins
                                    # (who is on call in a schedule of this file, or in one
                                    # of its layers, when the page is made)
     on_refire: new                 # optional
+    # escalation: production-api   # instead of page: an escalation policy of this file
 ```
 
 A matcher can test any alert label plus `source`, `severity` and `service`. An empty (or absent)
@@ -104,6 +106,7 @@ class _Strict(BaseModel):
 class _Defaults(_Strict):
     on_refire: _Refire = Refire.REOPEN
     page: list[_Target] = []
+    escalation: str | None = None  # also the paging config's default policy
 
 
 class _Route(_Strict):
@@ -115,12 +118,17 @@ class _Route(_Strict):
     runbook: _Url | None = None
     page: list[_Target] = []
     on_refire: _Refire | None = None
+    escalation: str | None = None
 
 
 class _File(_Strict):
     defaults: _Defaults | None = None
     routes: list[_Route] | None = None
     schedules: Any = None  # on-call schedules: read and checked by bot/oncall/config.py
+    # paging: read and checked by bot/paging/config.py
+    escalation_policies: Any = None
+    services: Any = None
+    people: Any = None
 
 
 def load_routing_config(path: str | None) -> RoutingConfig:
@@ -137,6 +145,7 @@ def load_routing_config(path: str | None) -> RoutingConfig:
     except ValidationError as error:
         raise ConfigError(f"{path}: {_describe(error)}") from None
     _check_schedule_targets(parsed, path)
+    _check_escalations(parsed, path)
     return _build(parsed)
 
 
@@ -171,6 +180,31 @@ def _check_schedule_targets(parsed: "_File", path: str) -> None:
                 )
 
 
+def _check_escalations(parsed: "_File", path: str) -> None:
+    """`escalation:` is never beside `page:`, and names a policy of the same file (the
+    policies themselves are checked by the paging config)."""
+    entries: list[Any] = (
+        parsed.escalation_policies if isinstance(parsed.escalation_policies, list) else []
+    )
+    known = [e["name"] for e in entries if isinstance(e, dict) and isinstance(e.get("name"), str)]
+    places: list[tuple[str, _Defaults | _Route]] = [("defaults", parsed.defaults or _Defaults())]
+    places += [(f"routes[{i}]", route) for i, route in enumerate(parsed.routes or [])]
+    for place, entry in places:
+        if entry.escalation is None:
+            continue
+        if entry.page:
+            raise ConfigError(
+                f"{path}: {place}: page and escalation cannot both be given: "
+                "page people directly or by an escalation policy"
+            )
+        if entry.escalation not in known:
+            listed = ", ".join(known) or "none are defined"
+            raise ConfigError(
+                f"{path}: {place}.escalation: {entry.escalation!r} names no escalation policy "
+                f"(escalation_policies: {listed})"
+            )
+
+
 def _build(parsed: _File) -> RoutingConfig:
     """Turn the checked file into the routing values `route()` reads."""
     defaults = parsed.defaults or _Defaults()
@@ -184,10 +218,16 @@ def _build(parsed: _File) -> RoutingConfig:
             runbook=route.runbook or "",
             page=tuple(route.page),
             on_refire=route.on_refire,
+            escalation=route.escalation,
         )
         for index, route in enumerate(parsed.routes or [])
     )
-    return RoutingConfig(rules=rules, on_refire=defaults.on_refire, page=tuple(defaults.page))
+    return RoutingConfig(
+        rules=rules,
+        on_refire=defaults.on_refire,
+        page=tuple(defaults.page),
+        escalation=defaults.escalation,
+    )
 
 
 def _matcher(label: str, value: str | list[str]) -> Matcher:

@@ -37,6 +37,7 @@ class Route:
     page: tuple[str, ...] = ()  # Slack user ids (U…/W…) and user group ids (S…)
     on_refire: Refire = Refire.REOPEN
     rule: str = "default"
+    escalation: str | None = None  # an escalation policy's name, instead of `page`
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class RoutingRule:
     runbook: str = ""
     page: tuple[str, ...] = ()
     on_refire: Refire | None = None
+    escalation: str | None = None  # never together with `page`
 
 
 # An alert's own severity word → (incident severity, default action); documented in README.
@@ -82,6 +84,7 @@ class RoutingConfig:
     rules: tuple[RoutingRule, ...] = ()
     on_refire: Refire = Refire.REOPEN
     page: tuple[str, ...] = ()  # whom to page when no rule names anyone
+    escalation: str | None = None  # or the policy to page by, then
 
 
 def alert_fields(alert: AlertSignal) -> dict[str, str]:
@@ -100,14 +103,17 @@ def route(alert: AlertSignal, config: RoutingConfig) -> Route:
     fields = alert_fields(alert)
     for rule in config.rules:
         if all(m.matches(fields) for m in rule.match):
+            # a rule naming whom to page (people or a policy) leaves the defaults' out
+            names = bool(rule.page or rule.escalation)
             return Route(
                 severity=rule.severity or derived,
                 action=rule.action or default_action,
                 service=rule.service or alert.service,
                 runbook=rule.runbook,
-                page=rule.page or config.page,
+                page=rule.page if names else config.page,
                 on_refire=rule.on_refire or config.on_refire,
                 rule=rule.name,
+                escalation=rule.escalation if names else config.escalation,
             )
     return Route(
         severity=derived,
@@ -115,4 +121,5 @@ def route(alert: AlertSignal, config: RoutingConfig) -> Route:
         service=alert.service,
         page=config.page,
         on_refire=config.on_refire,
+        escalation=config.escalation,
     )
