@@ -281,17 +281,23 @@ def check_service(
 
 
 def check_routing(settings: Settings) -> Finding:
-    """WARROOM_CONFIG loads, as `warroom run` would load it."""
+    """WARROOM_CONFIG loads, as `warroom run` would load it: its routes and its escalation
+    policies (the schedules have a check of their own)."""
     from bot.alerts.config import ConfigError, load_routing_config
+    from bot.paging.config import load_paging_config
 
     path = settings.warroom_config
     try:
         config = load_routing_config(path)
+        paging = load_paging_config(path)
     except ConfigError as problem:
         return Finding("routing config", Outcome.FAIL, str(problem))
     if not path:
         return Finding("routing config", Outcome.SKIP, "WARROOM_CONFIG not set: default routing")
-    return Finding("routing config", Outcome.PASS, f"{path}: {len(config.rules)} routes")
+    detail = f"{path}: {len(config.rules)} routes"
+    if paging.policies:
+        detail += f", {len(paging.policies)} escalation policies ({', '.join(paging.policies)})"
+    return Finding("routing config", Outcome.PASS, detail)
 
 
 def check_schedules(settings: Settings) -> Finding:

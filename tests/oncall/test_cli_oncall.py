@@ -422,6 +422,20 @@ def test_config_check_says_what_the_file_holds_or_what_is_wrong(
     assert refused(capsys, "config", "check", "--config", str(broken)).startswith(
         f"warroom: {broken}: routes[0].action must be one of"
     )
+    policy = (
+        "escalation_policies:\n  - {name: db, levels: [{targets: [schedule:db], timeout: 30m}]}\n"
+    )
+    broken.write_text(CONFIG + policy, encoding="utf-8")
+    code, out, _ = run(capsys, "config", "check", "--config", str(broken))
+    assert code == 0
+    assert out == f"{broken}: valid: 1 route, 2 schedules with 2 layers, 1 escalation policy\n"
+    broken.write_text(
+        CONFIG + policy.replace("schedule:db", "schedule:db/backup"), encoding="utf-8"
+    )
+    assert refused(capsys, "config", "check", "--config", str(broken)) == (
+        f"warroom: {broken}: escalation policy db: levels[0].targets[0]: schedule:db/backup: "
+        "schedule db has no layer backup (layers: primary)"
+    )
 
 
 def test_config_check_needs_a_file(nowhere: Path, capsys: pytest.CaptureFixture[str]) -> None:
