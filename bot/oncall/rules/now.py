@@ -12,10 +12,16 @@ the span of instants it holds for (the current shift's, the gap's, each layer's 
 that asking again a moment later is a comparison, not a computation. Windows are widened to
 whole UTC days (or to multiples of their width, when wider), so that all the instants of a
 day ask for the same windows: when the hour's shift ends, the next one is already worked out.
+
+When the answer kept will stop holding, the next one is worked out ahead, by an ask made
+part way through the span it holds for: at a point of its own for each schedule, so that
+schedules whose shifts change at the same instant (every hour on the hour, at midnight, when
+a day's windows are worked out) do not all do that work in the same ask.
 """
 
 import bisect
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,8 +33,15 @@ from bot.oncall.rules.shifts import Shift, utc
 FIRST_LOOK = timedelta(hours=1)  # the first window, either side of the instant
 GROWTH = 4  # each window after it is this many times wider
 LAYER_REACH = timedelta(days=1)  # a layer's shift is reported cut to a day either side
+# The widest window a layer's piece is looked for in, either side: wider than the reach, so
+# that a piece cut at its edge is the answer for a while (a day), even from an instant on a
+# day's edge, and the answer from where it stops holding can be worked out ahead.
+LAYER_LOOK = 2 * LAYER_REACH
 BLOCK = timedelta(days=1)  # windows narrower than this are aligned to whole (UTC) days
 KEPT = 64  # windows a timeline keeps, the least recently used going first
+# Where in an answer's span the next answer is worked out: between these fractions of it, at
+# a point set by the schedule's name.
+AHEAD_FROM, AHEAD_TO = 0.3, 0.9
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -68,11 +81,15 @@ class _Answer:
     """An answer, with the layer pieces it was cut from, and the instants it holds for."""
 
     key: tuple[tuple[str, ...], timedelta]
-    lo: datetime
+    lo: datetime  # the answer holds for `lo <= instant < hi` (never, when they are equal)
     hi: datetime
     shift: Shift | None
     next: Shift | None
     pieces: dict[str, Shift | None]
+
+    def holds(self, key: tuple[tuple[str, ...], timedelta], instant: datetime) -> bool:
+        """Whether this is the answer to the same question at `instant`."""
+        return self.key == key and self.lo <= instant < self.hi
 
     def at(self, instant: datetime) -> OnCallAt:
         cut = (instant - LAYER_REACH, instant + LAYER_REACH)
@@ -89,6 +106,13 @@ class Timeline:
         self._kept: OrderedDict[tuple[str | None, datetime, datetime], _Window] = OrderedDict()
         self._lock = threading.Lock()  # reads run on worker threads
         self._answer: _Answer | None = None
+        # The answer from where `_answer` stops holding, worked out ahead: (for, answer).
+        self._following: tuple[_Answer, _Answer] | None = None
+        share = zlib.crc32(plan.name.encode()) / 2**32
+        self._ahead_share = AHEAD_FROM + (AHEAD_TO - AHEAD_FROM) * share
+        self.answers_worked_out = 0  # when asked, since this timeline was made
+        self.answers_worked_ahead = 0
+        self.windows_worked_out = 0
 
     @property
     def windows_kept(self) -> int:
@@ -116,6 +140,7 @@ class Timeline:
             shifts = layer_shifts(self.plan, layer, start, end)
         window = _Window(start, end, shifts, [shift.start for shift in shifts])
         with self._lock:
+            self.windows_worked_out += 1
             self._kept[key] = window
             while len(self._kept) > KEPT:
                 self._kept.popitem(last=False)
@@ -130,8 +155,31 @@ def on_call_now(
     instant = utc(instant)
     key = (tuple(layers), ahead)
     known = timeline._answer
-    if known is not None and known.key == key and known.lo <= instant < known.hi:
+    if known is not None and known.holds(key, instant):
+        following = timeline._following
+        due = known.lo + (known.hi - known.lo) * timeline._ahead_share
+        if instant >= due and (following is None or following[0] is not known):
+            # Part way through the span: the answer from its end, before anyone needs it.
+            timeline._following = (known, _work_out(timeline, known.hi, key, ahead))
+            timeline.answers_worked_ahead += 1
         return known.at(instant)
+    following = timeline._following
+    if following is not None and following[0] is known and following[1].holds(key, instant):
+        answer = following[1]
+    else:
+        answer = _work_out(timeline, instant, key, ahead)
+        timeline.answers_worked_out += 1
+    timeline._answer, timeline._following = answer, None
+    return answer.at(instant)
+
+
+def _work_out(
+    timeline: Timeline,
+    instant: datetime,
+    key: tuple[tuple[str, ...], timedelta],
+    ahead: timedelta,
+) -> _Answer:
+    """The answer at `instant`, with the instants it holds for."""
     current, lo, hi = _covering(timeline, instant)
     upcoming = _next(timeline, instant if current is None else current.end, current, ahead)
     if current is None:
@@ -141,12 +189,10 @@ def on_call_now(
         whole = upcoming is not None and upcoming.end < instant + ahead
         lo, hi = (instant, hi) if whole else (instant, instant)
     pieces = {}
-    for layer in layers:
+    for layer in key[0]:
         pieces[layer], since, until = _layer_piece(timeline, layer, instant)
         lo, hi = max(lo, since), min(hi, until)
-    answer = _Answer(key, lo, hi, current, upcoming, pieces)
-    timeline._answer = answer
-    return answer.at(instant)
+    return _Answer(key, lo, hi, current, upcoming, pieces)
 
 
 def _covering(timeline: Timeline, instant: datetime) -> tuple[Shift | None, datetime, datetime]:
@@ -213,7 +259,7 @@ def _layer_piece(
             lo = lo if lo > start else start + LAYER_REACH
             hi = hi if hi < end else end - LAYER_REACH
             return found, lo, hi
-        width = min(width * GROWTH, LAYER_REACH)
+        width = min(width * GROWTH, LAYER_LOOK)
 
 
 def _before(instant: datetime, width: timedelta) -> datetime:

@@ -3,6 +3,7 @@ against the same answers worked out over wide windows; and the locality the smal
 rely on: the shifts of a window are those of any wider window cut to it."""
 
 from datetime import datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +20,7 @@ from bot.oncall.rules.layering import (
     on_call_at,
 )
 from bot.oncall.rules.now import KEPT, Timeline, on_call_now
+from bot.oncall.rules.restrict import parse_restriction
 from bot.oncall.rules.rotation import parse_rotation
 from bot.oncall.rules.shifts import Shift, Source, clip
 
@@ -104,11 +106,17 @@ def test_an_hourly_rotation_is_answered_from_an_hour_and_kept() -> None:
     first = PEOPLE[(40 * 24) % 3]
     assert found.shift == Shift(hour, hour + timedelta(hours=1), first, "hourly", Source.ROTATION)
     assert found.next is not None and found.next.start == hour + timedelta(hours=1)
-    kept = timeline.windows_kept
-    assert 0 < kept <= KEPT
+    assert 0 < timeline.windows_kept <= KEPT
     again = on_call_now(timeline, at + timedelta(minutes=30), ["hourly"], ahead=AHEAD)
     assert again == found
-    assert timeline.windows_kept == kept  # the same windows: nothing worked out again
+    assert timeline.answers_worked_out == 1  # the answer kept: nothing worked out again
+    # Part way through the hour the next answer was worked out ahead: when the hour ends,
+    # the ask finds it ready, and works nothing out.
+    assert timeline.answers_worked_ahead == 1
+    windows = timeline.windows_worked_out
+    following = on_call_now(timeline, hour + timedelta(hours=1), ["hourly"], ahead=AHEAD)
+    assert following.shift == found.next
+    assert (timeline.answers_worked_out, timeline.windows_worked_out) == (1, windows)
 
 
 def test_a_week_long_shift_is_found_whole_and_an_override_cuts_it() -> None:
@@ -126,3 +134,62 @@ def test_a_week_long_shift_is_found_whole_and_an_override_cuts_it() -> None:
     )
     layer = found.layers["weekly"]
     assert layer is not None and layer.end == wednesday - timedelta(hours=5) + DAY  # cut a day on
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.data(),
+    zone=zones,
+    minute=st.integers(0, 700 * 1440),
+    steps=st.lists(st.sampled_from(["end", "after end", "before end"]) | st.integers(1, 600)),
+)
+def test_answers_worked_out_ahead_are_the_answers_at_their_instants(
+    data: st.DataObject, zone: ZoneInfo, minute: int, steps: list[str | int]
+) -> None:
+    instant = EPOCH + minute * MINUTE
+    plan = data.draw(plans(zone, instant))
+    names = [layer.name for layer in plan.layers]
+    timeline = Timeline(plan)
+    found = on_call_now(timeline, instant, names, ahead=AHEAD)
+    # Forward only, as the clock goes: to the current shift's end (where the answer worked
+    # out ahead takes over), a minute either side of it, or some minutes on.
+    for step in steps:
+        end = found.shift.end if found.shift else found.next.start if found.next else None
+        if isinstance(step, int) or end is None or end <= instant:
+            instant += (step if isinstance(step, int) else 7) * MINUTE
+        else:
+            instant = end + {"end": 0, "after end": 1, "before end": -1}[step] * MINUTE
+        found = on_call_now(timeline, instant, names, ahead=AHEAD)
+        assert (found.shift, found.next, found.layers) == _expected(plan, instant), instant
+
+
+def test_every_three_minutes_each_answer_is_ready_before_it_is_needed() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    weekly = parse_rotation("weekly", "monday 09:00", EPOCH.date(), berlin)
+    daily = parse_rotation("daily", "08:30", EPOCH.date(), berlin)
+    hourly = parse_rotation("hourly", None, EPOCH.date(), berlin)
+    working = parse_restriction("mon-fri 09:00-18:00")
+    plan = SchedulePlan(
+        "sre",
+        berlin,
+        (
+            LayerPlan("weekly", (RosterVersion(None, tuple(PEOPLE[:4]), weekly),)),
+            LayerPlan("daily", (RosterVersion(None, tuple(PEOPLE[2:6]), daily),)),
+            LayerPlan("hourly", (RosterVersion(None, tuple(PEOPLE[:5]), hourly, working),)),
+        ),
+    )
+    names = [layer.name for layer in plan.layers]
+    timeline = Timeline(plan)
+    start = datetime(2026, 3, 9, tzinfo=EPOCH.tzinfo)  # a Monday, midnight UTC
+    seen: list[Shift | None] = []
+    for n in range(2 * 480):  # two days, across two UTC midnights and a weekly handoff
+        at = start + n * 3 * MINUTE
+        found = on_call_now(timeline, at, names, ahead=AHEAD)
+        if n % 20 == 0 or not seen or found.shift != seen[-1]:
+            assert (found.shift, found.next, found.layers) == _expected(plan, at), at
+        seen.append(found.shift)
+    changes = sum(1 for a, b in pairwise(seen) if a != b)
+    assert changes > 20  # the hourly layer changes hands every hour of the working day
+    # The first answer was worked out when asked; every later one ahead, by an earlier ask.
+    assert timeline.answers_worked_out == 1
+    assert timeline.answers_worked_ahead >= changes
