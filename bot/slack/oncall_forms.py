@@ -1,16 +1,20 @@
-"""The override form and command, checked before the acknowledgement: every mistake lands on
-its field (the form) or in one ephemeral line (the command)."""
+"""The override and contact forms and the override command, checked before the
+acknowledgement: every mistake lands on its field (a form) or in one ephemeral line (the
+command)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.kernel.errors import DomainError, InvalidInput
 from bot.kernel.text import is_person
 from bot.oncall.config import ScheduleDef
 from bot.oncall.overrides import check_override
+from bot.paging.definitions import Method
+from bot.paging.rules.durations import parse_duration
 from bot.slack.blocks.oncall_modal import WHOLE_SCHEDULE
+from bot.slack.blocks.paging_contact import DELAYS
 from bot.slack.commands.oncall import (
     TIME_FORMS,
     AddOverride,
@@ -29,6 +33,23 @@ FIELDS = {
     "start": BlockId.ONCALL_FROM,
     "end": BlockId.ONCALL_TO,
 }
+
+
+# Which contact form field a problem the paging service names belongs on.
+CONTACT_FIELDS = {
+    "phone": BlockId.CONTACT_PHONE,
+    "email": BlockId.CONTACT_EMAIL,
+    **{f"{method.value}_after": block_id for method, block_id, _action, _label in DELAYS},
+}
+
+
+@dataclass(frozen=True)
+class ContactForm:
+    """The contact form's values: blank fields are None, a blank delay leaves its method out."""
+
+    phone: str | None
+    email: str | None
+    rules: tuple[tuple[Method, timedelta], ...]
 
 
 @dataclass(frozen=True)
@@ -112,6 +133,28 @@ def _time(values: Values, block_id: BlockId, action_id: ActionId, which: str) ->
             f"I could not read the {which} time `{typed}`: give {TIME_FORMS}.", field=which
         )
     return spec
+
+
+def parse_contact_form(values: Values) -> ContactForm:
+    """The contact form's values, each delay read; InvalidInput naming the field as the paging
+    service does (`sms_after`, …: `contact_field` gives its block) for a delay that is not one."""
+    rules = []
+    for method, block_id, action_id, label in DELAYS:
+        typed = " ".join(_text(values, block_id, action_id))
+        if not typed:
+            continue
+        try:
+            rules.append((method, parse_duration(typed)))
+        except ValueError as problem:
+            raise InvalidInput(f"{label}: {problem}.", field=f"{method.value}_after") from None
+    phone = " ".join(_text(values, BlockId.CONTACT_PHONE, ActionId.CONTACT_PHONE)) or None
+    email = " ".join(_text(values, BlockId.CONTACT_EMAIL, ActionId.CONTACT_EMAIL)) or None
+    return ContactForm(phone, email, tuple(rules))
+
+
+def contact_field(field: str | None) -> str:
+    """The contact form's block for a field the paging service names (the phone when none)."""
+    return CONTACT_FIELDS.get(field or "", BlockId.CONTACT_PHONE).value
 
 
 def unknown_schedule(name: str, names: list[str]) -> InvalidInput:

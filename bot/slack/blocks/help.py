@@ -22,6 +22,11 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("action <text> [@owner] [due YYYY-MM-DD]", "Add an action item (alone, opens a form)"),
     ("actions", "List open action items across incidents, yours first"),
     ("reviewed", "Record that the postmortem review happened"),
+    (
+        "page @user|@group|schedule:<name>[/<layer>]|#channel|<policy> [message]",
+        "Page more people, each with their own acknowledgement; they join when they acknowledge",
+    ),
+    ("ack", "Acknowledge every page of this incident still climbing, and the incident"),
     ("list", "List open incidents"),
     ("help", "Show this help"),
 )

@@ -39,6 +39,13 @@ HELP: tuple[tuple[str, str], ...] = (
     ),
     ("override", "The same, with a form"),
     ("overrides <schedule>", "Current and future overrides, each with a Remove button"),
+    (
+        "contact",
+        "Your phone and e-mail, and how long after a page each is used (SMS, call, e-mail), "
+        "with a form; a Slack DM always reaches you at once",
+    ),
+    ("contact show", "Your contact methods as they are now"),
+    ("test-page", "Send a test notification to each of your methods; each result follows by DM"),
     ("help", "Show this help"),
 )
 

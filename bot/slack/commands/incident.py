@@ -6,6 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.kernel.errors import InvalidInput
+from bot.slack.commands.incident_page import (
+    AcknowledgePages,
+    PagePeople,
+    parse_acknowledge,
+    parse_page,
+)
 from bot.slack.mrkdwn import escape_mrkdwn, plain_from_slack, user_ids_in
 from storage.enums import Role, Severity, Status
 
@@ -133,6 +139,8 @@ Command = (
     | AddAction
     | ListActions
     | MarkReviewed
+    | PagePeople
+    | AcknowledgePages
 )
 
 ROLE_WORDS: dict[str, Role] = {
@@ -155,6 +163,8 @@ CHANNEL_BOUND = (
     SetRootCause,
     AddAction,
     MarkReviewed,
+    PagePeople,
+    AcknowledgePages,
 )
 MAX_USERS_AFFECTED = 2**31 - 1  # users_affected is an INTEGER column: 32 bits on PostgreSQL
 _DUE = re.compile(r"(?:^|\s)due\s+(\S+)\s*$", re.IGNORECASE)
@@ -321,6 +331,9 @@ _PARSERS: dict[str, Callable[[str, str], Command]] = {
     "action": _action,
     "actions": lambda _rest, _user: ListActions(),
     "reviewed": lambda _rest, _user: MarkReviewed(),
+    "page": parse_page,
+    "ack": parse_acknowledge,
+    "acknowledge": parse_acknowledge,
 }
 _USER_TOKEN = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 

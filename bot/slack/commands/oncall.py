@@ -82,6 +82,21 @@ class ListOverrides:
 
 
 @dataclass(frozen=True)
+class OpenContactForm:
+    """`/oncall contact`: the form for the asker's own contact methods."""
+
+
+@dataclass(frozen=True)
+class ShowContact:
+    """`/oncall contact show`: the asker's contact methods as they are now."""
+
+
+@dataclass(frozen=True)
+class SendTestPage:
+    """`/oncall test-page`: a test notification to every method of the asker."""
+
+
+@dataclass(frozen=True)
 class ShowHelp:
     """The help; `unknown` is what we did not understand."""
 
@@ -89,8 +104,18 @@ class ShowHelp:
 
 
 OncallCommand = (
-    WhoIsOn | ShowSchedule | MyShifts | AddOverride | OpenOverrideForm | ListOverrides | ShowHelp
+    WhoIsOn
+    | ShowSchedule
+    | MyShifts
+    | AddOverride
+    | OpenOverrideForm
+    | ListOverrides
+    | OpenContactForm
+    | ShowContact
+    | SendTestPage
+    | ShowHelp
 )
+CONTACT_USAGE = "Use `/oncall contact` to open the form (or `/oncall contact show` to see yours)."
 
 
 def parse_oncall_command(raw: str) -> OncallCommand:
@@ -105,6 +130,12 @@ def parse_oncall_command(raw: str) -> OncallCommand:
         return MyShifts()
     if word == "override":
         return _override(rest) if rest else OpenOverrideForm()
+    if word == "contact":
+        return _contact(rest)
+    if word == "test-page":
+        if rest:
+            raise InvalidInput("`/oncall test-page` takes nothing after it.")
+        return SendTestPage()
     if word == "overrides":
         if len(rest) != 1:
             raise InvalidInput("Say which schedule: `/oncall overrides <schedule>`.")
@@ -112,6 +143,15 @@ def parse_oncall_command(raw: str) -> OncallCommand:
     if rest or not _TARGET.fullmatch(word) or "/" in word:
         return ShowHelp(unknown=plain_from_slack(" ".join(words)))
     return ShowSchedule(word)
+
+
+def _contact(words: Sequence[str]) -> OpenContactForm | ShowContact:
+    """`contact` alone opens the form; `contact show` shows; anything else points at them."""
+    if not words:
+        return OpenContactForm()
+    if len(words) == 1 and words[0].lower() == "show":
+        return ShowContact()
+    raise InvalidInput(CONTACT_USAGE)
 
 
 def _schedule_word(word: str) -> str:

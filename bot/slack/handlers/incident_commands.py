@@ -28,6 +28,7 @@ from bot.slack.commands.incident import (
     SetStatus,
     parse_command,
 )
+from bot.slack.handlers.incident_paging import PAGING_COMMANDS
 from bot.slack.places import SLACK
 from bot.slack.requests import SlackRequest
 from storage.enums import Severity
@@ -47,7 +48,11 @@ async def handle_incident_command(request: SlackRequest) -> None:
     elif isinstance(parsed, CHANNEL_BOUND):
         incident = await request.deps.incidents.in_channel(SLACK, ROOM, request.channel or "")
         assert incident.id is not None
-        await CHANNEL_COMMANDS[type(parsed)](request, parsed, incident.id)
+        paging = PAGING_COMMANDS.get(type(parsed))
+        if paging is not None:
+            await paging(request, parsed, incident)
+        else:
+            await CHANNEL_COMMANDS[type(parsed)](request, parsed, incident.id)
 
 
 async def declare(request: SlackRequest, parsed: Declare) -> None:

@@ -1,12 +1,13 @@
 """`/oncall` and its override form: help, typos, unknown schedules and bad times answered at
-once; the form opened at once (a trigger id lives three seconds); reads (who, a schedule, my
-shifts, the overrides) answered in the acknowledgement, within `READ_DEADLINE`; overrides, which
-change things, stored in the inbox before they are acknowledged and carried out from there, as
-`/incident` is."""
+once; the forms (override, contact) opened at once (a trigger id lives three seconds); reads
+(who, a schedule, my shifts, the overrides, my contact methods) answered in the acknowledgement,
+within `READ_DEADLINE`; overrides and test pages, which change things, stored in the inbox
+before they are acknowledged and carried out from there, as `/incident` is."""
 
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck
@@ -17,11 +18,15 @@ from bot.kernel.outbox import Permanent, Transient
 from bot.oncall.service import OncallService
 from bot.slack.blocks.oncall import build_oncall_help
 from bot.slack.blocks.oncall_modal import build_override_modal
+from bot.slack.blocks.paging_contact import describe_contact
 from bot.slack.commands.oncall import (
     AddOverride,
     ListOverrides,
     OncallCommand,
+    OpenContactForm,
     OpenOverrideForm,
+    SendTestPage,
+    ShowContact,
     ShowHelp,
     ShowSchedule,
     parse_oncall_command,
@@ -30,6 +35,7 @@ from bot.slack.deps import SlackDeps
 from bot.slack.handlers.oncall_reads import READS, OncallRead, answer_read
 from bot.slack.ids import BlockId
 from bot.slack.listeners.commands import SLASH, form_failed
+from bot.slack.listeners.paging_contact import open_contact_form, require_reach
 from bot.slack.listeners.views import VIEW
 from bot.slack.mrkdwn import render_mrkdwn
 from bot.slack.oncall_forms import check_override_command, parse_override_form, unknown_schedule
@@ -66,6 +72,9 @@ async def handle_oncall_command(
             blocks = build_oncall_help(parsed.unknown)
             await ack(response_type="ephemeral", text="How to use /oncall", blocks=blocks)
             return
+        if isinstance(parsed, OpenContactForm | ShowContact | SendTestPage):
+            await _contact_command(parsed, deps, command, client, ack)
+            return
         oncall = require_oncall(deps)
         if isinstance(parsed, OpenOverrideForm):
             await _open_form(deps, oncall, command, client)
@@ -84,6 +93,30 @@ async def handle_oncall_command(
         user = str(command.get("user_id") or "")
         await ack(response_type="ephemeral", **await answer_now(deps, oncall, parsed, user))
         return
+    await _store(deps, command, ack)
+
+
+async def _contact_command(
+    parsed: OpenContactForm | ShowContact | SendTestPage,
+    deps: SlackDeps,
+    command: dict[str, Any],
+    client: AsyncWebClient,
+    ack: AsyncAck,
+) -> None:
+    """A person's own paging: the contact form opened, the methods shown, a test page stored."""
+    if isinstance(parsed, OpenContactForm):
+        await open_contact_form(deps, command, client)
+        await ack()
+    elif isinstance(parsed, ShowContact):
+        answer = await answer_in_time(_contact_answer(deps, str(command.get("user_id") or "")))
+        await ack(response_type="ephemeral", **answer)
+    else:
+        require_reach(deps)
+        await _store(deps, command, ack)
+
+
+async def _store(deps: SlackDeps, command: dict[str, Any], ack: AsyncAck) -> None:
+    """Keep a command that changes things in the inbox, then acknowledge it."""
     key = f"slash:{command.get('trigger_id') or command.get('user_id')}"
     await deps.inbox.accept(key, SLASH, command)
     await ack()
@@ -92,11 +125,27 @@ async def handle_oncall_command(
 async def answer_now(
     deps: SlackDeps, oncall: OncallService, read: OncallRead, user: str
 ) -> dict[str, Any]:
+    """The acknowledgement's message for a read (see `answer_in_time`)."""
+
+    async def shown() -> dict[str, Any]:
+        answer = await answer_read(oncall, deps.people, read, user)
+        return {"text": answer.text, "blocks": answer.blocks}
+
+    return await answer_in_time(shown())
+
+
+async def _contact_answer(deps: SlackDeps, user: str) -> dict[str, Any]:
+    """`/oncall contact show`: what reaches the asker when paged."""
+    text = describe_contact(await require_reach(deps).contact_of(user))
+    return {"text": text}
+
+
+async def answer_in_time(work: Awaitable[dict[str, Any]]) -> dict[str, Any]:
     """The acknowledgement's message for a read: the answer within `READ_DEADLINE`; a refusal
     as a warning; a timeout or a failure (the database down or slow) as a line with a
     reference, the reference logged with the cause."""
     try:
-        answer = await asyncio.wait_for(answer_read(oncall, deps.people, read, user), READ_DEADLINE)
+        answer = await asyncio.wait_for(work, READ_DEADLINE)
     except DomainError as error:
         return {"text": f":warning: {render_mrkdwn(error.message, error.mentions)}"}
     except TimeoutError:
@@ -109,7 +158,7 @@ async def answer_now(
         reference = uuid.uuid4().hex[:8]
         log.error("/oncall read failed (reference %s)", reference, exc_info=error)
         return {"text": read_failed_text(reference)}
-    return {"text": answer.text, "blocks": answer.blocks}
+    return answer
 
 
 def check_command(parsed: OncallCommand, oncall: OncallService) -> None:

@@ -18,6 +18,7 @@ from bot.slack.forms import (
 )
 from bot.slack.ids import BlockId, CallbackId
 from bot.slack.inputs import parse_id
+from bot.slack.listeners.paging_contact import handle_contact_submission
 
 VIEW = "slack.view"
 # Each form's parser (run before the ack for its field errors) and the field a form-wide
@@ -33,6 +34,8 @@ FORMS: dict[str, tuple[Callable[[Any], object], str]] = {
 }
 # Forms whose private metadata names what they are about (an incident, an alert group).
 ABOUT_SOMETHING = frozenset(FORMS) - {CallbackId.DECLARE}
+# Forms kept before the acknowledgement by a listener of their own (one small write each).
+KEPT_AT_ONCE = {CallbackId.ONCALL_CONTACT.value: handle_contact_submission}
 
 
 async def handle_form_submission(
@@ -41,6 +44,9 @@ async def handle_form_submission(
     """Any form: field errors answered at once, a good submission stored once."""
     deps: SlackDeps = context["deps"]
     callback = str(view.get("callback_id") or "")
+    if callback in KEPT_AT_ONCE:
+        await KEPT_AT_ONCE[callback](ack, body, view, context)
+        return
     parse, default_field = FORMS.get(callback, (None, BlockId.TITLE))
     try:
         if parse is None:
