@@ -37,6 +37,8 @@ from bot.oncall.feeds import FeedService
 from bot.oncall.handoffs import HandoffService
 from bot.oncall.published import PublishedCalendars
 from bot.oncall.service import OncallService
+from bot.paging.definitions import PagingConfig
+from bot.paging.delivery import Senders
 from bot.people.service import PeopleService
 from bot.scheduler.jobs import build_scheduler
 from bot.settings import Settings, alert_channel_list, cadence_policy, database_timeouts
@@ -52,8 +54,17 @@ from bot.web.health import Readiness
 from bot.web.http import build_http_app
 from bot.web.oncall_feeds import build_oncall_feed_router
 from bot.web.slack_guard import SlackRequestGuard
+from bot.web.twilio_webhooks import build_twilio_router
 from bot.web.webhooks import build_webhook_router
-from bot.wiring import Kernel, build_kernel, wire_alerts, wire_incidents, wire_oncall
+from bot.wiring import (
+    Kernel,
+    Paging,
+    build_kernel,
+    wire_alerts,
+    wire_incidents,
+    wire_oncall,
+    wire_paging,
+)
 from storage.database import Timeouts, make_engine
 
 log = logging.getLogger("warroom")
@@ -86,6 +97,7 @@ class Warroom:
     oncall: OncallService
     feeds: FeedService
     handoffs: HandoffService
+    paging: Paging
 
     async def settle(self, *, timeout: float = 30.0, horizon: float = 2.0) -> None:
         """Carry out every stored request and every effect due within `horizon` seconds
@@ -108,6 +120,8 @@ def build_warroom(
     routing: RoutingConfig | None = None,
     schedules: Sequence[ScheduleDef] | None = None,
     outbox_policy: OutboxPolicy | None = None,
+    paging_config: PagingConfig | None = None,
+    senders: Senders | None = None,
 ) -> Warroom:
     """Wire settings, database, Slack and HTTP together."""
     timeouts = database_timeouts(settings)
@@ -129,7 +143,8 @@ def build_warroom(
     people = PeopleService(engine, SlackDirectory(kernel.calls), clock=clock)
     reminders = wire_incidents(kernel, incidents, replies, people, renderer)
     oncall = wire_oncall(kernel, incidents, schedules)
-    alerts = wire_alerts(kernel, incidents, routing, oncall.service)
+    paging = wire_paging(kernel, incidents, oncall.service, paging_config, senders)
+    alerts = wire_alerts(kernel, incidents, routing, paging.service)
     retention = RetentionService(
         engine, clock=clock, webhook_retention=settings.warroom_webhook_retention
     )
@@ -146,6 +161,8 @@ def build_warroom(
         metrics=metrics,
         oncall=oncall.service,
         people=people,
+        paging=paging.service,
+        reach=paging.reach,
     )
     identity = BotIdentity(client)
     slack = _slack_app(kernel, deps, identity)
@@ -177,6 +194,7 @@ def build_warroom(
         oncall.service,
         oncall.feeds,
         oncall.handoffs,
+        paging,
     )
 
 
@@ -253,6 +271,13 @@ def _http_app(
         on_startup=start,
         on_shutdown=stop,
         routers=[
+            # Before the alert webhooks, whose `POST /webhooks/{source}` would take Twilio's.
+            build_twilio_router(
+                auth_token=settings.twilio_auth_token,
+                public_url=settings.warroom_public_url,
+                inbox=kernel.inbox,
+                deadline=webhook_deadline(timeouts),
+            ),
             build_webhook_router(
                 token=settings.warroom_webhook_token,
                 parsers=PARSERS,

@@ -11,9 +11,10 @@ from sqlalchemy.engine import Engine
 from bot import __version__
 from bot.alerts.config import load_routing_config
 from bot.alerts.offers import OfferService
-from bot.alerts.paging import PagingService
 from bot.alerts.rules.routing import RoutingConfig
 from bot.alerts.service import AlertService
+from bot.email.smtp import SmtpMailer
+from bot.email.smtp_url import parse_smtp_url
 from bot.incidents.postmortem.render import PostmortemRenderer, load_postmortem_renderer
 from bot.incidents.postmortem.service import PostmortemService
 from bot.incidents.publishing import Places, Publisher
@@ -23,24 +24,31 @@ from bot.kernel.inbox import Inbox
 from bot.kernel.inbox import Policy as InboxPolicy
 from bot.kernel.outbox import Outbox
 from bot.kernel.outbox import Policy as OutboxPolicy
-from bot.observability.counting import CountedPager
+from bot.observability.counting import CountedPages
 from bot.observability.metrics import Metrics
 from bot.oncall.config import ScheduleDef, load_schedules
 from bot.oncall.feeds import FeedService
 from bot.oncall.handoffs import HandoffService
 from bot.oncall.service import OncallService
+from bot.paging.config import load_paging_config
+from bot.paging.definitions import PagingConfig
+from bot.paging.delivery import Delivery, Senders
+from bot.paging.reach import Reach
+from bot.paging.service import PagingService
 from bot.people.service import PeopleService
 from bot.scheduler.jobs import Job
 from bot.settings import Settings, alert_channel_list
 from bot.slack.calls import SlackCalls
 from bot.slack.places import SLACK
-from bot.slack.surfaces.alerts import SlackAlertNotices, SlackOffers, SlackPager
+from bot.slack.surfaces.alerts import SlackAlertNotices, SlackOffers
 from bot.slack.surfaces.announcements import SlackAnnouncements
 from bot.slack.surfaces.documents import SlackDocuments
-from bot.slack.surfaces.oncall import SlackHandoffNotices, SlackUnstaffedPages
+from bot.slack.surfaces.oncall import SlackHandoffNotices
+from bot.slack.surfaces.paging import SlackPages
 from bot.slack.surfaces.reminders import SlackReminders
 from bot.slack.surfaces.replies import SlackReplies
 from bot.slack.surfaces.room import CREATE_CHANNEL, SlackRoom
+from bot.vendors.twilio import TwilioClient, TwilioSmsSender, TwilioVoiceCaller
 from bot.web.ical_fetch import HttpFeedFetcher
 
 
@@ -134,10 +142,9 @@ def wire_incidents(
 
 
 def wire_alerts(
-    kernel: Kernel, incidents: IncidentService, routing: RoutingConfig | None, oncall: OncallService
+    kernel: Kernel, incidents: IncidentService, routing: RoutingConfig | None, paging: PagingService
 ) -> AlertService:
-    """The alert feature, its offers, pages (schedules resolved to who is on call) and notices
-    shown in Slack."""
+    """The alert feature, its offers and notices shown in Slack; new incidents paged."""
     settings, calls, clock = kernel.settings, kernel.calls, kernel.clock
     watched = alert_channel_list(settings.warroom_alert_channels)
     alerts = AlertService(
@@ -146,14 +153,7 @@ def wire_alerts(
         offers=OfferService(
             kernel.engine, kernel.outbox, SlackOffers(calls, clock=clock), clock=clock
         ),
-        paging=PagingService(
-            kernel.engine,
-            incidents,
-            CountedPager(SlackPager(calls), kernel.metrics),
-            clock=clock,
-            oncall=oncall,
-            unstaffed=SlackUnstaffedPages(calls),
-        ),
+        paging=paging,
         notices=SlackAlertNotices(calls, kernel.places),
         config=routing or load_routing_config(settings.warroom_config),
         offer_channel=watched[0] if watched else settings.warroom_announce_channel,
@@ -161,6 +161,61 @@ def wire_alerts(
     )
     alerts.register()
     return alerts
+
+
+@dataclass(frozen=True)
+class Paging:
+    """The paging feature: escalations, their delivery, people's contact methods."""
+
+    service: PagingService
+    reach: Reach
+    delivery: Delivery
+
+
+def build_senders(settings: Settings) -> Senders:
+    """SMS and calls through Twilio, mail through SMTP, where they are set up."""
+    sms: TwilioSmsSender | None = None
+    voice: TwilioVoiceCaller | None = None
+    mail: SmtpMailer | None = None
+    sid, token, number = (
+        settings.twilio_account_sid,
+        settings.twilio_auth_token,
+        settings.twilio_from,
+    )
+    if sid and token and number:
+        client = TwilioClient(sid, token, api_url=settings.twilio_api_url)
+        sms, voice = TwilioSmsSender(client, number), TwilioVoiceCaller(client, number)
+    if settings.warroom_smtp_url and settings.warroom_mail_from:
+        target = parse_smtp_url(settings.warroom_smtp_url)
+        mail = SmtpMailer(target, mail_from=settings.warroom_mail_from)
+    return Senders(sms=sms, voice=voice, mail=mail)
+
+
+def wire_paging(
+    kernel: Kernel,
+    incidents: IncidentService,
+    oncall: OncallService,
+    config: PagingConfig | None = None,
+    senders: Senders | None = None,
+) -> Paging:
+    """Escalation policies from `warroom.yml` (or those given), pages shown in Slack, and
+    SMS, calls and mail where they are set up."""
+    engine, clock, settings = kernel.engine, kernel.clock, kernel.settings
+    if config is None:
+        config = load_paging_config(
+            settings.warroom_config, schedules=list(oncall.schedules.values())
+        )
+    chat = CountedPages(SlackPages(kernel.calls), kernel.metrics)
+    service = PagingService(engine, incidents, chat, config=config, clock=clock, oncall=oncall)
+    senders = senders or build_senders(settings)
+    delivery = Delivery(
+        engine, kernel.outbox, chat, senders, public_url=settings.warroom_public_url, clock=clock
+    )
+    reach = Reach(engine, service, kernel.outbox, clock=clock, sms=senders.sms)
+    service.register()
+    delivery.register()
+    reach.register(kernel.inbox)
+    return Paging(service, reach, delivery)
 
 
 @dataclass(frozen=True)

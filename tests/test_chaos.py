@@ -48,7 +48,7 @@ from storage.models import (
     Effect,
     InboxItem,
     Incident,
-    Page,
+    Notification,
     SideEffectFailure,
     StatusUpdate,
     TimelineEvent,
@@ -293,7 +293,7 @@ def _check_exactly_once(
         shown = {i.id: read_shown(session, i) for i in incidents}
         groups = list(session.exec(select(AlertGroup)))
         alerts = list(session.exec(select(Alert)))
-        pages = list(session.exec(select(Page)))
+        pages = list(session.exec(select(Notification).where(Notification.method == "slack")))
         updates = list(session.exec(select(StatusUpdate)))
         acks = list(
             session.exec(select(TimelineEvent).where(TimelineEvent.kind == EventKind.ACKNOWLEDGED))
@@ -469,7 +469,7 @@ def _check_pages(
     problems: list[str],
     shown: dict[Any, ShownIncident],
     born: dict[Any, str],
-    pages: list[Page],
+    pages: list[Notification],
     channels: dict[str, dict[str, Any]],
     messages: dict[str, list[dict[str, Any]]],
 ) -> None:
@@ -481,7 +481,7 @@ def _check_pages(
     problems += [f"paged more than once: incident {i}" for i in _twice(per_incident)]
     dms = [c["id"] for c in channels.values() if c["is_im"] and c["user"] == "U0BOB"]
     posts = [m for dm in dms for m in _marked(messages.get(dm, []), PAGE)]
-    sent = Counter(_payload(m, "page_id") for m in posts)
+    sent = Counter(_payload(m, "notification_id") for m in posts)
     problems += [f"page DM sent twice: page {p}" for p in _twice(sent)]
     problems += [f"page DM of no page: {p}" for p in sorted(set(sent) - {p.id for p in pages})]
     for incident_id in born:
@@ -493,7 +493,7 @@ def _check_pages(
         page = found[0]
         if page.sent_at is None and shown[incident_id].acknowledged_at is None:
             problems.append(f"INC-{number}: page never sent")
-        ts = [m["ts"] for m in posts if _payload(m, "page_id") == page.id]
+        ts = [m["ts"] for m in posts if _payload(m, "notification_id") == page.id]
         if page.sent_at is not None and ts != [t for _, t in page.messages]:
             problems.append(f"INC-{number}: page DMs {ts}, kept {page.messages}")
 

@@ -21,7 +21,7 @@ from storage.models import (
     Incident,
     OncallHandoff,
     OncallOverride,
-    Page,
+    PageAcknowledgement,
     StatusUpdate,
     TimelineEvent,
 )
@@ -225,12 +225,12 @@ def test_demo_database_holds_the_page_override_and_handoffs(demo_run: tuple[Path
     folder, _ = demo_run
     engine = create_engine(f"sqlite:///{folder / 'warroom-demo.db'}")
     with Session(engine) as session:
-        pages = list(session.exec(select(Page)))
+        acks = list(session.exec(select(PageAcknowledgement)))
         overrides = list(session.exec(select(OncallOverride)))
         handoffs = list(session.exec(select(OncallHandoff).order_by(col(OncallHandoff.at))))
         dms = list(session.exec(select(Effect).where(Effect.kind == "oncall.handoff.dm")))
     engine.dispose()
-    assert [(p.target, p.acknowledged_by) for p in pages] == [("U0BOB", "U0BOB")]
+    assert [(a.user, a.via) for a in acks] == [("U0BOB", "slack")]
     (override,) = overrides
     assert (override.schedule, override.layer, override.user, override.created_by) == (
         "sre",

@@ -22,23 +22,23 @@ from bot.incidents.ports import incident_stream
 from bot.incidents.service import DeclareRequest, IncidentService, incident_id_of
 from bot.kernel.outbox import add_effects, new_effect
 from storage.enums import AlertState, EventKind, RouteAction, Status
-from storage.models import Alert, AlertGroup, Incident, Page
+from storage.models import Alert, AlertGroup, Incident
 from storage.queries import alerts as alert_queries
 
 REPEAT_REFRESH = timedelta(minutes=1)
-# Makes an incident's pages in its transaction: (session, incident id, targets, now).
-AddPages = Callable[[Session, int, tuple[str, ...], datetime], None]
+# Starts an incident's page in its transaction: (session, incident, targets, policy, now).
+StartPage = Callable[[Session, Incident, Sequence[str], str | None, datetime], None]
 
 
 class AlertIntake:
     """Merges alert batches into alerts, groups, incidents and pages."""
 
     def __init__(
-        self, *, config: RoutingConfig, incidents: IncidentService, pages: AddPages | None = None
+        self, *, config: RoutingConfig, incidents: IncidentService, page: StartPage
     ) -> None:
         self.config = config
         self.incidents = incidents
-        self.pages: AddPages = pages or add_pages
+        self.page = page
 
     def apply_many(
         self, session: Session, deliveries: Sequence[Delivery], *, now: datetime
@@ -166,6 +166,7 @@ class AlertIntake:
             rule=decided.rule[:100],
             runbook=decided.runbook[:1000],
             page=list(decided.page),
+            escalation=decided.escalation,
             on_refire=decided.on_refire,
             created_at=work.now,
             updated_at=work.now,
@@ -199,7 +200,7 @@ class AlertIntake:
         group.incident_id = incident_id
         work.fresh.add(incident_id)
         work.intake.new_incidents.append(incident_id)
-        self.pages(work.session, incident_id, decided.page, work.now)
+        self.page(work.session, declared.incident, decided.page, decided.escalation, work.now)
 
     def _touch(self, work: DeliveryWork, group_id: int | None) -> AlertGroup | None:
         """Mark the group's incident for republishing, or its offer for editing."""
@@ -270,34 +271,6 @@ class AlertIntake:
             group.all_resolved_at = work.now
             if group.incident_id is not None and _every_alert_resolved(work.session, group):
                 work.intake.all_resolved.add(group.incident_id)
-
-
-def add_pages(
-    session: Session, incident_id: int, targets: tuple[str, ...] | list[str], now: datetime
-) -> None:
-    """A page row per target not yet paged for this incident, and the effect that sends it
-    (after the incident's channel, in the incident's stream)."""
-    paged = {p.target for p in alert_queries.list_pages(session, incident_id=incident_id)}
-    pages = [
-        Page(incident_id=incident_id, target=target, created_at=now)
-        for target in dict.fromkeys(targets)
-        if target not in paged
-    ]
-    session.add_all(pages)
-    session.flush()
-    add_effects(
-        session,
-        [
-            new_effect(
-                "page.send",
-                key=f"page:{page.id}",
-                stream=incident_stream(incident_id),
-                payload={"page_id": page.id},
-                now=now,
-            )
-            for page in pages
-        ],
-    )
 
 
 def offer_effect(group_id: int, now: datetime) -> dict[str, Any]:

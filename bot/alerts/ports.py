@@ -40,34 +40,9 @@ class Offers(Protocol):
         ...
 
 
-class Pager(Protocol):
-    """Paging responders until someone acknowledges."""
-
-    async def send_page(
-        self, page_id: int, target: str, snapshot: IncidentSnapshot, *, retry: bool
-    ) -> list[Shown]:
-        """Page the target (a person, or each member of a user group) with an Acknowledge
-        button; every message sent. Fails only when nobody could be paged."""
-        ...
-
-    async def show_acknowledged(
-        self, messages: list[Shown], snapshot: IncidentSnapshot, user: str
-    ) -> None:
-        """Edit the pages to say who acknowledged."""
-        ...
-
-
 class AlertNotices(Protocol):
     """Telling an incident's room that its alerts resolved."""
 
     async def all_resolved(self, snapshot: IncidentSnapshot, *, retry: bool) -> None:
         """Say every alert resolved, with a Mark resolved button (once per resolution)."""
-        ...
-
-
-class UnstaffedPages(Protocol):
-    """Telling an incident's room that a page to a schedule reached nobody."""
-
-    async def nobody_on_call(self, snapshot: IncidentSnapshot, target: str, *, retry: bool) -> None:
-        """Say that `target` (`schedule:<name>[/<layer>]`) had nobody on call to page (once)."""
         ...

@@ -4,7 +4,7 @@ A delivery is stored with everything it changes and the effects that show it, in
 transaction (deliveries arriving together share it); the outbox shows it after the commit.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +15,6 @@ from sqlmodel import Session
 from bot.alerts.intake import AlertIntake, offer_effect
 from bot.alerts.intake_rows import Delivery, Intake, Place
 from bot.alerts.offers import OfferService, read_offer
-from bot.alerts.paging import PagingService
 from bot.alerts.ports import AlertNotices, OfferView
 from bot.alerts.rules.routing import RoutingConfig
 from bot.alerts.rules.signals import AlertBatch, AlertSignal
@@ -31,7 +30,8 @@ from bot.kernel.errors import DomainError, InvalidInput
 from bot.kernel.group_commit import GroupCommit
 from bot.kernel.outbox import Attempt, Payload, Permanent, add_effects
 from bot.kernel.transactions import is_write_conflict, read, run_in_transaction
-from storage.enums import AlertSource, Role, Severity
+from bot.paging.service import PagingService
+from storage.enums import AlertSource, Severity
 from storage.models import Incident
 from storage.queries import alerts as alert_queries
 from storage.queries import incidents as queries
@@ -71,7 +71,7 @@ class AlertService:
         self.notices = notices
         self.offer_channel = offer_channel
         self.clock = clock
-        self.intake = AlertIntake(config=config, incidents=incidents, pages=paging.add_pages_in)
+        self.intake = AlertIntake(config=config, incidents=incidents, page=self._start_page)
         # Deliveries that arrive while one is being stored share the next transaction.
         self._commits: GroupCommit[Delivery, Intake] = GroupCommit(
             self._apply_together, max_items=100, max_weight=2000, weight=_weight
@@ -181,7 +181,7 @@ class AlertService:
             )
             declared = self.incidents.declare_in(session, request, now)
             group.incident_id = incident_id_of(declared.incident)
-            self.paging.add_pages_in(session, group.incident_id, group.page, now)
+            self._start_page(session, declared.incident, group.page, group.escalation, now)
             add_effects(session, [offer_effect(group_id, now)])
             return declared
 
@@ -189,20 +189,16 @@ class AlertService:
         self.outbox.kick()
         return declared
 
-    async def acknowledge_page(self, incident_id: int, user: str) -> bool:
-        """Acknowledge a page: the user joins the incident, and leads it if nobody does; every
-        page says who acknowledged. One transaction; False when someone was first."""
-
-        def work(session: Session, incident: Incident, now: datetime) -> bool:
-            first = self.incidents.acknowledge_in(session, incident, user, now)
-            roles = queries.list_roles(session, incident_id=incident_id_of(incident))
-            if not any(r.role == Role.COMMANDER for r in roles):
-                self.incidents.assign_in(session, incident, Role.COMMANDER, user, user, now)
-            if first:
-                self.paging.acknowledge_in(session, incident_id_of(incident), user, now)
-            return first
-
-        return await self.incidents.change(incident_id, work, invite=[user])
+    def _start_page(
+        self,
+        session: Session,
+        incident: Incident,
+        targets: Sequence[str],
+        policy: str | None,
+        now: datetime,
+    ) -> None:
+        """Page for a new incident: the route's policy or people, else its service's policy."""
+        self.paging.start_for_alert_in(session, incident, targets=targets, policy=policy, now=now)
 
     async def mark_resolved(self, incident_id: int, user: str) -> bool:
         """Resolve an incident whose alerts have all resolved."""

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.incidents.ports import incident_stream
 from bot.kernel.outbox import add_effects, new_effect
 from bot.kernel.text import mention
 from bot.oncall.service import OncallService, UnknownTarget
@@ -29,6 +30,7 @@ ADVANCE, NOTIFY, TELL = "paging.advance", "paging.notify", "paging.tell"
 WAITING, ACTIVE, ACKNOWLEDGED = "waiting", "active", "acknowledged"
 EXHAUSTED, ENDED = "exhausted", "ended"
 SCHEDULE = "schedule:"
+NOBODY_ON_CALL = "nobody is on call"
 DONE = (Status.RESOLVED, Status.CLOSED)
 
 # Adds a timeline event: (session, incident, text, actor, now, mentions).
@@ -68,8 +70,8 @@ class Climber:
             if queries.has_step(session, escalation_id=escalation.id, level=level, loop=loop):
                 return  # paged already: a repeated move does nothing
             targets = list(dict.fromkeys([*escalation.levels[level]["targets"], *extra]))
-            people = self._people(session, incident, targets, now)
             escalation.level, escalation.loop = level, loop
+            people = self._people(session, escalation, incident, targets, now)
             session.add(
                 EscalationStep(
                     escalation_id=escalation.id,
@@ -124,7 +126,12 @@ class Climber:
         add_effects(session, [tell_effect(escalation, text, f"exhausted:{escalation.id}", now)])
 
     def _people(
-        self, session: Session, incident: Incident, targets: list[str], now: datetime
+        self,
+        session: Session,
+        escalation: Escalation,
+        incident: Incident,
+        targets: list[str],
+        now: datetime,
     ) -> list[str]:
         """Who the targets name now: people, user groups and channels as they are, schedules
         resolved to who is on call (one with nobody is recorded)."""
@@ -136,14 +143,34 @@ class Climber:
             on_call, why = self._on_call(session, target, now)
             people += on_call
             if not on_call:
-                self.record(session, incident, f"Nobody paged for {target}: {why}", None, now, [])
+                self._nobody(session, escalation, incident, target, why, now)
         return list(dict.fromkeys(people))
+
+    def _nobody(
+        self,
+        session: Session,
+        escalation: Escalation,
+        incident: Incident,
+        target: str,
+        why: str,
+        now: datetime,
+    ) -> None:
+        """A schedule named nobody: recorded, and said once in the incident's channel."""
+        self.record(session, incident, f"Nobody paged for {target}: {why}", None, now, [])
+        name = target.removeprefix(SCHEDULE).partition("/")[0]
+        because = "" if why == NOBODY_ON_CALL else f" ({why})"
+        text = (
+            f"Nobody is on call in {target}{because}, so nobody was paged for it. Page someone "
+            f"by hand, or cover the gap: /oncall override {name} @person now +8h"
+        )
+        key = f"nobody:{escalation.id}:{escalation.level}:{escalation.loop}:{target}"
+        add_effects(session, [tell_effect(escalation, text, key, now)])
 
     def _on_call(self, session: Session, target: str, now: datetime) -> tuple[list[str], str]:
         if self.oncall is None:
             return [], "on-call schedules are not set up"
         try:
-            return self.oncall.resolve_targets(session, target, now), "nobody is on call"
+            return self.oncall.resolve_targets(session, target, now), NOBODY_ON_CALL
         except UnknownTarget as unknown:
             return [], unknown.message
 
@@ -216,13 +243,17 @@ def end(session: Session, escalation: Escalation, now: datetime) -> None:
 
 
 def notify_effect(notification: Notification, now: datetime) -> dict[str, Any]:
-    """The effect that sends one notification when it is due; each in its own stream, so a
-    later one never waits behind an earlier delayed one."""
+    """The effect that sends one notification when it is due. One due at once goes in its
+    incident's stream, after the channel it links to; a delayed one in a stream of its own,
+    so nothing waits behind it."""
     due = notification.due_at or now
+    stream = f"notification:{notification.id}"
+    if due <= now and notification.incident_id is not None:
+        stream = incident_stream(notification.incident_id)
     return new_effect(
         NOTIFY,
         key=f"notification:{notification.id}",
-        stream=f"notification:{notification.id}",
+        stream=stream,
         payload={"notification_id": notification.id},
         now=now,
         delay=max(due - now, timedelta(0)),
@@ -247,7 +278,7 @@ def tell_effect(escalation: Escalation, text: str, key: str, now: datetime) -> d
     return new_effect(
         TELL,
         key=key,
-        stream=f"escalation:{escalation.id}:tell",
+        stream=incident_stream(escalation.incident_id),  # after the channel it posts in
         payload={"incident_id": escalation.incident_id, "text": text, "key": key},
         now=now,
     )

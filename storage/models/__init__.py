@@ -11,7 +11,7 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-from storage.models.alerts import Alert, AlertGroup, Page, WebhookDelivery  # noqa: E402
+from storage.models.alerts import Alert, AlertGroup, WebhookDelivery  # noqa: E402
 from storage.models.incidents import (  # noqa: E402
     ActionItem,
     Incident,
@@ -59,7 +59,6 @@ __all__ = [
     "OncallHandoff",
     "OncallOverride",
     "OncallRoster",
-    "Page",
     "PageAcknowledgement",
     "Person",
     "Postmortem",

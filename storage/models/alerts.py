@@ -1,5 +1,4 @@
-"""Alert tables: webhook bodies as they arrived, alert groups (episodes), alert instances and
-the pages an incident sent."""
+"""Alert tables: webhook bodies as they arrived, alert groups (episodes) and alert instances."""
 
 from datetime import datetime
 
@@ -37,6 +36,7 @@ class AlertGroup(SQLModel, table=True):
     rule: str = Field(default="", max_length=100)
     runbook: str = Field(default="", max_length=1000)
     page: list[str] = json_list()
+    escalation: str | None = Field(default=None, max_length=64)  # a policy, instead of `page`
     on_refire: Refire = Field(sa_type=StrEnumType(Refire))
     incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
     created_at: datetime | None = utc_column()
@@ -73,22 +73,3 @@ class Alert(SQLModel, table=True):
     last_seen_at: datetime | None = utc_column()
     resolved_at: datetime | None = utc_column()
     repeats: int = 0
-
-
-class Page(SQLModel, table=True):
-    """A responder (a user or a user group) paged for an incident, by DM, until acknowledged.
-
-    Sending is an outbox effect; `messages` keeps where the DMs went ([channel, ts] pairs) so
-    an acknowledgement can edit them all.
-    """
-
-    __table_args__ = (UniqueConstraint("incident_id", "target"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    incident_id: int = Field(foreign_key="incident.id", index=True)
-    target: str = Field(max_length=32)
-    created_at: datetime | None = utc_column()
-    sent_at: datetime | None = utc_column(index=True)
-    messages: list[list[str]] = json_list()
-    acknowledged_at: datetime | None = utc_column()
-    acknowledged_by: str | None = Field(default=None, max_length=32)

@@ -7,7 +7,7 @@ from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
 from storage.enums import AlertSource, AlertState
-from storage.models import Alert, AlertGroup, Page
+from storage.models import Alert, AlertGroup
 
 SAMPLE = 10
 
@@ -99,11 +99,6 @@ def list_incident_groups(session: Session, *, incident_id: int) -> Sequence[Aler
     """The alert groups attached to an incident."""
     query = select(AlertGroup).where(AlertGroup.incident_id == incident_id)
     return session.exec(query.order_by(col(AlertGroup.id))).all()
-
-
-def list_pages(session: Session, *, incident_id: int) -> Sequence[Page]:
-    """Every page sent for an incident."""
-    return session.exec(select(Page).where(Page.incident_id == incident_id)).all()
 
 
 def lock_group(session: Session, *, group_id: int) -> AlertGroup | None:

@@ -215,7 +215,10 @@ def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
 
 def test_unknown_top_level_key_lists_the_known_ones(tmp_path: Path) -> None:
     found = error_for(tmp_path, "alerting: []\n")
-    assert found == "alerting is not a known key; known keys: defaults, routes, schedules"
+    assert found == (
+        "alerting is not a known key; known keys: defaults, routes, schedules, "
+        "escalation_policies, services, people"
+    )
 
 
 def test_unknown_key_in_defaults(tmp_path: Path) -> None:

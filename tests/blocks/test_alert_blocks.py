@@ -7,6 +7,7 @@ import pytest
 
 from bot.alerts.ports import OfferView
 from bot.incidents.ports import AlertSummary, IncidentSnapshot
+from bot.paging.ports import PageView
 from bot.slack.blocks import build_status_blocks
 from bot.slack.blocks.alerts import (
     build_alerts_section,
@@ -217,44 +218,58 @@ def test_a_thousand_alerts_stay_within_slacks_limits(block_kit):
 # -- the page DM -------------------------------------------------------------------------
 
 
+def page(snap: IncidentSnapshot, **changes: Any) -> PageView:
+    """Page 12 of the incident, level 2, made by an alert."""
+    values: dict[str, Any] = {"escalation_id": 12, "level": 2, "reason": "an alert"}
+    return PageView(snapshot=snap, **{**values, **changes})
+
+
 def test_page_dm_names_the_incident_its_alerts_and_offers_acknowledge(make_incident, block_kit):
     summary = summary_of(
         [make_alert(1), make_alert(2, state=AlertState.RESOLVED)], runbook="https://rb.example/x"
     )
-    snap = snapshot(make_incident(), summary)
-    blocks = build_page_blocks(snap, channel_id="C1")
+    view = page(snapshot(make_incident(), summary), reason="paged by @U0BOB", message="db & <x>")
+    blocks = build_page_blocks(view, channel_id="C1")
     block_kit.message(blocks)
     shown = texts(blocks)
     assert blocks[0]["text"]["text"] == (
         ":rotating_light: You are paged for *INC-7* (SEV2, Checkout is failing) in <#C1>"
     )
+    assert "> db &amp; &lt;x&gt;" in shown
+    assert "Page 12 · level 2 · paged by <@U0BOB>" in shown
     assert "*Alerts* · 1 of 2 resolved" in shown
     assert ":book: <https://rb.example/x|Runbook>" in shown
-    acknowledge, open_channel = buttons(blocks)
+    acknowledge, escalate, open_channel = buttons(blocks)
     assert acknowledge["action_id"] == ActionId.ACKNOWLEDGE_PAGE
-    assert acknowledge["value"] == "1"
+    assert acknowledge["value"] == "12"
     assert acknowledge["style"] == "primary"
+    assert (escalate["action_id"], escalate["value"]) == (ActionId.ESCALATE_PAGE, "12")
     assert open_channel["action_id"] == ActionId.OPEN_CHANNEL
     assert open_channel["url"] == "https://slack.com/app_redirect?channel=C1"
-    assert build_page_text(snap) == "You are paged for INC-7 (SEV2): Checkout is failing"
+    assert build_page_text(view) == "You are paged for INC-7 (SEV2): Checkout is failing"
 
 
-def test_page_dm_without_a_channel_or_alerts_still_pages(make_incident, block_kit, hostile):
-    snap = snapshot(make_incident(title=hostile), None)
-    blocks = build_page_blocks(snap, channel_id=None)
+def test_page_dm_without_a_channel_alerts_or_further_level_still_pages(
+    make_incident, block_kit, hostile
+):
+    view = page(snapshot(make_incident(title=hostile), None), can_escalate=False, reason=hostile)
+    blocks = build_page_blocks(view, channel_id=None)
     block_kit.message(blocks)
-    block_kit.harmless([blocks, build_page_text(snap)])
+    block_kit.harmless([blocks, build_page_text(view)])
     assert [b["action_id"] for b in buttons(blocks)] == [ActionId.ACKNOWLEDGE_PAGE]
     assert " in <#" not in blocks[0]["text"]["text"]
 
 
-def test_acknowledged_page_drops_the_buttons_and_says_who(make_incident, block_kit):
-    snap = snapshot(make_incident(), summary_of([make_alert(1)]))
-    blocks = build_page_acknowledged_blocks(snap, "U42", channel_id="C1")
+def test_acknowledged_page_drops_the_buttons_and_says_who_first(make_incident, block_kit):
+    view = page(snapshot(make_incident(), summary_of([make_alert(1)])))
+    acked = page(view.snapshot, acknowledged_by=("U42", "U43"))
+    blocks = build_page_acknowledged_blocks(acked, channel_id="C1")
     block_kit.message(blocks)
     assert buttons(blocks) == []
-    assert blocks[-1]["elements"][0]["text"] == ":white_check_mark: Acknowledged by <@U42>"
-    assert blocks[0] == build_page_blocks(snap, channel_id="C1")[0]
+    assert blocks[-1]["elements"][0]["text"] == (
+        ":white_check_mark: Acknowledged by <@U42>, <@U43>"
+    )
+    assert blocks[0] == build_page_blocks(view, channel_id="C1")[0]
 
 
 # -- the status block --------------------------------------------------------------------

@@ -21,7 +21,7 @@ from storage.models import (
     AlertGroup,
     Incident,
     IncidentRole,
-    Page,
+    Notification,
     SideEffectFailure,
     TimelineEvent,
     WebhookDelivery,
@@ -93,9 +93,9 @@ class Harness:
         """Stored alert groups."""
         return self.rows(AlertGroup)
 
-    def pages(self) -> list[Page]:
-        """Stored pages."""
-        return self.rows(Page)
+    def pages(self) -> list[Notification]:
+        """Stored pages by Slack (one notification per person paged)."""
+        return [n for n in self.rows(Notification) if n.method == "slack"]
 
     def deliveries(self) -> list[WebhookDelivery]:
         """Stored webhook bodies."""

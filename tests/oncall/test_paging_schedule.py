@@ -14,12 +14,13 @@ from bot.cli import main
 from bot.slack.ids import ActionId
 from bot.slack.places import read_shown
 from storage.enums import EventKind
-from storage.models import Incident, Page, TimelineEvent
+from storage.models import Incident, Notification, TimelineEvent
 
 
 def pages(app: OncallApp) -> list[str]:
     with Session(app.warroom.engine) as session:
-        return [p.target for p in session.exec(select(Page).order_by(col(Page.id)))]
+        query = select(Notification).where(Notification.method == "slack")
+        return [n.target for n in session.exec(query.order_by(col(Notification.id)))]
 
 
 def incident(app: OncallApp) -> Incident:
@@ -51,8 +52,14 @@ def test_a_schedule_pages_who_is_on_call_and_they_can_acknowledge(app: OncallApp
     app.driver.click("carol", dm, str(page["ts"]), ActionId.ACKNOWLEDGE_PAGE)
     app.driver.wait_for(lambda: incident(app).acknowledged_by == "U0CAROL")
     app.settle()
-    paged = sorted(e.text for e in timeline(app) if e.kind == EventKind.PAGED)
-    assert paged == ["Paged @U0BOB by DM (1 sent)", "Paged @U0CAROL by DM (1 sent)"]
+    paged = [e.text for e in timeline(app) if e.kind == EventKind.PAGED]
+    assert paged == [
+        "Page 1, level 1: paged @U0CAROL, @U0BOB",
+        "@U0CAROL acknowledged page 1 (by slack)",
+    ]
+    with Session(app.warroom.engine) as session:
+        sent = session.exec(select(Notification).where(col(Notification.sent_at).is_not(None)))
+        assert sorted(n.target for n in sent) == ["U0BOB", "U0CAROL"]
 
 
 def test_a_layer_pages_that_layers_person_only(app: OncallApp) -> None:
@@ -78,8 +85,8 @@ def test_a_schedule_with_nobody_on_call_is_reported_never_silent(app: OncallApp)
         description="the notice in the incident channel",
     )
     assert said == [
-        ":warning: Nobody is on call in `schedule:weekend`, so nobody was paged for it. Page "
-        "someone by hand, or cover the gap: `/oncall override weekend @person now +8h`."
+        ":warning: Nobody is on call in schedule:weekend, so nobody was paged for it. Page "
+        "someone by hand, or cover the gap: /oncall override weekend @person now +8h"
     ]
     app.settle()
     assert len([m for m in app.driver.messages(channel) if "Nobody is on call" in str(m)]) == 1

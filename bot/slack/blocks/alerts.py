@@ -8,6 +8,7 @@ from bot.alerts.ports import OfferView
 from bot.incidents.ports import AlertSummary, IncidentSnapshot
 from bot.incidents.rules.lifecycle import SEVERITY_LABELS, is_open
 from bot.kernel.timing import between, format_span
+from bot.paging.ports import PageView
 from bot.slack.blocks.limits import MAX_TEXT, fit_mrkdwn
 from bot.slack.blocks.modals import build_declare_modal
 from bot.slack.blocks.parts import (
@@ -42,6 +43,7 @@ OFFER_FIELDS = frozenset({BlockId.TITLE, BlockId.SEVERITY, BlockId.SUMMARY, Bloc
 # Nothing that could end a `<url|label>` link early or smuggle in markup.
 _WEB_LINK = re.compile(r"https?://[^\s<>|\"]+", re.IGNORECASE)
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{1,31}")
+_PERSON = re.compile(r"@([UWS][A-Z0-9]{2,})")
 _STATE_EMOJI = {
     AlertState.FIRING: ":red_circle:",
     AlertState.ACKNOWLEDGED: ":eyes:",
@@ -124,37 +126,35 @@ def _offer_facts(group: AlertGroup, *, now: datetime) -> list[str]:
 # -- the page DM -------------------------------------------------------------------------
 
 
-def build_page_blocks(snapshot: IncidentSnapshot, *, channel_id: str | None) -> list[Block]:
-    """The DM to someone paged: what it is, its alerts, Acknowledge and Open channel."""
-    incident = snapshot.incident
-    elements = [
-        button("Acknowledge", ActionId.ACKNOWLEDGE_PAGE, incident_value(incident), style="primary")
-    ]
+def build_page_blocks(view: PageView, *, channel_id: str | None) -> list[Block]:
+    """The DM to someone paged: what it is, why, its alerts, Acknowledge, Escalate now (while
+    a further level is left) and Open channel."""
+    value = str(view.escalation_id)
+    elements = [button("Acknowledge", ActionId.ACKNOWLEDGE_PAGE, value, style="primary")]
+    if view.can_escalate:
+        elements.append(button("Escalate now", ActionId.ESCALATE_PAGE, value))
     if channel_id and _CHANNEL_ID.fullmatch(channel_id):
         elements.append(
             link_button("Open channel", ActionId.OPEN_CHANNEL, CHANNEL_REDIRECT + channel_id)
         )
-    return [*_page_body(snapshot, channel_id), {"type": "actions", "elements": elements}]
+    return [*_page_body(view, channel_id), {"type": "actions", "elements": elements}]
 
 
-def build_page_text(snapshot: IncidentSnapshot) -> str:
+def build_page_text(view: PageView) -> str:
     """The page's notification text: `You are paged for INC-7 (SEV2): <title>`."""
-    incident = snapshot.incident
+    incident = view.snapshot.incident
     head = f"You are paged for {incident_ref(incident)} ({short_severity(incident.severity)}): "
     return head + fit_mrkdwn(_one_line(incident.title), MAX_FALLBACK - len(head))
 
 
-def build_page_acknowledged_blocks(
-    snapshot: IncidentSnapshot, user: str, *, channel_id: str | None
-) -> list[Block]:
-    """The page DM once someone acknowledged: no buttons, and who it was."""
-    return [
-        *_page_body(snapshot, channel_id),
-        context(f":white_check_mark: Acknowledged by {mention(user)}"),
-    ]
+def build_page_acknowledged_blocks(view: PageView, *, channel_id: str | None) -> list[Block]:
+    """The page DM once someone acknowledged: no buttons, and who (the first first)."""
+    who = ", ".join(mention(user) for user in view.acknowledged_by) or "someone"
+    return [*_page_body(view, channel_id), context(f":white_check_mark: Acknowledged by {who}")]
 
 
-def _page_body(snapshot: IncidentSnapshot, channel_id: str | None) -> list[Block]:
+def _page_body(view: PageView, channel_id: str | None) -> list[Block]:
+    snapshot = view.snapshot
     incident = snapshot.incident
     title = fit_mrkdwn(_one_line(incident.title), MAX_GROUP_TITLE)
     head = (
@@ -164,6 +164,12 @@ def _page_body(snapshot: IncidentSnapshot, channel_id: str | None) -> list[Block
     if channel_id:
         head += f" in {channel_link(channel_id)}"
     blocks = [section(head)]
+    if view.message:
+        blocks.append(section(f"> {fit_mrkdwn(_one_line(view.message), MAX_GROUP_TITLE)}"))
+    people = _PERSON.findall(view.reason)
+    reason = fit_mrkdwn(view.reason, MAX_GROUP_TITLE, mentions=people)
+    facts = f"Page {view.escalation_id} · level {view.level} · {reason}"
+    blocks.append(context(facts))
     if snapshot.alerts is not None and snapshot.alerts.total:
         blocks.append(section(f"*Alerts* · {status_counts(snapshot.alerts)}"))
         blocks += _alert_blocks(snapshot.alerts, MAX_SHOWN_ALERTS)

@@ -1,11 +1,11 @@
-"""Alert requests, once stored: Acknowledge on a page, Mark resolved, the declare-from-alert
+"""Alert requests, once stored: Mark resolved, the declare-from-alert
 form, and integration posts in watched channels."""
 
 from typing import Any
 
 from bot.alerts.ports import OfferView
 from bot.slack.alert_messages import parse_alert_message
-from bot.slack.blocks.parts import channel_link, incident_ref, mention
+from bot.slack.blocks.parts import channel_link, incident_ref
 from bot.slack.forms import parse_declare_form
 from bot.slack.ids import ActionId, CallbackId
 from bot.slack.inputs import parse_id
@@ -22,17 +22,6 @@ def already_declared(view: OfferView) -> str:
 def _value(request: SlackRequest) -> str:
     actions = request.body.get("actions") or [{}]
     return str(actions[0].get("value", ""))
-
-
-async def acknowledge_page(request: SlackRequest) -> None:
-    """Acknowledge a page: join the incident, lead it if nobody does."""
-    incident_id = parse_id(_value(request), "That page does not belong to an incident.")
-    if await request.deps.alerts.acknowledge_page(incident_id, request.user):
-        request.deps.metrics.acknowledged("page")
-    else:
-        snapshot = await request.deps.incidents.snapshot(incident_id)
-        by = mention(snapshot.incident.acknowledged_by, nobody="someone")
-        await request.tell(f"Already acknowledged by {by}; you are in the incident now.")
 
 
 async def mark_resolved(request: SlackRequest) -> None:
@@ -73,7 +62,6 @@ async def alert_message(request: SlackRequest) -> None:
 
 
 BUTTONS: dict[str, Handler] = {
-    ActionId.ACKNOWLEDGE_PAGE: acknowledge_page,
     ActionId.MARK_RESOLVED: mark_resolved,
 }
 FORMS: dict[str, Handler] = {CallbackId.DECLARE_FROM_ALERT: declare_from_alert}

@@ -8,7 +8,14 @@ from typing import Any
 from bot.kernel.errors import DomainError
 from bot.kernel.inbox import Inbox
 from bot.slack.deps import SlackDeps
-from bot.slack.handlers import alerts, events, incident_buttons, incident_forms, oncall_buttons
+from bot.slack.handlers import (
+    alerts,
+    events,
+    incident_buttons,
+    incident_forms,
+    oncall_buttons,
+    paging_buttons,
+)
 from bot.slack.handlers.incident_commands import handle_incident_command
 from bot.slack.handlers.oncall_commands import handle_oncall_command, handle_override_form
 from bot.slack.ids import CallbackId
@@ -26,6 +33,7 @@ BUTTONS: Mapping[str, Handler] = {
     **incident_buttons.BUTTONS,
     **alerts.BUTTONS,
     **oncall_buttons.BUTTONS,
+    **paging_buttons.BUTTONS,
 }
 FORMS: Mapping[str, Handler] = {
     **incident_forms.FORMS,

@@ -1,4 +1,4 @@
-"""Alerts in Slack: offers with a Declare button, pages by DM, the all-resolved notice.
+"""Alerts in Slack: offers with a Declare button and the all-resolved notice.
 
 Each message carries metadata naming what it is for, so a retry after a lost answer finds the
 message it already posted and edits it instead of posting it again.
@@ -17,9 +17,6 @@ from bot.slack.blocks.alerts import (
     build_all_resolved_notice,
     build_offer_blocks,
     build_offer_text,
-    build_page_acknowledged_blocks,
-    build_page_blocks,
-    build_page_text,
 )
 from bot.slack.calls import SlackCalls, SlackError, SlackRefused, marker
 from bot.slack.places import SLACK, slack_places
@@ -77,75 +74,6 @@ class SlackOffers:
             )
         )
         return Shown(str(posted.get("channel") or channel), str(posted["ts"]))
-
-
-class SlackPager:
-    """Pages people by DM; a user group is paged member by member."""
-
-    def __init__(self, calls: SlackCalls) -> None:
-        self.calls = calls
-        self.client = calls.client
-
-    async def send_page(
-        self, page_id: int, target: str, snapshot: IncidentSnapshot, *, retry: bool
-    ) -> list[Shown]:
-        """DM the target, or each member of a user group; fails only when nobody got it."""
-        channel = slack_places(snapshot).channel
-        text, blocks = build_page_text(snapshot), build_page_blocks(snapshot, channel_id=channel)
-        sent: list[Shown] = []
-        refused: SlackRefused | None = None
-        for user in await self._people(target):
-            try:
-                sent.append(await self._page(page_id, user, text, blocks, retry=retry))
-            except SlackRefused as failure:
-                log.warning("could not page %s (from %s): %s", user, target, failure.error)
-                refused = failure
-        if not sent:
-            raise refused or SlackRefused("no_members")
-        return sent
-
-    async def show_acknowledged(
-        self, messages: list[Shown], snapshot: IncidentSnapshot, user: str
-    ) -> None:
-        """Edit each page DM to say who acknowledged; one that cannot be edited is skipped."""
-        channel = slack_places(snapshot).channel
-        text = build_page_text(snapshot)
-        blocks = build_page_acknowledged_blocks(snapshot, user, channel_id=channel)
-        for message in messages:
-            try:
-                await self.calls.call(
-                    lambda m=message: self.client.chat_update(  # type: ignore[misc]
-                        channel=m.channel, ts=m.ts, text=text, blocks=blocks
-                    )
-                )
-            except SlackRefused as failure:
-                log.warning("could not edit page %s/%s: %s", message.channel, message.ts, failure)
-
-    async def _people(self, target: str) -> list[str]:
-        """The user ids a page target names: itself, or a user group's members."""
-        if target[:1] in ("U", "W"):
-            return [target]
-        if not target.startswith("S"):
-            raise Permanent("invalid_page_target")
-        listed = await self.calls.call(lambda: self.client.usergroups_users_list(usergroup=target))
-        return list(dict.fromkeys(str(user) for user in listed.get("users") or []))
-
-    async def _page(
-        self, page_id: int, user: str, text: str, blocks: list[dict[str, Any]], *, retry: bool
-    ) -> Shown:
-        channel = await self.calls.open_dm(user)
-        if retry:
-            match = {"page_id": page_id, "user": user}
-            found = await self.calls.find_posted(channel, PAGE_EVENT, match, thread_ts=None)
-            if found is not None:
-                return Shown(channel, found)
-        metadata = marker(PAGE_EVENT, page_id=page_id, user=user)
-        posted = await self.calls.call(
-            lambda: self.client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, metadata=metadata
-            )
-        )
-        return Shown(channel, str(posted["ts"]))
 
 
 class SlackAlertNotices:

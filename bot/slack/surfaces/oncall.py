@@ -8,7 +8,6 @@ repeat.
 
 import re
 
-from bot.incidents.ports import IncidentSnapshot
 from bot.kernel.outbox import Permanent
 from bot.oncall.ports import HandoffView
 from bot.slack.blocks.oncall_handoffs import (
@@ -17,12 +16,9 @@ from bot.slack.blocks.oncall_handoffs import (
     build_outgoing_dm,
 )
 from bot.slack.calls import SlackCalls, marker
-from bot.slack.mrkdwn import escape_mrkdwn
-from bot.slack.places import slack_places
 
 HANDOFF_DM_EVENT = "warroom_oncall_handoff_dm"
 HANDOFF_POST_EVENT = "warroom_oncall_handoff"
-NOBODY_EVENT = "warroom_page_nobody"
 _GROUP_ID = re.compile(r"S[A-Z0-9]{2,}")
 NO_SUCH_GROUP = "no_such_subteam"
 
@@ -97,30 +93,3 @@ class SlackHandoffNotices:
         if group not in self._group_ids:
             raise Permanent("usergroup_not_found")
         return self._group_ids[group]
-
-
-class SlackUnstaffedPages:
-    """The incident channel hears that a schedule it paged had nobody on call."""
-
-    def __init__(self, calls: SlackCalls) -> None:
-        self.calls = calls
-        self.client = calls.client
-
-    async def nobody_on_call(self, snapshot: IncidentSnapshot, target: str, *, retry: bool) -> None:
-        """Post once in the incident's channel; without a channel, the timeline has it."""
-        channel = slack_places(snapshot).channel
-        if channel is None:
-            raise Permanent("no_incident_channel")
-        match = {"incident_id": snapshot.incident_id, "target": target}
-        if retry and await self.calls.find_posted(channel, NOBODY_EVENT, match, thread_ts=None):
-            return
-        name = target.removeprefix("schedule:").partition("/")[0]
-        text = (
-            f":warning: Nobody is on call in `{escape_mrkdwn(target)}`, so nobody was paged "
-            f"for it. Page someone by hand, or cover the gap: "
-            f"`/oncall override {escape_mrkdwn(name)} @person now +8h`."
-        )
-        metadata = marker(NOBODY_EVENT, **match)
-        await self.calls.call(
-            lambda: self.client.chat_postMessage(channel=channel, text=text, metadata=metadata)
-        )
