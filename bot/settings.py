@@ -2,11 +2,13 @@
 
 import re
 from datetime import timedelta
+from email.utils import parseaddr
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.email.smtp_url import parse_smtp_url
 from bot.incidents.rules.cadence import DEFAULT_ACK_TARGETS, CadencePolicy
 from bot.kernel.timing import parse_duration
 from storage.database import Timeouts
@@ -146,6 +148,13 @@ class Settings(OncallSettings):
     warroom_alert_channels: str = ""
     warroom_channels_per_minute: float = Field(default=20, gt=0, le=1000)
     warroom_webhook_retention: Retention = timedelta(days=90)
+    # Paging by text, call and mail: Twilio (its variables keep Twilio's names) and SMTP.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None
+    twilio_api_url: str = "https://api.twilio.com"
+    warroom_smtp_url: str | None = None
+    warroom_mail_from: str | None = None
 
     @field_validator("warroom_webhook_token")
     @classmethod
@@ -178,6 +187,53 @@ class Settings(OncallSettings):
     def _webhook_retention(cls, value: timedelta) -> timedelta:
         if value < timedelta(0):
             raise ValueError("must not be negative; give a duration like 90d, or 0 to keep forever")
+        return value
+
+    @field_validator(
+        "twilio_account_sid",
+        "twilio_auth_token",
+        "twilio_from",
+        "warroom_smtp_url",
+        "warroom_mail_from",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("twilio_account_sid")
+    @classmethod
+    def _twilio_account(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"AC[0-9a-fA-F]{32}", value.strip()):
+            raise ValueError("must be an Account SID: AC and 32 hexadecimal digits")
+        return value.strip() if value else None
+
+    @field_validator("twilio_from")
+    @classmethod
+    def _twilio_from(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"\+[1-9]\d{6,14}", value.strip()):
+            raise ValueError("must be a phone number in E.164 form, like +15551234567")
+        return value.strip() if value else None
+
+    @field_validator("twilio_api_url")
+    @classmethod
+    def _twilio_api_url(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", value.strip()):
+            raise ValueError("must be an http(s) URL such as https://api.twilio.com")
+        return value.strip().rstrip("/")
+
+    @field_validator("warroom_smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_smtp_url(value)  # its error is one line and never shows the password
+        return value
+
+    @field_validator("warroom_mail_from")
+    @classmethod
+    def _mail_from(cls, value: str | None) -> str | None:
+        if value is not None and "@" not in parseaddr(value)[1].strip("@"):
+            raise ValueError("must be an address like Warroom <pager@example.com>")
         return value
 
     @field_validator("slack_bot_token", "slack_signing_secret", "warroom_webhook_token")

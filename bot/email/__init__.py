@@ -1,0 +1,1 @@
+"""E-mail: messages built with the standard library and sent over SMTP."""
