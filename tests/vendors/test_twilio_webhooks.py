@@ -249,7 +249,7 @@ async def test_without_an_auth_token_the_routes_are_off(inbox: Inbox) -> None:
     assert answer.json()["error"] == "disabled"
 
 
-async def test_a_database_that_cannot_store_it_gets_503(tmp_path: object) -> None:
+async def test_a_database_that_cannot_store_it_gets_503() -> None:
     engine = make_engine("sqlite:////nonexistent-folder/warroom.db")
     broken = Inbox(engine, lambda: datetime.now(UTC))
     try:
