@@ -71,6 +71,27 @@ def test_bad_settings_print_one_line_and_exit_2(
     assert "Traceback" not in result.stderr + result.stdout
 
 
+def test_a_broken_escalation_policy_stops_run_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "warroom.yml").write_text(
+        "escalation_policies:\n  - name: api\n    levels:\n      - targets: [U0BOB]\n"
+        "        timeout: soon\n"
+    )
+    result = _run(
+        ["run"],
+        tmp_path,
+        SLACK_BOT_TOKEN="xoxb-1",
+        SLACK_SIGNING_SECRET="s",
+        WARROOM_CONFIG="warroom.yml",
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        "warroom: warroom.yml: escalation policy api: levels[0].timeout: 'soon' is not a "
+        "duration like 45s, 30m, 1h or 1h30m"
+    ]
+    assert "Traceback" not in result.stderr + result.stdout
+
+
 def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     result = _run(["db", "upgrade"], tmp_path, DATABASE_URL="sqlite:///warroom.db")
     assert result.returncode == 0, result.stderr

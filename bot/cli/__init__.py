@@ -12,7 +12,11 @@ from pydantic_settings import BaseSettings
 
 from bot import __version__
 from bot.cli import oncall
-from bot.cli.oncall_startup import check_schedule_people, load_schedules_or_stop
+from bot.cli.oncall_startup import (
+    check_schedule_people,
+    load_paging_or_stop,
+    load_schedules_or_stop,
+)
 from bot.observability.logs import configure_logging
 from bot.ops import usage
 from bot.ops.problems import SetupError
@@ -78,10 +82,13 @@ def cmd_run(_args: argparse.Namespace) -> int:
     configure_logging(settings.warroom_log_level, settings.warroom_log_format)
     routing = load_routing(settings.warroom_config)
     schedules = load_schedules_or_stop(settings.warroom_config)
+    paging = load_paging_or_stop(settings.warroom_config, schedules)
     prepare_database(settings)
     from bot.app import build_warroom
 
-    warroom = build_warroom(settings, renderer=renderer, routing=routing, schedules=schedules)
+    warroom = build_warroom(
+        settings, renderer=renderer, routing=routing, schedules=schedules, paging_config=paging
+    )
     asyncio.run(serve_checked(warroom))
     return 0
 

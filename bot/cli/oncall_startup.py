@@ -1,4 +1,5 @@
-"""`warroom run` and the people its schedules name: checked against Slack before serving.
+"""`warroom run`, its schedules and escalation policies: a broken one stops the start, and
+the people the schedules name are checked against Slack before serving.
 
 An unknown user stops the start (one line: file, schedule, layer, user); a Slack that cannot
 be asked is a warning, and the check is tried again in the background until it answers.
@@ -11,9 +12,12 @@ from typing import TYPE_CHECKING
 from bot.ops.problems import SetupError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from bot.app import Warroom
     from bot.oncall.config import ScheduleDef
     from bot.oncall.directory import PeopleCheck
+    from bot.paging.definitions import PagingConfig
 
 log = logging.getLogger("warroom")
 CHECK_TIMEOUT = 15.0  # seconds the start waits for Slack to say who the people are
@@ -26,6 +30,16 @@ def load_schedules_or_stop(path: str | None) -> "tuple[ScheduleDef, ...]":
 
     try:
         return load_schedules(path)
+    except ConfigError as problem:
+        raise SetupError(str(problem)) from None
+
+
+def load_paging_or_stop(path: str | None, schedules: "Sequence[ScheduleDef]") -> "PagingConfig":
+    """The escalation policies and people of warroom.yml; a broken one is a SetupError."""
+    from bot.paging.config import ConfigError, load_paging_config
+
+    try:
+        return load_paging_config(path, schedules=schedules)
     except ConfigError as problem:
         raise SetupError(str(problem)) from None
 
