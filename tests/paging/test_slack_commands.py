@@ -32,6 +32,14 @@ schedules:
         rotation: weekly
         handoff: "monday 09:00"
         start: 2026-01-05
+  - name: later
+    timezone: Europe/Berlin
+    layers:
+      - name: only
+        users: [U0CAROL]
+        rotation: weekly
+        handoff: "monday 09:00"
+        start: 2099-01-05
 escalation_policies:
   - name: production-api
     levels:
@@ -144,6 +152,17 @@ def test_a_page_to_nobody_known_is_one_line_and_stores_nothing(
     assert answer.startswith(":warning: ") and said in answer, answer
     assert "\n" not in answer
     assert escalations(app) == []
+
+
+def test_a_page_that_reaches_nobody_says_so(app: Harness) -> None:
+    channel = incident_channel(app)
+    answer = command(app, "alice", channel, "page schedule:later")
+    (page,) = escalations(app)
+    assert page.state == "exhausted"
+    assert answer == (
+        f":warning: Page {page.id} for schedule:later reached nobody "
+        "(the incident's timeline says why)."
+    )
 
 
 def test_typing_mistakes_are_answered_at_once(app: Harness) -> None:

@@ -6,13 +6,12 @@ from typing import Any
 
 from bot.kernel.errors import DomainError
 from bot.kernel.text import is_group, is_person, mention
+from bot.paging.climb import EXHAUSTED
 from bot.paging.service import PagingService
 from bot.slack.commands.incident_page import AcknowledgePages, PagePeople
+from bot.slack.listeners.paging_contact import NOT_SET_UP
 from bot.slack.requests import SlackRequest
 from storage.models import Incident
-
-EXHAUSTED = "exhausted"  # a page whose every level was passed: nobody was reached
-NOT_SET_UP = "Paging is not set up."
 
 PagingRun = Callable[[SlackRequest, Any, Incident], Awaitable[None]]
 
@@ -31,7 +30,7 @@ async def page_people(request: SlackRequest, parsed: PagePeople, incident: Incid
         incident.id, parsed.targets, message=parsed.message, by=request.user
     )
     whom, mentions = describe_targets(parsed.targets)
-    if started.state == EXHAUSTED:
+    if started.state == EXHAUSTED:  # every level passed at once: nobody could be paged
         text = (
             f"Page {started.escalation_id} for {whom} reached nobody "
             "(the incident's timeline says why)."
