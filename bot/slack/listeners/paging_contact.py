@@ -3,6 +3,8 @@ person's methods as they are; on submission every mistake lands on its field and
 kept, and good methods are kept before the acknowledgement closes the form (one small write,
 like storing the request would be)."""
 
+import logging
+import uuid
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck
@@ -15,6 +17,7 @@ from bot.slack.deps import SlackDeps
 from bot.slack.oncall_forms import contact_field, parse_contact_form
 
 NOT_SET_UP = "Paging is not set up."
+log = logging.getLogger(__name__)
 
 
 def require_reach(deps: SlackDeps) -> Reach:
@@ -48,5 +51,11 @@ async def handle_contact_submission(
         await reach.set_contact(user, phone=form.phone, email=form.email, rules=form.rules, by=user)
     except DomainError as error:
         await ack(response_action="errors", errors={contact_field(error.field): error.message})
+        return
+    except Exception as error:  # the database down: said on the form, never a trace
+        reference = uuid.uuid4().hex[:8]
+        log.error("contact form not kept (reference %s)", reference, exc_info=error)
+        text = f"Nothing was kept: something went wrong on our side (reference {reference})."
+        await ack(response_action="errors", errors={contact_field(None): text})
         return
     await ack()
