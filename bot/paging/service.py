@@ -7,7 +7,7 @@ the effects that carry them out (see `bot.paging.climb`).
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -16,9 +16,10 @@ from sqlmodel import Session
 from bot.incidents.ports import IncidentSnapshot
 from bot.incidents.service import IncidentService
 from bot.kernel.errors import DomainError, IncidentNotFound, InvalidInput
-from bot.kernel.outbox import Attempt, Payload, Permanent, add_effects, new_effect
+from bot.kernel.outbox import Attempt, Payload, Permanent
 from bot.kernel.transactions import read, run_in_transaction
 from bot.oncall.service import OncallService
+from bot.paging.acknowledging import SHOW_ACK, Acknowledger
 from bot.paging.climb import (
     ACKNOWLEDGED,
     ACTIVE,
@@ -28,22 +29,19 @@ from bot.paging.climb import (
     TELL,
     WAITING,
     Climber,
-    advance_effect,
     end,
     levels_of,
 )
 from bot.paging.contacts import Contacts
-from bot.paging.definitions import LevelDef, PagingConfig, PolicyDef
+from bot.paging.definitions import PagingConfig, PolicyDef
 from bot.paging.ports import ChatPages
-from bot.paging.rules.durations import format_duration
 from bot.paging.rules.targets import parse_target
+from bot.paging.starting import new_escalation, wait_for_unresolved
 from bot.paging.views import load_shown
-from storage.enums import EventKind, Role, Severity
-from storage.models import Escalation, Incident, PageAcknowledgement
-from storage.queries import incidents as incident_queries
+from storage.enums import EventKind, Severity
+from storage.models import Escalation, Incident
 from storage.queries import paging as queries
 
-SHOW_ACK = "paging.acknowledged"
 _SEVERITY_ORDER = [Severity.SEV1, Severity.SEV2, Severity.SEV3, Severity.SEV4]
 
 
@@ -86,6 +84,7 @@ class PagingService:
         self.clock = clock
         self.contacts = Contacts(config.people)
         self.climber = Climber(self.contacts, self._record, oncall)
+        self.acknowledger = Acknowledger(incidents, self._record)
 
     def register(self) -> None:
         """Time levels out, tell incidents, and edit acknowledged pages, from the outbox."""
@@ -120,11 +119,21 @@ class PagingService:
         else:
             levels, repeat, name = levels_of(policy.levels), policy.repeat, policy.name
             at_once = policy.notify_at_once.get(Severity(incident.severity), ())
-        escalation = self._new(session, incident, levels, repeat, name, reason, by, message, now)
+        escalation = new_escalation(
+            session,
+            incident,
+            levels,
+            repeat=repeat,
+            policy=name,
+            reason=reason,
+            by=by,
+            message=message,
+            now=now,
+        )
         escalation.state = ACTIVE
         self.climber.enter(session, escalation, 0, 0, now, extra=at_once)
         if policy is not None:
-            self._wait_for_unresolved(session, incident, policy, now)
+            wait_for_unresolved(session, incident, policy, now)
         return escalation
 
     def start_for_alert_in(
@@ -190,48 +199,6 @@ class PagingService:
                 raise InvalidInput(f"{problem}, nor a policy (policies: {known}).") from None
             people.append(text)
         return None, people
-
-    def _new(
-        self,
-        session: Session,
-        incident: Incident,
-        levels: list[dict[str, Any]],
-        repeat: int,
-        policy: str,
-        reason: str,
-        by: str | None,
-        message: str,
-        now: datetime,
-    ) -> Escalation:
-        escalation = Escalation(
-            incident_id=incident.id or 0,
-            policy=policy,
-            levels=levels,
-            repeat=repeat,
-            state=WAITING,
-            reason=reason[:200],
-            message=message[:1000],
-            created_by=by,
-            created_at=now,
-        )
-        session.add(escalation)
-        session.flush()
-        return escalation
-
-    def _wait_for_unresolved(
-        self, session: Session, incident: Incident, policy: PolicyDef, now: datetime
-    ) -> None:
-        """A waiting page per `unresolved:` rule: it starts if the incident is still open (at
-        that severity or worse) when the time comes."""
-        for rule in policy.unresolved:
-            level = LevelDef(targets=rule.escalate_to, timeout=timedelta(0))
-            reason = f"{rule.severity.value.upper()} unresolved after {format_duration(rule.after)}"
-            escalation = self._new(
-                session, incident, levels_of([level]), 0, policy.name, reason, None, "", now
-            )
-            escalation.condition = {"severity": rule.severity.value}
-            escalation.next_at = now + rule.after
-            add_effects(session, [advance_effect(escalation, now, escalation.next_at)])
 
     # -- moving on -------------------------------------------------------------------------
 
@@ -301,7 +268,7 @@ class PagingService:
         def work(session: Session, incident: Incident, now: datetime) -> Acknowledged:
             escalation = queries.lock_escalation(session, escalation_id=escalation_id)
             assert escalation is not None
-            first = self._acknowledge_in(session, incident, escalation, user, via, now)
+            first = self.acknowledger.page_in(session, incident, escalation, user, via, now)
             return Acknowledged(escalation_id, found.incident_id, first)
 
         return await self.incidents.change(found.incident_id, work, invite=[user])
@@ -315,64 +282,12 @@ class PagingService:
                 session, incident_id=incident_id, states=[ACTIVE, EXHAUSTED, WAITING]
             )
             for escalation in open_pages:
-                self._acknowledge_in(session, incident, escalation, user, via, now)
+                self.acknowledger.page_in(session, incident, escalation, user, via, now)
             if not open_pages:
-                self._acknowledge_incident_in(session, incident, user, now)
+                self.acknowledger.incident_in(session, incident, user, now)
             return len(open_pages)
 
         return await self.incidents.change(incident_id, work, invite=[user])
-
-    def _acknowledge_in(
-        self,
-        session: Session,
-        incident: Incident,
-        escalation: Escalation,
-        user: str,
-        via: str,
-        now: datetime,
-    ) -> bool:
-        """Record one person's acknowledgement of one page; True when they were the first."""
-        assert escalation.id is not None
-        if queries.get_acknowledgement(session, escalation_id=escalation.id, user=user):
-            return False
-        first = escalation.acknowledged_at is None
-        session.add(
-            PageAcknowledgement(
-                escalation_id=escalation.id,
-                incident_id=escalation.incident_id,
-                user=user,
-                via=via,
-                at=now,
-            )
-        )
-        if first:
-            escalation.acknowledged_at, escalation.acknowledged_by = now, user
-            escalation.state, escalation.next_at = ACKNOWLEDGED, None
-            queries.cancel_pending(
-                session, escalation_id=escalation.id, now=now, why=f"acknowledged by @{user}"
-            )
-        text = f"@{user} acknowledged page {escalation.id} (by {via})"
-        self._record(session, incident, text, user, now, [user])
-        self._acknowledge_incident_in(session, incident, user, now)
-        effect = new_effect(
-            SHOW_ACK,
-            key=f"page.acknowledged:{escalation.id}:{user}",
-            stream=f"page-messages:{escalation.id}",
-            payload={"escalation_id": escalation.id},
-            now=now,
-        )
-        add_effects(session, [effect])
-        return first
-
-    def _acknowledge_incident_in(
-        self, session: Session, incident: Incident, user: str, now: datetime
-    ) -> None:
-        """The incident's first acknowledgement counts for time to acknowledge; the first
-        responder leads when nobody does."""
-        self.incidents.acknowledge_in(session, incident, user, now)
-        roles = incident_queries.list_roles(session, incident_id=incident.id or 0)
-        if not any(role.role == Role.COMMANDER for role in roles):
-            self.incidents.assign_in(session, incident, Role.COMMANDER, user, user, now)
 
     # -- effects ---------------------------------------------------------------------------
 
