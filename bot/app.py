@@ -68,6 +68,7 @@ from bot.wiring import (
 from storage.database import Timeouts, make_engine
 
 log = logging.getLogger("warroom")
+TWILIO_DEADLINE = 10.0  # seconds an inbound text or keypress may take to be stored
 SHUTDOWN_GRACE = 5.0  # seconds running work may take to finish when the process stops
 PEOPLE_SYNC = timedelta(hours=6)  # how often the whole directory is read again
 
@@ -276,7 +277,8 @@ def _http_app(
                 auth_token=settings.twilio_auth_token,
                 public_url=settings.warroom_public_url,
                 inbox=kernel.inbox,
-                deadline=webhook_deadline(timeouts),
+                # Twilio gives up on a webhook after 15 s: answer (or fail) well before.
+                deadline=min(webhook_deadline(timeouts), TWILIO_DEADLINE),
             ),
             build_webhook_router(
                 token=settings.warroom_webhook_token,
