@@ -10,8 +10,10 @@ rotation is then an hour or two of work, not the weeks around the instant.
 A `Timeline` keeps what it worked out: the shifts of each window, and the last answer with
 the span of instants it holds for (the current shift's, the gap's, each layer's piece's), so
 that asking again a moment later is a comparison, not a computation. Windows are widened to
-whole UTC days (or to multiples of their width, when wider), so that all the instants of a
-day ask for the same windows: when the hour's shift ends, the next one is already worked out.
+whole days (or to multiples of their width, when wider), so that all the instants of a day
+ask for the same windows: when the hour's shift ends, the next one is already worked out.
+Each schedule's days begin at an instant of its own (set by its name), so that schedules do
+not all move on to the next day's windows at the same instant.
 
 When the answer kept will stop holding, the next one is worked out ahead, by an ask made
 part way through the span it holds for: at a point of its own for each schedule, so that
@@ -37,7 +39,7 @@ LAYER_REACH = timedelta(days=1)  # a layer's shift is reported cut to a day eith
 # that a piece cut at its edge is the answer for a while (a day), even from an instant on a
 # day's edge, and the answer from where it stops holding can be worked out ahead.
 LAYER_LOOK = 2 * LAYER_REACH
-BLOCK = timedelta(days=1)  # windows narrower than this are aligned to whole (UTC) days
+BLOCK = timedelta(days=1)  # windows narrower than this are aligned to whole days
 KEPT = 64  # windows a timeline keeps, the least recently used going first
 # Where in an answer's span the next answer is worked out: between these fractions of it, at
 # a point set by the schedule's name.
@@ -56,7 +58,7 @@ class OnCallAt:
 
 
 @dataclass(frozen=True)
-class _Window:
+class WindowShifts:
     """The shifts of one window, sorted and not overlapping."""
 
     start: datetime
@@ -74,6 +76,11 @@ class _Window:
         lo = self.shifts[index].end if index >= 0 else self.start
         hi = self.starts[index + 1] if index + 1 < len(self.starts) else self.end
         return None, lo, hi
+
+    def reaching(self, start: datetime, end: datetime) -> list[Shift]:
+        """The shifts reaching into `[start, end]` (and maybe one just before), whole."""
+        first = max(bisect.bisect_right(self.starts, start) - 1, 0)
+        return self.shifts[first : bisect.bisect_right(self.starts, end)]
 
 
 @dataclass(frozen=True)
@@ -103,13 +110,13 @@ class Timeline:
 
     def __init__(self, plan: SchedulePlan) -> None:
         self.plan = plan
-        self._kept: OrderedDict[tuple[str | None, datetime, datetime], _Window] = OrderedDict()
+        self._kept: OrderedDict[tuple[str | None, datetime, datetime], WindowShifts] = OrderedDict()
         self._lock = threading.Lock()  # reads run on worker threads
         self._answer: _Answer | None = None
         # The answer from where `_answer` stops holding, worked out ahead: (for, answer).
         self._following: tuple[_Answer, _Answer] | None = None
-        share = zlib.crc32(plan.name.encode()) / 2**32
-        self._ahead_share = AHEAD_FROM + (AHEAD_TO - AHEAD_FROM) * share
+        self._ahead_share = AHEAD_FROM + (AHEAD_TO - AHEAD_FROM) * _share(plan.name, "ahead")
+        self._phase = _share(plan.name, "windows")  # where its days begin, as a share of one
         self.answers_worked_out = 0  # when asked, since this timeline was made
         self.answers_worked_ahead = 0
         self.windows_worked_out = 0
@@ -119,15 +126,15 @@ class Timeline:
         """How many windows' shifts it holds."""
         return len(self._kept)
 
-    def final(self, start: datetime, end: datetime) -> _Window:
+    def final(self, start: datetime, end: datetime) -> WindowShifts:
         """`final_shifts` over `[start, end)`."""
         return self._window(None, start, end)
 
-    def layer(self, layer: str, start: datetime, end: datetime) -> _Window:
+    def layer(self, layer: str, start: datetime, end: datetime) -> WindowShifts:
         """`layer_shifts` of `layer` over `[start, end)`."""
         return self._window(layer, start, end)
 
-    def _window(self, layer: str | None, start: datetime, end: datetime) -> _Window:
+    def _window(self, layer: str | None, start: datetime, end: datetime) -> WindowShifts:
         key = (layer, start, end)
         with self._lock:
             kept = self._kept.get(key)
@@ -138,7 +145,7 @@ class Timeline:
             shifts = final_shifts(self.plan, start, end)
         else:
             shifts = layer_shifts(self.plan, layer, start, end)
-        window = _Window(start, end, shifts, [shift.start for shift in shifts])
+        window = WindowShifts(start, end, shifts, [shift.start for shift in shifts])
         with self._lock:
             self.windows_worked_out += 1
             self._kept[key] = window
@@ -195,12 +202,18 @@ def _work_out(
     return _Answer(key, lo, hi, current, upcoming, pieces)
 
 
+def final_window(timeline: Timeline, start: datetime, end: datetime) -> WindowShifts:
+    """The final shifts of a window holding `[start, end]`, widened as the first windows of
+    `on_call_now` are (to the timeline's days), so that it is worked out about once a day."""
+    return timeline.final(_before(timeline, start, FIRST_LOOK), _after(timeline, end, FIRST_LOOK))
+
+
 def _covering(timeline: Timeline, instant: datetime) -> tuple[Shift | None, datetime, datetime]:
     """The final shift covering `instant`, whole, or cut at `REACH_LIMIT` from it (as
     `on_call_at` finds it), and the instants the answer holds for."""
     back = forward = FIRST_LOOK
     while True:
-        start, end = _before(instant, back), _after(instant, forward)
+        start, end = _before(timeline, instant, back), _after(timeline, instant, forward)
         found, lo, hi = timeline.final(start, end).around(instant)
         if found is None:
             return None, lo, hi  # nothing covers it here, so nothing in any wider window
@@ -222,10 +235,10 @@ def _next(
     within `ahead` of `after`; whole unless it runs past that."""
     # The windows start where those around the instant do (nothing before `after` counts):
     # when the current shift ends, the shifts after it are most often worked out already.
-    start = _before(after, FIRST_LOOK)
+    start = _before(timeline, after, FIRST_LOOK)
     width = min(FIRST_LOOK, ahead)
     while True:
-        end = after + ahead if width >= ahead else _after(after, width)
+        end = after + ahead if width >= ahead else _after(timeline, after, width)
         found = next(
             (
                 s
@@ -247,7 +260,7 @@ def _layer_piece(
     `LAYER_REACH` either side is still the answer."""
     width = FIRST_LOOK
     while True:
-        start, end = _before(instant, width), _after(instant, width)
+        start, end = _before(timeline, instant, width), _after(timeline, instant, width)
         found, lo, hi = timeline.layer(layer, start, end).around(instant)
         if found is None:
             return None, lo, hi
@@ -262,22 +275,29 @@ def _layer_piece(
         width = min(width * GROWTH, LAYER_LOOK)
 
 
-def _before(instant: datetime, width: timedelta) -> datetime:
-    """`instant - width`, moved back to a multiple of `width` or of `BLOCK`, whichever is
-    longer (but never past the limit)."""
+def _before(timeline: Timeline, instant: datetime, width: timedelta) -> datetime:
+    """`instant - width`, moved back to the start of one of the timeline's days, or of a
+    block of `width` when wider (but never past the limit)."""
     early = instant - width
     if width >= REACH_LIMIT:
         return early
-    return early - (early - _EPOCH) % max(width, BLOCK)
+    block = max(width, BLOCK)
+    return early - (early - _EPOCH - block * timeline._phase) % block
 
 
-def _after(instant: datetime, width: timedelta) -> datetime:
-    """`instant + width`, moved on to a multiple of `width` or of `BLOCK`, whichever is
-    longer (but never past the limit)."""
+def _after(timeline: Timeline, instant: datetime, width: timedelta) -> datetime:
+    """`instant + width`, moved on to the end of one of the timeline's days, or of a block
+    of `width` when wider (but never past the limit)."""
     late = instant + width
     if width >= REACH_LIMIT:
         return late
-    return late + (-(late - _EPOCH)) % max(width, BLOCK)
+    block = max(width, BLOCK)
+    return late + (_EPOCH + block * timeline._phase - late) % block
+
+
+def _share(name: str, purpose: str) -> float:
+    """A fraction in [0, 1) that stays the same for a schedule's name from run to run."""
+    return zlib.crc32(f"{purpose}:{name}".encode()) / 2**32
 
 
 def _clip(shift: Shift, start: datetime, end: datetime) -> Shift:
