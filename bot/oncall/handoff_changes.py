@@ -1,5 +1,6 @@
 """Where the pager changes hands: pure functions over final shifts."""
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,3 +37,22 @@ def find_changes(shifts: Sequence[Shift], after: datetime, until: datetime) -> l
         if before != now_on:
             changes.append(Change(at, before, now_on))
     return changes
+
+
+def next_change(shifts: Sequence[Shift], after: datetime, before: datetime) -> datetime | None:
+    """The first instant in `(after, before)` where who is on call changes, in final shifts
+    (sorted, one at a time): only the shifts from the one around `after` on are looked at."""
+    first = max(bisect.bisect_right(shifts, after, key=lambda s: s.start) - 1, 0)
+    for index in range(first, len(shifts)):
+        shift = shifts[index]
+        if shift.start >= before:
+            return None
+        if after < shift.start:
+            previous = shifts[index - 1] if index else None
+            if previous is None or previous.end != shift.start or previous.user != shift.user:
+                return shift.start
+        if after < shift.end < before:
+            following = shifts[index + 1] if index + 1 < len(shifts) else None
+            if following is None or following.start != shift.end or following.user != shift.user:
+                return shift.end
+    return None

@@ -3,7 +3,13 @@ one person's time that touch are not; only instants inside the window count."""
 
 from datetime import UTC, datetime, timedelta
 
-from bot.oncall.handoff_changes import Change, find_changes, users_at, users_before
+from bot.oncall.handoff_changes import (
+    Change,
+    find_changes,
+    next_change,
+    users_at,
+    users_before,
+)
 from bot.oncall.rules.shifts import Shift, Source
 
 T = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
@@ -37,6 +43,18 @@ def test_the_same_person_from_another_layer_or_an_override_is_no_handoff() -> No
         shift(1, 2, "U0BOB", layer="daytime"),
     ]
     assert find_changes(shifts, T - H, T + H) == []
+    assert next_change(shifts, T - H, T + 3 * H) == T + 2 * H  # bob's time ends
+
+
+def test_the_next_change_is_the_first_one_after_an_instant_and_before_another() -> None:
+    shifts = [shift(-2, 0, "U0ALICE"), shift(0, 2, "U0BOB"), shift(3, 5, "U0CAROL")]
+    assert next_change(shifts, T - H, T + 9 * H) == T
+    assert next_change(shifts, T, T + 9 * H) == T + 2 * H  # bob to nobody
+    assert next_change(shifts, T + 2 * H, T + 9 * H) == T + 3 * H  # nobody to carol
+    assert next_change(shifts, T + 4 * H, T + 9 * H) == T + 5 * H
+    assert next_change(shifts, T + 5 * H, T + 9 * H) is None
+    assert next_change(shifts, T - H, T) is None  # the end itself is not looked at
+    assert next_change([], T, T + H) is None
 
 
 def test_only_instants_in_the_window_count_its_start_excluded_its_end_included() -> None:
