@@ -11,6 +11,12 @@ DMs and post would be stale news. The record is still brought in line, quietly: 
 recorded handoff does not name who is on call now, a handoff is recorded at the start of the
 current state (or when an override was last made, whichever is later) and only the user group
 is updated; within the hour, that catch-up is announced like any other handoff.
+
+A tick runs every few seconds in the process that answers requests, so it only works on
+schedules with something due: once a schedule's handoffs are all recorded and its record
+names who is on call, the instant its final shifts next change hands is kept with its plan
+(`PlanCache.keep_quiet`), and ticks before then pass it by. A change of its plan (an
+override, a roster, an e-mail resolved, a feed) or a restart makes it looked at again.
 """
 
 import logging
@@ -27,10 +33,11 @@ from bot.kernel.text import is_person
 from bot.kernel.transactions import is_write_conflict, read, run_in_transaction
 from bot.oncall.config import ScheduleDef
 from bot.oncall.errors import UnknownSchedule
-from bot.oncall.handoff_changes import Change, find_changes, users_at
+from bot.oncall.handoff_changes import Change, find_changes, next_change, users_at
 from bot.oncall.handoff_views import read_fired, read_since
 from bot.oncall.ports import HandedOverIncident, HandoffNotices, HandoffView
 from bot.oncall.rules.layering import final_shifts
+from bot.oncall.rules.now import Timeline, final_window
 from bot.oncall.service import OncallService
 from storage.models import OncallHandoff
 from storage.queries import handoffs as queries
@@ -50,6 +57,9 @@ class HandoffTick:
     quiet: list[int] = field(default_factory=list)
     conflicts: int = 0
     failed: list[str] = field(default_factory=list)  # schedules to try again next tick
+    # The schedules whose shifts it looked at (the others had nothing due): not compared,
+    # since two ticks that recorded the same are the same whatever they looked at.
+    looked_at: list[str] = field(default_factory=list, compare=False)
 
 
 class HandoffService:
@@ -86,7 +96,9 @@ class HandoffService:
         report = HandoffTick()
         now = self.clock()
         # Every schedule is read in one transaction: a tick every few seconds must stay cheap.
-        found, failed = await read(self.engine, lambda s: self._missing_everywhere(s, now))
+        found, failed = await read(
+            self.engine, lambda s: self._missing_everywhere(s, now, report.looked_at)
+        )
         report.failed.extend(failed)
         for schedule, changes in found:
             try:
@@ -99,12 +111,23 @@ class HandoffService:
         return report
 
     def _missing_everywhere(
-        self, session: Session, now: datetime
+        self, session: Session, now: datetime, looked_at: list[str]
     ) -> tuple[list[tuple[ScheduleDef, list[tuple[Change, bool]]]], list[str]]:
+        """The handoffs to record in each schedule with something due at `now`, and the
+        schedules that could not be worked out."""
+        names = self.oncall.names
+        try:
+            timelines = self.oncall.timelines_in(session, names, start=now - WINDOW, end=now)
+        except Exception:
+            timelines = {}  # each is tried alone below, so that one bad plan holds up only itself
         found, failed = [], []
-        for name in self.oncall.names:
+        for name in names:
             try:
-                changes = self._missing(session, name, now)
+                timeline = timelines.get(name) or self._timeline(session, name, now)
+                if self.oncall.plan_cache.is_quiet(name, timeline, now):
+                    continue
+                looked_at.append(name)
+                changes, quiet_until = self._missing(session, name, timeline, now)
             except Exception:
                 # One schedule that cannot be worked out must not hold up the others' handoffs;
                 # it is tried again at the next tick.
@@ -113,7 +136,12 @@ class HandoffService:
                 continue
             if changes:
                 found.append((self.oncall.schedule(name), changes))
+            elif quiet_until is not None:
+                self.oncall.plan_cache.keep_quiet(name, timeline, now, quiet_until)
         return found, failed
+
+    def _timeline(self, session: Session, name: str, now: datetime) -> Timeline:
+        return self.oncall.timelines_in(session, [name], start=now - WINDOW, end=now)[name]
 
     async def _record_changes(
         self,
@@ -139,22 +167,28 @@ class HandoffService:
             if handoff_id is not None:
                 (report.announced if announce else report.quiet).append(handoff_id)
 
-    def _missing(self, session: Session, name: str, now: datetime) -> list[tuple[Change, bool]]:
+    def _missing(
+        self, session: Session, name: str, timeline: Timeline, now: datetime
+    ) -> tuple[list[tuple[Change, bool]], datetime | None]:
         """The changes of the last hour not recorded yet (to announce); with none in the hour,
-        a catch-up when the record disagrees with who is on call now."""
+        a catch-up when the record disagrees with who is on call now. With nothing to record,
+        also until when nothing will be: the next change of hands, or the instant the hour's
+        last change leaves the hour (when the record is compared with who is on call)."""
         start = now - WINDOW
-        plan = self.oncall.plan_in(session, name, start=start - EDGE, end=now + EDGE)
-        shifts = final_shifts(plan, start - EDGE, now + EDGE)
-        changes = find_changes(shifts, start, now)
+        window = final_window(timeline, start - EDGE, now + EDGE)
+        near = window.reaching(start - EDGE, now + EDGE)
+        upcoming = next_change(window.shifts, now, window.end) or window.end
+        changes = find_changes(near, start, now)
         if changes:
             recorded = queries.list_handoff_instants(session, schedule=name, after=start)
-            return [(c, True) for c in changes if c.at not in recorded]
+            missing = [(c, True) for c in changes if c.at not in recorded]
+            return missing, None if missing else min(upcoming, changes[-1].at + WINDOW)
         latest = queries.get_latest_handoff(session, schedule=name)
-        on_now = users_at(shifts, now)
+        on_now = users_at(near, now)
         if (tuple(latest.incoming) if latest is not None else ()) == on_now:
-            return []
+            return [], upcoming
         catch_up = self._catch_up(session, name, latest, on_now, now)
-        return [catch_up] if catch_up is not None else []
+        return ([catch_up] if catch_up is not None else []), None
 
     def _catch_up(
         self,

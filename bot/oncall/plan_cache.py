@@ -9,11 +9,18 @@ plans were built under. Nothing is trusted for a length of time: a write by anot
 is seen by the next read. What the marker does not cover is checked directly: e-mails the
 plans resolved are looked up again (one query, only when there are any), and an iCal layer's
 shifts are asked of the feeds, which hand back the very same copy while it is unchanged.
+A plan built again that equals the one it replaces keeps its timeline (the shifts worked out,
+the answers kept): a change in one schedule costs the others nothing.
+
+With each plan, the handoff job keeps when it next has something to do (`QuietSpan`: every
+handoff recorded as of one instant, and the next change of hands after it), so that a tick
+with no handoff due looks at no shifts and asks the database nothing more.
 """
 
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -34,8 +41,19 @@ class _Built:
 
     marker: tuple[Any, ...]
     timelines: dict[tuple[str, tuple[int, ...]], Timeline] = field(default_factory=dict)
+    earlier: dict[tuple[str, tuple[int, ...]], Timeline] = field(default_factory=dict)
     emails: dict[str, str] = field(default_factory=dict)  # e-mail -> user id found
     looked_up: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class QuietSpan:
+    """Every handoff of the schedule `timeline` plans was recorded as of `since`, and its
+    final shifts change hands no sooner than `until`: a look in between finds nothing."""
+
+    timeline: Timeline
+    since: datetime
+    until: datetime
 
 
 class PlanCache:
@@ -45,6 +63,7 @@ class PlanCache:
         self.feeds = feeds
         self._lock = threading.Lock()  # reads run on worker threads
         self._built: _Built | None = None
+        self._quiet: dict[str, QuietSpan] = {}
 
     def plans(
         self, session: Session, schedules: Sequence[ScheduleDef], years: tuple[int, ...]
@@ -69,7 +88,7 @@ class PlanCache:
                 missing.append(schedule)
         if missing:
             fresh = build_plans(session, missing, years=years, feeds=self.feeds)
-            made = {name: Timeline(plan) for name, plan in fresh.plans.items()}
+            made = {name: _kept_or_new(built, (name, years), p) for name, p in fresh.plans.items()}
             found.update(made)
             with self._lock:
                 if self._built is built and len(built.timelines) < MAX_PLANS:
@@ -87,7 +106,7 @@ class PlanCache:
             built = self._built
         if built is not None and self._still_right(session, built, marker):
             return built
-        fresh = _Built(marker)
+        fresh = _Built(marker, earlier=built.timelines if built is not None else {})
         with self._lock:
             self._built = fresh
         return fresh
@@ -100,6 +119,19 @@ class PlanCache:
         with self._lock:
             looked_up, emails = sorted(built.looked_up), dict(built.emails)
         return not looked_up or queries.map_emails(session, emails=looked_up) == emails
+
+    def is_quiet(self, name: str, timeline: Timeline, now: datetime) -> bool:
+        """Whether the handoffs of schedule `name`, as `timeline` plans it, need no look at
+        `now`: all recorded as of an instant before it, with no change of hands since."""
+        with self._lock:
+            span = self._quiet.get(name)
+        return span is not None and span.timeline is timeline and span.since <= now < span.until
+
+    def keep_quiet(self, name: str, timeline: Timeline, since: datetime, until: datetime) -> None:
+        """Remember that every handoff of `name` was recorded as of `since`, and that
+        `timeline`'s shifts change hands no sooner than `until`."""
+        with self._lock:
+            self._quiet[name] = QuietSpan(timeline, since, until)
 
     def _same_feeds(self, session: Session, schedule: ScheduleDef, plan: SchedulePlan) -> bool:
         """Whether the plan's iCal layers hold the feeds' current copies (the same objects:
@@ -114,3 +146,9 @@ class PlanCache:
             for layer in plan.layers
             if layer.name in ical
         )
+
+
+def _kept_or_new(built: _Built, key: tuple[str, tuple[int, ...]], plan: SchedulePlan) -> Timeline:
+    """The timeline of the plans replaced, when this plan is the same; a new one otherwise."""
+    earlier = built.earlier.get(key)
+    return earlier if earlier is not None and earlier.plan == plan else Timeline(plan)

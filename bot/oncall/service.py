@@ -130,6 +130,18 @@ class OncallService:
         years from `start` to `end`, around now by default) and the iCal layers' copies."""
         return self._plans(session, [name], start, end)[name]
 
+    @property
+    def plan_cache(self) -> PlanCache:
+        """The plans kept between reads, with what the handoff job keeps beside them."""
+        return self._plan_cache
+
+    def timelines_in(
+        self, session: Session, names: Sequence[str], *, start: datetime, end: datetime
+    ) -> dict[str, Timeline]:
+        """The plans of schedules `names` (holidays from `start` to `end`) with the shifts
+        already worked out from them, by name."""
+        return self._timelines(session, names, start, end)
+
     def _plans(
         self, session: Session, names: Sequence[str], start: datetime | None, end: datetime | None
     ) -> dict[str, SchedulePlan]:

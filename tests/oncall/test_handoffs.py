@@ -3,7 +3,9 @@ outgoing people get one DM each, #sre one post per schedule, the user groups bec
 call (never nobody), exactly once: ticked again, after a restart, and with two processes on
 one PostgreSQL."""
 
+import asyncio
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,11 +19,14 @@ from slack_oncall_app import (
     message_text,
     overrides,
 )
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from bot.oncall.handoffs import HandoffTick
+from bot.oncall.service import OncallService
 from bot.sandbox import SandboxServer
 from bot.slack.ids import ActionId, BlockId
+from storage.database import make_engine
 from storage.models import Effect
 
 
@@ -93,6 +98,42 @@ def test_a_handoff_is_told_once_to_everyone(start_app: StartApp) -> None:
     assert app.tick_handoffs() == HandoffTick()
     assert len(app.driver.dm_messages("bob")) == 1 and len(bot_posts(app)) == 2
     assert len(app.driver.calls("usergroups.users.update")) == 3
+
+
+def test_a_tick_with_no_handoff_due_looks_at_no_schedule(start_app: StartApp) -> None:
+    app = start_app()  # 08:59:30 in Berlin, half a minute before the handoff
+    asked: list[str] = []
+    event.listen(app.warroom.engine, "before_cursor_execute", _asking_for_handoffs(asked))
+    assert app.tick_handoffs().looked_at == ["sre", "early", "weekend"]  # the first look
+    # sre and early were brought in line just now: looked at once more, then not until 09:00.
+    assert app.tick_handoffs().looked_at == ["sre", "early"]
+    asked.clear()
+    for _ in range(3):
+        app.clock.advance(seconds=5)
+        quiet = app.tick_handoffs()
+        assert quiet == HandoffTick() and quiet.looked_at == []
+    assert asked == []  # nothing read about handoffs: the next change was kept
+    app.clock.advance(seconds=30)  # 09:00:15: both change hands
+
+    report = app.tick_handoffs()
+
+    assert report.looked_at == ["sre", "early"] and len(report.announced) == 2
+    assert app.tick_handoffs().looked_at == ["sre", "early"]  # recorded: that is checked once
+    app.clock.advance(seconds=5)
+    assert app.tick_handoffs().looked_at == []
+    assert [len(app.driver.dm_messages(u)) for u in ("alice", "bob", "carol")] == [1, 1, 1]
+    # An hour after the handoff, the record is held against who is on call, once.
+    app.clock.advance(hours=1)
+    assert app.tick_handoffs().looked_at == ["sre", "early"]
+    assert app.tick_handoffs().looked_at == []
+
+
+def _asking_for_handoffs(asked: list[str]) -> Callable[..., None]:
+    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if "oncallhandoff" in statement.lower():
+            asked.append(statement)
+
+    return record
 
 
 def test_a_handoff_recorded_before_a_crash_is_told_once_by_the_next_process(
@@ -212,6 +253,30 @@ def test_an_override_and_its_removal_hand_the_pager_over_and_back(start_app: Sta
     assert "You are on call for sre" in texts(app.driver.dm_messages("carol"))[-1]
     assert members(app.driver, "sre-oncall") == ["U0CAROL"]
     assert app.tick_handoffs() == HandoffTick()
+
+
+def test_an_override_stored_by_another_process_ends_the_quiet_at_once(
+    start_app: StartApp, database_url: str
+) -> None:
+    app = start_app(TUESDAY_LATE)
+    app.tick_handoffs()
+    app.tick_handoffs()
+    assert app.tick_handoffs().looked_at == []  # carol until 17:00: nothing due
+    engine = make_engine(database_url)
+    try:
+        schedules = list(app.warroom.handoffs.oncall.schedules.values())
+        other = OncallService(engine, schedules, clock=app.clock)
+        now = app.clock()
+        asyncio.run(other.add_override("sre", "U0ALICE", now, now + timedelta(hours=8), by="U0BOB"))
+    finally:
+        engine.dispose()
+
+    report = app.tick_handoffs()
+
+    assert report.looked_at == ["sre"]  # the only plan that changed: the others stay quiet
+    handed = app.handoffs()[-1]
+    assert len(report.announced) == 1 and (handed.at, handed.incoming) == (now, ["U0ALICE"])
+    assert members(app.driver, "sre-oncall") == ["U0ALICE"]
 
 
 def test_an_override_made_late_is_told_when_it_is_made(start_app: StartApp) -> None:

@@ -110,3 +110,27 @@ async def test_an_email_the_people_directory_resolves_meanwhile_is_seen(engine: 
         session.add(carol)
         session.commit()
     assert await _who_at(service, at) == "carol@example.com"
+
+
+async def test_an_override_in_one_schedule_keeps_what_the_others_worked_out(
+    database_url: str,
+) -> None:
+    ops = ScheduleDef("ops", "Europe/Berlin", layers=(weekly("primary", "U0CAROL", "U0DAN"),))
+    now = datetime(2026, 3, 11, 12, tzinfo=BERLIN)
+    mine, theirs = make_engine(database_url), make_engine(database_url)
+    try:
+        service = OncallService(mine, [sre("U0ALICE", "U0BOB"), ops], clock=lambda: now)
+        other = OncallService(theirs, [sre("U0ALICE", "U0BOB"), ops], clock=lambda: now)
+        await service.who(at=now)
+        with Session(mine) as session:
+            before = service.timelines_in(session, ["sre", "ops"], start=now, end=now)
+        await other.add_override("sre", "U0ERIN", now, now + timedelta(hours=4), by="U0X")
+        assert await _who_at(service, now) == "U0ERIN"
+        with Session(mine) as session:
+            after = service.timelines_in(session, ["sre", "ops"], start=now, end=now)
+        assert after["sre"] is not before["sre"]  # its plan changed
+        assert after["ops"] is before["ops"]  # the same plan: its shifts and answers kept
+        assert after["ops"].answers_worked_out == 1
+    finally:
+        mine.dispose()
+        theirs.dispose()
