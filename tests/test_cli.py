@@ -216,7 +216,9 @@ def test_demo_database_holds_the_alert_incident_resolved(demo_run: tuple[Path, s
 
 def test_demo_shows_who_is_on_call_pages_them_and_hands_over(demo_run: tuple[Path, str]) -> None:
     _, out = demo_run
-    assert "page: [schedule:sre]" in out and 'restrict: "mon-fri 09:00-18:00"' in out
+    assert "targets: [schedule:sre]" in out and 'restrict: "mon-fri 09:00-18:00"' in out
+    assert "the page climbs to level 2" in out and "alice, the SRE lead, gets the page" in out
+    assert "Page 1, level 2: paged @alice; next level in 10m" in out
     assert "The demo's clock reads Tuesday 10 March 2026, 08:40 in London" in out
     before, after = out.split("━━━━━━━━ on call: an override, then a handoff ━━━━━━━━")
     # /oncall before the alert: bob's primary week, the daytime layer not yet begun.

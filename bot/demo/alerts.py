@@ -27,8 +27,16 @@ routes:
     action: declare
     severity: sev1
     runbook: https://runbooks.example/checkout
-    page: [schedule:sre]           # whoever is on call in sre when it fires
+    escalation: checkout-critical
+escalation_policies:
+  - name: checkout-critical
+    levels:
+      - targets: [schedule:sre]    # whoever is on call in sre when it fires
+        timeout: 5m
+      - targets: [U0ALICE]         # then the SRE lead
+        timeout: 10m
 """
+LEVEL_TIMEOUT = timedelta(minutes=5)
 
 
 def write_config(folder: Path) -> str:
@@ -140,7 +148,8 @@ class AlertStory:
 
 
 def play_alerts(demo: Demo, webhook_url: str, token: str) -> int:
-    """Fire → INC-2 in triage, bob paged → acknowledged → repeated → all resolved → resolved;
+    """Fire → INC-2 in triage, bob paged → alice at level 2 → acknowledged → repeated → all
+    resolved → resolved;
     how many webhooks Alertmanager sent."""
     story = AlertStory(demo, webhook_url, token)
     demo.say("\n━━━━━━━━ a second incident, born from an alert, pages who is on call ━━━━━━━━")
@@ -152,6 +161,7 @@ def play_alerts(demo: Demo, webhook_url: str, token: str) -> int:
     show_schedule(demo)
     story.send("firing", f"a group of 2 firing {GROUP} alerts on service {SERVICE}")
     page = _opened(story)
+    _escalated(story)
     _acknowledged(story, page)
     story.send("firing", "the same group again (Alertmanager repeats it)")
     _deduplicated(story)
@@ -181,6 +191,21 @@ def _opened(story: AlertStory) -> dict[str, Any]:
     return page
 
 
+def _escalated(story: AlertStory) -> None:
+    """Nobody acknowledges for 5 minutes: the page climbs to level 2, alice."""
+    demo = story.demo
+    demo.say("\n⏩ 5 minutes pass and nobody has acknowledged: the page climbs to level 2")
+    demo.clock.advance(LEVEL_TIMEOUT + timedelta(seconds=1))
+    page: dict[str, Any] = demo.driver.wait_for(
+        lambda: [
+            m for m in demo.driver.dm_messages("alice") if ActionId.ACKNOWLEDGE_PAGE in str(m)
+        ],
+        description="alice's page",
+    )[-1]
+    demo.say("  → alice, the SRE lead, gets the page (bob's still stands):")
+    demo.show(page)
+
+
 def _acknowledged(story: AlertStory, page: dict[str, Any]) -> None:
     """bob acknowledges the page: he leads, the incident moves on, the time is kept."""
     demo = story.demo
@@ -204,7 +229,7 @@ def _acknowledged(story: AlertStory, page: dict[str, Any]) -> None:
         f"triage → {incident.status.value}; acknowledged_at stored: time to acknowledge "
         f"{seconds:.1f}s from declaration"
     )
-    demo.say("  bob's page DM now reads:")
+    demo.say("  bob's page DM now reads (alice's says the same; nothing more is sent):")
     demo.show(edited)
 
 

@@ -137,5 +137,7 @@ def _members(demo: Demo) -> list[str]:
 
 
 def _pending(demo: Demo) -> int:
+    """Effects due now and not yet done (a page's later level, not yet due, does not count)."""
     with Session(demo.engine) as session:
-        return len(session.exec(select(Effect.id).where(Effect.state == "pending")).all())
+        due = select(Effect.id).where(Effect.state == "pending", Effect.next_try_at <= demo.clock())
+        return len(session.exec(due).all())

@@ -150,10 +150,11 @@ def build_page_text(view: PageView) -> str:
 def build_page_acknowledged_blocks(view: PageView, *, channel_id: str | None) -> list[Block]:
     """The page DM once someone acknowledged: no buttons, and who (the first first)."""
     who = ", ".join(mention(user) for user in view.acknowledged_by) or "someone"
-    return [*_page_body(view, channel_id), context(f":white_check_mark: Acknowledged by {who}")]
+    body = _page_body(view, channel_id, level=False)
+    return [*body, context(f":white_check_mark: Acknowledged by {who}")]
 
 
-def _page_body(view: PageView, channel_id: str | None) -> list[Block]:
+def _page_body(view: PageView, channel_id: str | None, *, level: bool = True) -> list[Block]:
     snapshot = view.snapshot
     incident = snapshot.incident
     title = fit_mrkdwn(_one_line(incident.title), MAX_GROUP_TITLE)
@@ -168,7 +169,8 @@ def _page_body(view: PageView, channel_id: str | None) -> list[Block]:
         blocks.append(section(f"> {fit_mrkdwn(_one_line(view.message), MAX_GROUP_TITLE)}"))
     people = _PERSON.findall(view.reason)
     reason = fit_mrkdwn(view.reason, MAX_GROUP_TITLE, mentions=people)
-    facts = f"Page {view.escalation_id} · level {view.level} · {reason}"
+    step = f" · level {view.level}" if level else ""  # each DM was a level of its own
+    facts = f"Page {view.escalation_id}{step} · {reason}"
     blocks.append(context(facts))
     if snapshot.alerts is not None and snapshot.alerts.total:
         blocks.append(section(f"*Alerts* · {status_counts(snapshot.alerts)}"))
