@@ -326,6 +326,7 @@ def describe_settings_error(error: ValidationError) -> str:
 SECRETS = frozenset(
     {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DATABASE_URL"}
     | {"WARROOM_WEBHOOK_TOKEN", "WARROOM_METRICS_TOKEN"}
+    | {"TWILIO_AUTH_TOKEN", "WARROOM_SMTP_URL"}
 )
 # Pydantic's wording for the checks settings use, said plainly; {…} come from its context.
 PLAIN = {

@@ -1,23 +1,23 @@
 """`warroom doctor` as an operator runs it: a real process, the sandbox as Slack, a real SQLite
 file or PostgreSQL schema; mail and SMS checked against small local servers."""
 
-import base64
-import socketserver
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from processes import WARROOM, free_port, warroom_env
-from pydantic_settings import BaseSettings
+from servers.smtp_server import SmtpServer, smtp_server
+from servers.twilio_server import TwilioEmulator, twilio_emulator_fixture
 
 from bot.ops.doctor import MARKS, Outcome, check_service, manifest_scopes
-from bot.ops.outside import check_smtp, check_twilio
+from bot.ops.findings import Finding
+from bot.ops.outside import MAIL_SETTINGS, TWILIO_SETTINGS, check_smtp, check_twilio
 from bot.sandbox import SandboxServer
 from bot.sandbox.model import DEFAULT_SCOPES, DEFAULT_TOKEN
 from bot.sandbox.socket_mode import DEFAULT_APP_TOKEN
+from bot.settings import Settings
 
 SECRET = "0123456789abcdef0123456789abcdef"
 SKIPPED = MARKS[Outcome.SKIP][0]
@@ -57,7 +57,7 @@ def _doctor(
     result = subprocess.run(
         [*WARROOM, "doctor", *args],
         cwd=cwd,
-        env=warroom_env(PYTHONIOENCODING=encoding, **env),
+        env=_without_twilio(warroom_env(PYTHONIOENCODING=encoding)) | env,
         capture_output=True,
         text=True,
         encoding=encoding,
@@ -67,6 +67,12 @@ def _doctor(
     lines = result.stdout.strip().splitlines()
     checks = {line[5:22].strip(): line for line in lines[:-2]}
     return result.returncode, checks, lines[-1] if lines else result.stderr
+
+
+def _without_twilio(env: dict[str, str]) -> dict[str, str]:
+    """`env` without TWILIO_* settings of the shell running the tests (`warroom_env` drops
+    only SLACK_* and WARROOM_*)."""
+    return {name: value for name, value in env.items() if not name.startswith("TWILIO_")}
 
 
 def test_a_ready_deployment_passes_every_check(
@@ -216,122 +222,250 @@ def test_bad_usage_is_exit_status_2(tmp_path: Path) -> None:
     assert result.returncode == 2
 
 
-# Mail and SMS: this version has no such settings, so the checks are driven with settings that
-# name them, against a local SMTP server and a local stand-in of Twilio's account API.
+# Mail and SMS, with the settings `warroom run` pages with: a real SMTP server (aiosmtpd, with
+# AUTH) and emulate's Twilio. A password or token never appears in what the doctor says.
+
+twilio = twilio_emulator_fixture()
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+USER, PASSWORD = "pager", "mail-Pass-7781"
+MAIL_FROM = "Warroom <pager@example.com>"
+UNSET: dict[str, Any] = dict.fromkeys(MAIL_SETTINGS + TWILIO_SETTINGS[:3])
 
 
-class MailSettings(BaseSettings):
-    warroom_smtp_host: str | None = None
-    warroom_smtp_port: int = 25
-    warroom_smtp_username: str | None = None
-    warroom_smtp_password: str | None = None
+def _settings(**paging: Any) -> Settings:
+    """Settings with these paging values and no others, whatever the environment holds."""
+    values = {"slack_bot_token": "xoxb-1", "slack_signing_secret": SECRET} | UNSET | paging
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-class _SMTP(socketserver.StreamRequestHandler):
-    """Just enough SMTP: a greeting, EHLO offering AUTH PLAIN, one account, QUIT."""
+def _mail(**paging: Any) -> Finding:
+    return check_service("mail", MAIL_SETTINGS, _settings(**paging), check_smtp)
 
-    def handle(self) -> None:
-        self.wfile.write(b"220 mail.test ready\r\n")
-        for raw in self.rfile:
-            verb, _, rest = raw.decode().strip().partition(" ")
-            if verb.upper() == "EHLO":
-                self.wfile.write(b"250-mail.test\r\n250 AUTH PLAIN\r\n")
-            elif verb.upper() == "AUTH":
-                given = base64.b64decode(rest.split(" ", 1)[1]).split(b"\0")
-                ok = given[1:] == [b"warroom", b"right"]
-                self.wfile.write(b"235 ok\r\n" if ok else b"535 no\r\n")
-            elif verb.upper() == "QUIT":
-                self.wfile.write(b"221 bye\r\n")
-                return
-            else:
-                self.wfile.write(b"250 ok\r\n")
+
+def _sms(**paging: Any) -> Finding:
+    return check_service("SMS", TWILIO_SETTINGS, _settings(**paging), check_twilio)
+
+
+def _twilio(twilio: TwilioEmulator, **change: str) -> dict[str, str]:
+    """The emulator's account as settings, with `change` made."""
+    return {
+        "twilio_account_sid": twilio.account_sid,
+        "twilio_auth_token": twilio.auth_token,
+        "twilio_from": twilio.phone_number,
+        "twilio_api_url": twilio.url,
+    } | change
 
 
 @pytest.fixture
-def smtp_port() -> Iterator[int]:
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTP)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+def smtp() -> Iterator[SmtpServer]:
+    with smtp_server(auth=(USER, PASSWORD)) as server:
+        yield server
 
 
-def test_mail_not_configured_is_skipped() -> None:
-    finding = check_service("mail", "warroom_smtp_", MailSettings(), check_smtp)
-    assert finding.outcome is Outcome.SKIP
-    assert finding.detail == "not configured (WARROOM_SMTP_* not set)"
-
-
-@pytest.mark.parametrize(("password", "ok"), [("right", True), ("wrong", False)])
-def test_mail_is_checked_with_its_login(smtp_port: int, password: str, ok: bool) -> None:
-    settings = MailSettings(
-        warroom_smtp_host="127.0.0.1",
-        warroom_smtp_port=smtp_port,
-        warroom_smtp_username="warroom",
-        warroom_smtp_password=password,
+def test_paging_not_configured_is_skipped() -> None:
+    mail, sms = _mail(), _sms()
+    assert (mail.outcome, sms.outcome) == (Outcome.SKIP, Outcome.SKIP)
+    assert mail.detail == "not configured (WARROOM_SMTP_URL and WARROOM_MAIL_FROM not set)"
+    assert sms.detail == (
+        "not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM not set)"
     )
-    finding = check_service("mail", "warroom_smtp_", settings, check_smtp)
-    if ok:
-        assert finding.outcome is Outcome.PASS
-        assert finding.detail == f"127.0.0.1:{smtp_port} answered, logged in as warroom"
-    else:
-        assert finding.outcome is Outcome.FAIL
-        assert "refused the login of warroom (535)" in finding.detail
+
+
+def test_mail_passes_with_the_login_its_url_gives(smtp: SmtpServer) -> None:
+    finding = _mail(warroom_smtp_url=smtp.url(), warroom_mail_from=MAIL_FROM)
+    assert finding.outcome is Outcome.PASS, finding.detail
+    assert finding.detail == f"127.0.0.1:{smtp.port} accepted the login of {USER} without TLS"
+
+
+def test_mail_with_a_wrong_password_fails(smtp: SmtpServer) -> None:
+    url = smtp.url(user=USER, password="not-the-Pass-9")
+    finding = _mail(warroom_smtp_url=url, warroom_mail_from=MAIL_FROM)
+    assert finding.outcome is Outcome.FAIL
+    assert finding.detail.startswith(f"127.0.0.1:{smtp.port} refused the login of {USER} (535 ")
+    assert finding.detail.endswith("fix the user or password in WARROOM_SMTP_URL")
+    assert "not-the-Pass-9" not in finding.detail and PASSWORD not in finding.detail
 
 
 def test_mail_server_that_is_not_there() -> None:
     port = free_port()
-    finding = check_service(
-        "mail",
-        "warroom_smtp_",
-        MailSettings(warroom_smtp_host="127.0.0.1", warroom_smtp_port=port),
-        check_smtp,
+    url = f"smtp://{USER}:{PASSWORD}@127.0.0.1:{port}?starttls=false"
+    finding = _mail(warroom_smtp_url=url, warroom_mail_from=MAIL_FROM)
+    assert finding.outcome is Outcome.FAIL
+    assert finding.detail.startswith(f"127.0.0.1:{port}: ")
+    assert "WARROOM_SMTP_URL" in finding.detail and PASSWORD not in finding.detail
+    assert "\n" not in finding.detail
+
+
+@pytest.mark.parametrize("tls", ["starttls", "implicit"])
+def test_mail_over_tls_checks_the_servers_certificate(tls: Any) -> None:
+    with smtp_server(auth=(USER, PASSWORD), tls=tls) as server:
+        finding = _mail(warroom_smtp_url=server.url(), warroom_mail_from=MAIL_FROM)
+    # The test server's certificate is self-signed: the mailer would refuse it too.
+    assert finding.outcome is Outcome.FAIL
+    assert finding.detail.startswith(f"127.0.0.1:{server.port}: [SSL: CERTIFICATE_VERIFY_FAILED]")
+    assert "WARROOM_SMTP_URL" in finding.detail and PASSWORD not in finding.detail
+
+
+def test_mail_without_a_login_where_the_server_wants_one(smtp: SmtpServer) -> None:
+    url = f"smtp://127.0.0.1:{smtp.port}"
+    finding = _mail(warroom_smtp_url=url, warroom_mail_from=MAIL_FROM)
+    assert finding.outcome is Outcome.FAIL
+    assert finding.detail == (
+        f"127.0.0.1:{smtp.port} refused mail from pager@example.com (530 5.7.0 Authentication "
+        "required): check WARROOM_SMTP_URL (a user and password?)"
+    )
+
+
+def test_mail_without_a_login_where_none_is_needed() -> None:
+    with smtp_server() as server:
+        url = f"smtp://127.0.0.1:{server.port}"
+        finding = _mail(warroom_smtp_url=url, warroom_mail_from=MAIL_FROM)
+    assert finding.outcome is Outcome.PASS, finding.detail
+    assert finding.detail == (
+        f"127.0.0.1:{server.port} answered without TLS and takes mail from pager@example.com "
+        "without a login"
+    )
+    assert server.received == []  # the check sends nothing
+
+
+@pytest.mark.parametrize(
+    ("paging", "expected"),
+    [
+        (
+            {"warroom_smtp_url": f"smtp://{USER}:{PASSWORD}@127.0.0.1:1"},
+            "WARROOM_SMTP_URL is set but WARROOM_MAIL_FROM is not: set the address pages are "
+            "mailed from, like Warroom <pager@example.com>",
+        ),
+        (
+            {"warroom_mail_from": MAIL_FROM},
+            "WARROOM_MAIL_FROM is set but WARROOM_SMTP_URL is not: set the server pages are "
+            "mailed through, like smtp://user:pass@host:587?starttls=true",
+        ),
+    ],
+    ids=["url without from", "from without url"],
+)
+def test_mail_needs_both_settings(paging: dict[str, str], expected: str) -> None:
+    finding = _mail(**paging)
+    assert (finding.outcome, finding.detail) == (Outcome.FAIL, expected)
+
+
+def test_sms_passes_with_the_account_and_its_number(twilio: TwilioEmulator) -> None:
+    finding = _sms(**_twilio(twilio))
+    assert finding.outcome is Outcome.PASS, finding.detail
+    assert finding.detail == (
+        f"account {twilio.account_sid} active; TWILIO_FROM {twilio.phone_number} is one of "
+        "its numbers"
+    )
+
+
+def test_sms_with_a_wrong_token_fails(twilio: TwilioEmulator) -> None:
+    finding = _sms(**_twilio(twilio, twilio_auth_token="not-the-token-5150"))
+    assert finding.outcome is Outcome.FAIL
+    assert finding.detail == (
+        f"Twilio refused account {twilio.account_sid} (401, Twilio error 20003 Authenticate): "
+        "fix TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (Twilio Console → Account Info)"
+    )
+
+
+def test_sms_from_a_number_the_account_does_not_have_fails(twilio: TwilioEmulator) -> None:
+    finding = _sms(**_twilio(twilio, twilio_from="+15557654321"))
+    assert finding.outcome is Outcome.FAIL
+    assert finding.detail.startswith(
+        f"TWILIO_FROM +15557654321 is not one of account {twilio.account_sid}'s phone numbers"
+    )
+
+
+def test_sms_when_twilio_cannot_be_reached() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    finding = _sms(
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_auth_token="a-token-1234",
+        twilio_from="+15551234567",
+        twilio_api_url=url,
     )
     assert finding.outcome is Outcome.FAIL
-    assert f"127.0.0.1:{port}:" in finding.detail and "WARROOM_SMTP_HOST" in finding.detail
+    assert finding.detail.startswith(f"Twilio cannot be reached at {url} (")
+    assert finding.detail.endswith("check TWILIO_API_URL") and "a-token-1234" not in finding.detail
 
 
-class SmsSettings(BaseSettings):
-    warroom_twilio_account_sid: str | None = None
-    warroom_twilio_auth_token: str | None = None
-    warroom_twilio_api_url: str | None = None
-
-
-class _Twilio(BaseHTTPRequestHandler):
-    """The account resource, behind Basic auth with one SID and token."""
-
-    SID, TOKEN = "AC00000000000000000000000000000000", "twilio_test_auth_token"
-
-    def do_GET(self) -> None:
-        expected = base64.b64encode(f"{self.SID}:{self.TOKEN}".encode()).decode()
-        right = self.headers.get("Authorization") == f"Basic {expected}"
-        found = self.path == f"/2010-04-01/Accounts/{self.SID}.json"
-        self.send_response(200 if right and found else 401)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(b'{"sid": "%s", "status": "active"}' % self.SID.encode())
-
-    def log_message(self, *_: object) -> None:
-        pass
-
-
-@pytest.fixture
-def twilio_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Twilio)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.mark.parametrize(("token", "ok"), [(_Twilio.TOKEN, True), ("wrong", False)])
-def test_sms_is_checked_with_its_account(twilio_url: str, token: str, ok: bool) -> None:
-    settings = SmsSettings(
-        warroom_twilio_account_sid=_Twilio.SID,
-        warroom_twilio_auth_token=token,
-        warroom_twilio_api_url=twilio_url,
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (
+            ["twilio_account_sid", "twilio_from"],
+            "TWILIO_ACCOUNT_SID and TWILIO_FROM are set but TWILIO_AUTH_TOKEN is not",
+        ),
+        (
+            ["twilio_auth_token"],
+            "TWILIO_AUTH_TOKEN is set but TWILIO_ACCOUNT_SID and TWILIO_FROM are not",
+        ),
+        (
+            ["twilio_account_sid", "twilio_auth_token"],
+            "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set but TWILIO_FROM is not",
+        ),
+        (
+            ["twilio_api_url"],
+            "TWILIO_API_URL is set but TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM "
+            "are not",
+        ),
+    ],
+    ids=["no token", "token only", "no number", "api url only"],
+)
+def test_sms_needs_all_three_settings(
+    twilio: TwilioEmulator, given: list[str], expected: str
+) -> None:
+    finding = _sms(**{name: _twilio(twilio)[name] for name in given})
+    assert finding.outcome is Outcome.FAIL
+    assert finding.detail == (
+        f"{expected}: paging by SMS and calls needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
+        "TWILIO_FROM"
     )
-    finding = check_service("SMS", "warroom_twilio_", settings, check_twilio)
-    assert finding.outcome is (Outcome.PASS if ok else Outcome.FAIL)
-    assert (f"account {_Twilio.SID} valid" if ok else "Twilio refused account") in finding.detail
+    assert twilio.auth_token not in finding.detail
+
+
+def _paging_env(smtp: SmtpServer, twilio: TwilioEmulator, **change: str) -> dict[str, str]:
+    settings = {name.upper(): value for name, value in _twilio(twilio).items()}
+    return settings | {"WARROOM_SMTP_URL": smtp.url(), "WARROOM_MAIL_FROM": MAIL_FROM} | change
+
+
+def test_doctor_checks_mail_and_sms_with_the_settings_run_uses(
+    slack: SandboxServer, database_url: str, tmp_path: Path, smtp: SmtpServer, twilio: Any
+) -> None:
+    env = _ready(slack, database_url, tmp_path) | _paging_env(smtp, twilio)
+    status, checks, summary = _doctor(tmp_path, **env)
+    assert status == 0, checks
+    assert checks["mail"] == (
+        f"✓    mail              127.0.0.1:{smtp.port} accepted the login of {USER} without TLS"
+    )
+    assert checks["SMS"].startswith("✓") and "is one of its numbers" in checks["SMS"]
+    assert summary == "ready: 11 passed, 0 failed, 1 skipped"
+    printed = "\n".join([*checks.values(), summary])
+    assert PASSWORD not in printed and twilio.auth_token not in printed
+
+
+def test_doctor_with_wrong_vendor_secrets_fails_without_showing_them(
+    slack: SandboxServer, database_url: str, tmp_path: Path, smtp: SmtpServer, twilio: Any
+) -> None:
+    wrong = {
+        "WARROOM_SMTP_URL": smtp.url(user=USER, password="wrong-Mail-4242"),
+        "TWILIO_AUTH_TOKEN": "wrong-token-4242",
+    }
+    env = _ready(slack, database_url, tmp_path) | _paging_env(smtp, twilio, **wrong)
+    status, checks, summary = _doctor(tmp_path, **env)
+    assert status == 1
+    assert checks["mail"].startswith("✗") and "refused the login of pager" in checks["mail"]
+    assert checks["SMS"].startswith("✗") and "Twilio refused account" in checks["SMS"]
+    assert summary == "not ready: 9 passed, 2 failed, 1 skipped"
+    printed = "\n".join([*checks.values(), summary])
+    assert "wrong-Mail-4242" not in printed and "wrong-token-4242" not in printed
+
+
+def test_a_malformed_smtp_url_is_named_without_its_password(
+    slack: SandboxServer, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'warroom.db'}"
+    bad = {"WARROOM_SMTP_URL": "smtp://pager:Secret-8080@mail.example.com:99999"}
+    status, checks, _ = _doctor(tmp_path, **_ready(slack, url, tmp_path) | bad)
+    assert status == 1
+    assert "WARROOM_SMTP_URL has a port that is not a number" in checks["settings"]
+    assert "Secret-8080" not in checks["settings"]

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from bot.kernel.bundled import MANIFEST, BundledFileMissing, bundled_text
 from bot.ops.database import current_revision, schema_problem, shown, sqlite_place_problem
 from bot.ops.findings import Finding, Outcome
-from bot.ops.outside import check_smtp, check_twilio
+from bot.ops.outside import MAIL_SETTINGS, TWILIO_SETTINGS, check_smtp, check_twilio
 from bot.ops.problems import APPS_PAGE, SetupError, app_token_refused, bot_token_refused
 from bot.settings import DatabaseSettings, Settings, describe_settings_error
 from bot.slack.identity import (
@@ -111,8 +111,8 @@ def diagnose() -> Iterator[Finding]:
     else:
         yield from asyncio.run(check_slack(settings))
         yield check_webhook_token(settings)
-        yield check_service("mail", "warroom_smtp_", settings, check_smtp)
-        yield check_service("SMS", "warroom_twilio_", settings, check_twilio)
+        yield check_service("mail", MAIL_SETTINGS, settings, check_smtp)
+        yield check_service("SMS", TWILIO_SETTINGS, settings, check_twilio)
         yield check_routing(settings)
         yield check_schedules(settings)
         from bot.ops.doctor_feeds import check_feeds  # it builds on this module's Finding
@@ -261,21 +261,18 @@ def check_webhook_token(settings: Settings) -> Finding:
 
 def check_service(
     check: str,
-    prefix: str,
+    names: tuple[str, ...],
     settings: BaseSettings,
     probe: Callable[[dict[str, Any]], tuple[bool, str]],
 ) -> Finding:
-    """A service reached through settings named `prefix…`, checked by `probe` when any of
-    them is set (a default, such as a port, configures nothing)."""
-    fields = {n: f for n, f in type(settings).model_fields.items() if n.startswith(prefix)}
-    values = {name.removeprefix(prefix): getattr(settings, name) for name in fields}
-    setting = prefix.upper() + "*"
-    if not fields:
-        return Finding(
-            check, Outcome.SKIP, f"not configured (this version has no {setting} settings)"
-        )
-    if all(getattr(settings, n) in (None, "", f.default) for n, f in fields.items()):
-        return Finding(check, Outcome.SKIP, f"not configured ({setting} not set)")
+    """A service reached through the settings `names`, checked by `probe` with their values
+    when any of them is set (a default, such as an API's address, configures nothing)."""
+    fields = type(settings).model_fields
+    values = {name: getattr(settings, name) for name in names}
+    if all(values[name] in (None, "", fields[name].default) for name in names):
+        unset = [name.upper() for name in names if fields[name].default in (None, "")]
+        shown = " and ".join([", ".join(unset[:-1]), unset[-1]] if len(unset) > 1 else unset)
+        return Finding(check, Outcome.SKIP, f"not configured ({shown} not set)")
     ok, detail = probe(values)
     return Finding(check, Outcome.PASS if ok else Outcome.FAIL, detail)
 
