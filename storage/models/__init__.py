@@ -39,11 +39,18 @@ from storage.models.paging import (  # noqa: E402
     PageAcknowledgement,
 )
 from storage.models.people import Person  # noqa: E402
+from storage.models.statuspage import (  # noqa: E402
+    ComponentState,
+    Maintenance,
+    PublicIncident,
+    PublicUpdate,
+)
 
 __all__ = [
     "ActionItem",
     "Alert",
     "AlertGroup",
+    "ComponentState",
     "ContactMethods",
     "Counter",
     "Effect",
@@ -53,6 +60,7 @@ __all__ = [
     "Incident",
     "IncidentRole",
     "IncidentSurface",
+    "Maintenance",
     "Notification",
     "OncallFeedCopy",
     "OncallFeedToken",
@@ -62,6 +70,8 @@ __all__ = [
     "PageAcknowledgement",
     "Person",
     "Postmortem",
+    "PublicIncident",
+    "PublicUpdate",
     "Reminder",
     "SideEffectFailure",
     "StatusUpdate",
