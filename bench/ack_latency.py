@@ -7,7 +7,11 @@ Every request is stored in the app's inbox before it is acknowledged. Prints eac
 its goal with PASS or MISS; a miss is reported, not raised: the exit status is non-zero only
 when the run itself broke.
 
-    .venv/bin/python bench/ack_latency.py [--requests 500 --concurrency 20 --postgres URL]
+    .venv/bin/python bench/ack_latency.py [--requests 500 --concurrency 20 --postgres URL
+                                           --sandbox process|in-process]
+
+The sandbox runs in a process of its own unless told `--sandbox in-process`: the real Slack
+is another machine, and sharing the app's interpreter it would count its work as the app's.
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ from _harness import (
     BenchError,
     Reply,
     Stack,
-    app_stack,
     bench_database,
     count_pinned,
     count_rows,
@@ -39,10 +42,12 @@ from _harness import (
     verdict,
     wait_until,
 )
+from _split_stack import SANDBOX_PLACES, split_app_stack
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 ACK_P99_GOAL_MS = 100.0
+SANDBOX_WHERE = {"process": "in a process of its own", "in-process": "in the app's process"}
 CALLS_GOAL = 8
 WARMUP_REQUESTS = 5
 DRAIN_TIMEOUT_SECONDS = 300.0
@@ -200,14 +205,14 @@ def run_help_load(stack: Stack, requests: int, concurrency: int) -> Acks:
     return fire(stack, "/incident help", ["help"] * requests, concurrency, expect_help_ack)
 
 
-def count_declaration_calls(postgres: str | None) -> tuple[Counter[str], float]:
+def count_declaration_calls(postgres: str | None, sandbox: str) -> tuple[Counter[str], float]:
     """Declare one incident on a fresh app, sandbox and database; count its Web API calls and
     time it.
 
     The time runs from sending the slash command until the channel exists with its status
     block pinned and the digest is posted: what the declarer waits for.
     """
-    with bench_database(postgres) as url, bench_stack(url) as stack:
+    with bench_database(postgres) as url, bench_stack(url, sandbox) as stack:
         driver = stack.driver
         pinned = pinned_count(stack, "Counting")
         started = time.perf_counter()
@@ -271,9 +276,10 @@ def backlog_rows(load: DeclareLoad, requests: int) -> list[Row]:
     ]
 
 
-def bench_stack(database_url: str) -> AbstractContextManager[Stack]:
-    """The app (its channel-creation limiter out of the way) and a fresh sandbox."""
-    return app_stack(database_url)
+def bench_stack(database_url: str, sandbox: str) -> AbstractContextManager[Stack]:
+    """The app (its channel-creation limiter out of the way) and a fresh sandbox, in a
+    process of its own unless `sandbox` says `in-process`."""
+    return split_app_stack(database_url, sandbox=sandbox)
 
 
 def print_report(
@@ -284,6 +290,7 @@ def print_report(
     declare_seconds: float,
     requests: int,
     concurrency: int,
+    sandbox: str,
 ) -> None:
     """Every figure beside its goal."""
     total = sum(calls.values())
@@ -306,7 +313,7 @@ def print_report(
         f"{requests} signed slash commands per workload, {concurrency} in flight; "
         f"{WARMUP_REQUESTS} warm-up requests not counted; sandbox rate limits off, "
         f"WARROOM_CHANNELS_PER_MINUTE={CHANNELS_PER_MINUTE}; `help` starts once the "
-        "declarations' work is done"
+        f"declarations' work is done; the sandbox {SANDBOX_WHERE[sandbox]}"
     )
     print()
     print(f"{'figure':<{width}}  {'value':>12}  {'goal':<9}  result")
@@ -324,6 +331,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=500, help="per workload (default 500)")
     parser.add_argument("--concurrency", type=int, default=20, help="in flight (default 20)")
     parser.add_argument("--postgres", help="PostgreSQL server URL (default: a SQLite file)")
+    parser.add_argument(
+        "--sandbox",
+        choices=SANDBOX_PLACES,
+        default="process",
+        help="where the stand-in for Slack runs: its own process (default), or this one",
+    )
     args = parser.parse_args(argv)
     if args.requests < 1 or args.concurrency < 1:
         parser.error("--requests and --concurrency must be at least 1")
@@ -336,14 +349,23 @@ def main(argv: list[str] | None = None) -> int:
     silence_logs()
     backend = "postgres" if args.postgres else "sqlite"
     try:
-        with bench_database(args.postgres) as url, bench_stack(url) as stack:
+        with bench_database(args.postgres) as url, bench_stack(url, args.sandbox) as stack:
             load = run_declare_load(stack, args.requests, args.concurrency)
             help_acks = run_help_load(stack, args.requests, args.concurrency)
-        calls, declare_seconds = count_declaration_calls(args.postgres)
+        calls, declare_seconds = count_declaration_calls(args.postgres, args.sandbox)
     except (BenchError, SQLAlchemyError, TimeoutError) as error:
         print(f"bench/ack_latency.py: the run broke: {error!r}", file=sys.stderr)
         return 2
-    print_report(backend, load, help_acks, calls, declare_seconds, args.requests, args.concurrency)
+    print_report(
+        backend,
+        load,
+        help_acks,
+        calls,
+        declare_seconds,
+        args.requests,
+        args.concurrency,
+        args.sandbox,
+    )
     problems = describe_breakage(load, args.requests)
     for problem in problems:
         print(f"bench/ack_latency.py: the run broke: {problem}", file=sys.stderr)

@@ -20,7 +20,14 @@ goes. Prints each figure beside its goal with PASS or MISS; the exit status is n
 when the run itself broke (a declaration lost, a Slack step failed, the burst never finished).
 
     .venv/bin/python bench/declare_burst.py [--declarations 200 --concurrency 10
-                                             --postgres URL --workers N --outbox N]
+                                             --postgres URL --workers N --outbox N
+                                             --sandbox process|in-process --replicas N]
+
+The sandbox runs in a process of its own unless told `--sandbox in-process` (the real Slack
+is another machine; sharing the app's interpreter it would count its work as the app's).
+With `--replicas N` the app runs as N `warroom run` processes on the one database, the
+requests spread over them in turn (the inbox and outbox are shared, so any process carries
+out what another acknowledged).
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ import re
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -41,7 +48,6 @@ from _harness import (
     BenchError,
     Reply,
     Stack,
-    app_stack,
     bench_database,
     count_pinned,
     count_rows,
@@ -53,6 +59,9 @@ from _harness import (
     silence_logs,
     verdict,
 )
+from _replicas import ReplicaStack, post_spread, replica_stack, settle_database
+from _sandbox_process import cpu_seconds, own_cpu_seconds
+from _split_stack import SANDBOX_PLACES, split_app_stack
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -101,33 +110,62 @@ class Burst:
     failures: int
     retried: int
     calls: int
+    app_cpu: float  # CPU seconds the app's process(es) used from the burst until settled
+    sandbox_cpu: float  # the same for the sandbox's process (0 when it runs in the app's)
 
 
 # -- running -----------------------------------------------------------------------------------
 
 
 @contextmanager
-def burst_stack(database_url: str, *, workers: int | None, outbox: int | None) -> Iterator[Stack]:
+def burst_stack(
+    database_url: str, *, workers: int | None, outbox: int | None, sandbox: str
+) -> Iterator[Stack]:
     """The app as shipped, but for the channel-creation limiter (out of the way, see
-    `_harness.CHANNELS_PER_MINUTE`) and the two knobs given on the command line."""
+    `_harness.CHANNELS_PER_MINUTE`) and the two knobs given on the command line; the sandbox
+    where `sandbox` says."""
     settings: dict[str, Any] = {}
     if workers is not None:
         settings["warroom_workers"] = workers
     policy = OutboxPolicy() if outbox is None else OutboxPolicy(concurrency=outbox)
-    with app_stack(database_url, outbox_policy=policy, **settings) as stack:
+    with split_app_stack(database_url, sandbox=sandbox, outbox_policy=policy, **settings) as stack:
         yield stack
 
 
-def declare(stack: Stack, texts: list[str], concurrency: int) -> list[Reply]:
-    """Send the declarations; each must be acknowledged with an empty 200."""
-    replies = post_concurrently(stack.events_url, prepare_slash_commands(stack, texts), concurrency)
+AnyStack = Stack | ReplicaStack
+
+
+def declare(stack: AnyStack, texts: list[str], concurrency: int) -> list[Reply]:
+    """Send the declarations (spread over the processes, with several); each must be
+    acknowledged with an empty 200."""
+    requests = prepare_slash_commands(stack, texts)  # type: ignore[arg-type]
+    if isinstance(stack, ReplicaStack):
+        replies = post_spread(stack.events_urls, requests, concurrency)
+    else:
+        replies = post_concurrently(stack.events_url, requests, concurrency)
     bad = [r for r in replies if r.status != 200 or r.body.strip()]
     if bad:
         raise BenchError(f"{len(bad)} declarations were not acknowledged, first: {bad[0]}")
     return replies
 
 
-def wait_for_pins(stack: Stack, title: str, target: int) -> float:
+def settle_stack(stack: AnyStack) -> None:
+    """Wait until every event is delivered, every request carried out, every effect done."""
+    if isinstance(stack, ReplicaStack):
+        settle_database(stack)
+    else:
+        settle(stack)
+
+
+def cpu_used(stack: AnyStack) -> tuple[float, float]:
+    """CPU seconds used so far by the app (with it in this process: this whole process,
+    the client threads included) and by the sandbox's process (0 when it runs in ours)."""
+    app = stack.cpu_seconds() if isinstance(stack, ReplicaStack) else own_cpu_seconds()
+    pid = getattr(stack.sandbox, "pid", None)
+    return app, (cpu_seconds(pid) if pid is not None else 0.0)
+
+
+def wait_for_pins(stack: AnyStack, title: str, target: int) -> float:
     """Poll until `target` incidents titled `title …` have their status pinned; when the last
     one showed up (perf_counter). Gives up when nothing moves for a while."""
     reader = stack.reader()
@@ -147,24 +185,26 @@ def wait_for_pins(stack: Stack, title: str, target: int) -> float:
         reader.dispose()
 
 
-def warm_up(stack: Stack, concurrency: int) -> None:
+def warm_up(stack: AnyStack, concurrency: int) -> None:
     """A few declarations first, not counted; then wait until all their work is done."""
     declare(stack, [f"declare sev3 {WARMUP_TITLE} {n}" for n in range(1, WARMUP + 1)], concurrency)
     wait_for_pins(stack, WARMUP_TITLE, WARMUP)
-    settle(stack)
+    settle_stack(stack)
 
 
-def run_burst(stack: Stack, backend: str, count: int, concurrency: int) -> Burst:
+def run_burst(stack: AnyStack, backend: str, count: int, concurrency: int) -> Burst:
     """The timed burst, then everything read back from the records."""
     warm_up(stack, concurrency)
     calls_before = len(stack.driver.calls())
+    app_cpu, sandbox_cpu = cpu_used(stack)
     texts = [f"declare sev3 {BURST_TITLE} {n}" for n in range(count)]
     started = time.perf_counter()
     replies = declare(stack, texts, concurrency)
     wall = time.perf_counter() - started
     last_ack = max(r.finished_at for r in replies)
     done = wait_for_pins(stack, BURST_TITLE, count)
-    settle(stack)  # the digests and confirmations too, before counting anything
+    settle_stack(stack)  # the digests and confirmations too, before counting anything
+    app_after, sandbox_after = cpu_used(stack)
     declarations = {r.index: Declaration(r.index, r.acked_at) for r in replies}
     calls = stack.driver.calls()[calls_before:]
     read_back(stack, declarations, calls)
@@ -190,10 +230,12 @@ def run_burst(stack: Stack, backend: str, count: int, concurrency: int) -> Burst
         failures,
         retried,
         len(calls),
+        app_after - app_cpu,
+        sandbox_after - sandbox_cpu,
     )
 
 
-def read_back(stack: Stack, found: dict[int, Declaration], calls: list[dict[str, Any]]) -> None:
+def read_back(stack: AnyStack, found: dict[int, Declaration], calls: list[dict[str, Any]]) -> None:
     """Fill in each declaration's stages from the app's rows and the sandbox's call log."""
     reader = stack.reader()
     try:
@@ -318,7 +360,17 @@ def report_rows(burst: Burst) -> list[Row]:
         ),
         ("Slack steps failed / effects retried", f"{burst.failures} / {burst.retried}", "0", ""),
         ("Web API calls in the burst", str(burst.calls), "", ""),
+        (
+            "CPU per declaration: app / sandbox",
+            f"{_per(burst.app_cpu, found)} / {_per(burst.sandbox_cpu, found)} ms",
+            "",
+            "",
+        ),
     ]
+
+
+def _per(seconds: float, found: list[Declaration]) -> str:
+    return f"{seconds / len(found) * 1000:.1f}"
 
 
 def stage_rows(burst: Burst) -> list[Row]:
@@ -368,11 +420,23 @@ def print_report(burst: Burst, args: argparse.Namespace) -> None:
     )
     workers = args.workers if args.workers is not None else "4 (shipped)"
     outbox = args.outbox if args.outbox is not None else f"{OutboxPolicy().concurrency} (shipped)"
+    if args.replicas:
+        outbox = f"{OutboxPolicy().concurrency} (shipped)"
+        where = (
+            f"the app in {args.replicas} `warroom run` process(es) sharing the database, "
+            "requests spread over them in turn; the sandbox in a process of its own"
+        )
+    elif args.sandbox == "process":
+        where = "the app in this process, the sandbox in a process of its own"
+    else:
+        where = "the app and the sandbox both in this process"
     print(
         f"{len(burst.declarations)} signed `/incident declare` commands, {args.concurrency} in "
         f"flight, after {WARMUP} uncounted warm-up declarations; WARROOM_WORKERS={workers}, "
         f"outbox concurrency {outbox}; sandbox rate limits off, so "
-        f"WARROOM_CHANNELS_PER_MINUTE={CHANNELS_PER_MINUTE} (the highest allowed)"
+        f"WARROOM_CHANNELS_PER_MINUTE={CHANNELS_PER_MINUTE} (the highest allowed); {where}. "
+        "CPU is from the burst's first request until everything settled; with the app in "
+        "this process it counts the client threads too."
     )
     print()
     print_rows(report_rows(burst))
@@ -409,10 +473,35 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--outbox", type=int, help="the outbox's concurrency (default: as shipped, 8)"
     )
+    parser.add_argument(
+        "--sandbox",
+        choices=SANDBOX_PLACES,
+        default="process",
+        help="where the stand-in for Slack runs: its own process (default), or this one",
+    )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=0,
+        help="run the app as this many `warroom run` processes on the one database "
+        "(default 0: the app in this process)",
+    )
     args = parser.parse_args(argv)
     if args.declarations < 1 or args.concurrency < 1:
         parser.error("--declarations and --concurrency must be at least 1")
+    if args.replicas < 0:
+        parser.error("--replicas must be 0 or more")
+    if args.replicas and (args.sandbox != "process" or args.outbox is not None):
+        parser.error("with --replicas the sandbox runs in its own process, and --outbox is unset")
     return args
+
+
+def open_stack(args: argparse.Namespace, url: str) -> AbstractContextManager[AnyStack]:
+    """The app in this process, or in `--replicas` processes of its own."""
+    if args.replicas:
+        settings = {} if args.workers is None else {"warroom_workers": args.workers}
+        return replica_stack(url, args.replicas, **settings)
+    return burst_stack(url, workers=args.workers, outbox=args.outbox, sandbox=args.sandbox)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -423,7 +512,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with (
             bench_database(args.postgres) as url,
-            burst_stack(url, workers=args.workers, outbox=args.outbox) as stack,
+            open_stack(args, url) as stack,
         ):
             burst = run_burst(stack, backend, args.declarations, args.concurrency)
     except (BenchError, SQLAlchemyError, TimeoutError) as error:
