@@ -45,6 +45,12 @@ from storage.models.statuspage import (  # noqa: E402
     PublicIncident,
     PublicUpdate,
 )
+from storage.models.statuspage_subscribers import (  # noqa: E402
+    StatusLinkKey,
+    StatusSignup,
+    StatusSubscriber,
+    StatusWebhook,
+)
 
 __all__ = [
     "ActionItem",
@@ -74,7 +80,11 @@ __all__ = [
     "PublicUpdate",
     "Reminder",
     "SideEffectFailure",
+    "StatusLinkKey",
+    "StatusSignup",
+    "StatusSubscriber",
     "StatusUpdate",
+    "StatusWebhook",
     "TimelineEvent",
     "WebhookDelivery",
 ]
