@@ -49,6 +49,19 @@ class ActionId(StrEnum):
     CONTACT_SMS_AFTER = "contact_sms_after"
     CONTACT_VOICE_AFTER = "contact_voice_after"
     CONTACT_EMAIL_AFTER = "contact_email_after"
+    # stakeholders and the status page
+    SHARE_STAKEHOLDERS = "share_stakeholders"
+    CUSTOMERS_AFFECTED = "customers_affected"
+    OPEN_STATUSPAGE = "incident_open_statuspage"
+    STATUSPAGE_TITLE = "statuspage_title"
+    STATUSPAGE_STATUS = "statuspage_status"
+    STATUSPAGE_COMPONENT = "statuspage_component"
+    STATUSPAGE_MESSAGE = "statuspage_message"
+    MAINTENANCE_TITLE = "maintenance_title"
+    MAINTENANCE_COMPONENTS = "maintenance_components"
+    MAINTENANCE_FROM = "maintenance_from"
+    MAINTENANCE_TO = "maintenance_to"
+    MAINTENANCE_BODY = "maintenance_body"
 
 
 class CallbackId(StrEnum):
@@ -63,6 +76,8 @@ class CallbackId(StrEnum):
     DECLARE_FROM_ALERT = "alert_declare_form"
     ONCALL_OVERRIDE = "oncall_override_form"
     ONCALL_CONTACT = "oncall_contact_form"
+    STATUSPAGE = "statuspage_publish_form"
+    MAINTENANCE = "statuspage_maintenance_form"
 
 
 class BlockId(StrEnum):
@@ -95,3 +110,15 @@ class BlockId(StrEnum):
     CONTACT_SMS_AFTER = "contact_sms_after"
     CONTACT_VOICE_AFTER = "contact_voice_after"
     CONTACT_EMAIL_AFTER = "contact_email_after"
+    # stakeholders and the status page
+    SHARE_STAKEHOLDERS = "share_stakeholders"
+    CUSTOMERS_AFFECTED = "customers_affected"
+    STATUSPAGE_TITLE = "statuspage_title"
+    STATUSPAGE_STATUS = "statuspage_status"
+    STATUSPAGE_COMPONENT = "statuspage_component"  # one block a component: `<this>:<name>`
+    STATUSPAGE_MESSAGE = "statuspage_message"
+    MAINTENANCE_TITLE = "maintenance_title"
+    MAINTENANCE_COMPONENTS = "maintenance_components"
+    MAINTENANCE_FROM = "maintenance_from"
+    MAINTENANCE_TO = "maintenance_to"
+    MAINTENANCE_BODY = "maintenance_body"
