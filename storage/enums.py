@@ -56,6 +56,8 @@ class EventKind(StrEnum):
     ALERT_FIRED = "alert_fired"
     ALERT_RESOLVED = "alert_resolved"
     PAGED = "paged"
+    STAKEHOLDER_UPDATE = "stakeholder_update"
+    PUBLIC_UPDATE = "public_update"
 
 
 class ReminderKind(StrEnum):
@@ -66,6 +68,7 @@ class ReminderKind(StrEnum):
     ACK_BREACH = "ack_breach"
     ACTION_OVERDUE = "action_overdue"
     REVIEW_DUE = "review_due"
+    PUBLIC_UPDATE_DUE = "public_update_due"
 
 
 class AlertSource(StrEnum):

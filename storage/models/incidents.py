@@ -56,6 +56,19 @@ class Incident(SQLModel, table=True):
     ack_breached_at: datetime | None = utc_column()
     commander_reminder_at: datetime | None = utc_column(index=True)
 
+    # Who outside the channel hears of it. Customers are affected since this moment (None: not
+    # affected, or not known); set by `/incident impact customers yes` or the declare form.
+    customers_affected_at: datetime | None = utc_column()
+    # The last stakeholder update, and when the next is due (None: none are nagged for).
+    last_stakeholder_update_at: datetime | None = utc_column()
+    stakeholder_update_due_at: datetime | None = utc_column()
+    # The status page as this incident last set it (its public status and when), written with
+    # each publication; and the one reminder when customers are affected and nothing is public.
+    public_status: str | None = Field(default=None, max_length=32)
+    public_updated_at: datetime | None = utc_column()
+    public_reminder_at: datetime | None = utc_column(index=True)
+    public_reminded_at: datetime | None = utc_column()
+
 
 class IncidentSurface(SQLModel, table=True):
     """Where an incident is shown on one surface: a Slack channel, its status message, the

@@ -44,6 +44,8 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.ALERT_FIRED: "Alert firing",
     EventKind.ALERT_RESOLVED: "Alert resolved",
     EventKind.PAGED: "Paged",
+    EventKind.STAKEHOLDER_UPDATE: "Stakeholder update",
+    EventKind.PUBLIC_UPDATE: "Status page update",
 }
 
 # Kinds whose text is somebody's own words, so the entry names who said it.
