@@ -90,15 +90,21 @@ class _Answer:
     key: tuple[tuple[str, ...], timedelta]
     lo: datetime  # the answer holds for `lo <= instant < hi` (never, when they are equal)
     hi: datetime
+    due: datetime  # from here on, the answer from `hi` is worked out ahead
     shift: Shift | None
     next: Shift | None
     pieces: dict[str, Shift | None]
+    # Between these instants no piece reaches more than `LAYER_REACH` from the instant, so
+    # the pieces are the answer as they are, without cutting.
+    uncut: tuple[datetime, datetime]
 
     def holds(self, key: tuple[tuple[str, ...], timedelta], instant: datetime) -> bool:
         """Whether this is the answer to the same question at `instant`."""
         return self.key == key and self.lo <= instant < self.hi
 
     def at(self, instant: datetime) -> OnCallAt:
+        if self.uncut[0] <= instant <= self.uncut[1]:
+            return OnCallAt(self.shift, self.next, dict(self.pieces))
         cut = (instant - LAYER_REACH, instant + LAYER_REACH)
         layers = {name: _clip(p, *cut) if p else None for name, p in self.pieces.items()}
         return OnCallAt(self.shift, self.next, layers)
@@ -164,8 +170,7 @@ def on_call_now(
     known = timeline._answer
     if known is not None and known.holds(key, instant):
         following = timeline._following
-        due = known.lo + (known.hi - known.lo) * timeline._ahead_share
-        if instant >= due and (following is None or following[0] is not known):
+        if instant >= known.due and (following is None or following[0] is not known):
             # Part way through the span: the answer from its end, before anyone needs it.
             timeline._following = (known, _work_out(timeline, known.hi, key, ahead))
             timeline.answers_worked_ahead += 1
@@ -199,7 +204,13 @@ def _work_out(
     for layer in key[0]:
         pieces[layer], since, until = _layer_piece(timeline, layer, instant)
         lo, hi = max(lo, since), min(hi, until)
-    return _Answer(key, lo, hi, current, upcoming, pieces)
+    due = lo + (hi - lo) * timeline._ahead_share
+    found = [piece for piece in pieces.values() if piece is not None]
+    uncut = (
+        max((piece.end for piece in found), default=lo) - LAYER_REACH,
+        min((piece.start for piece in found), default=hi) + LAYER_REACH,
+    )
+    return _Answer(key, lo, hi, due, current, upcoming, pieces, uncut)
 
 
 def final_window(timeline: Timeline, start: datetime, end: datetime) -> WindowShifts:

@@ -73,6 +73,15 @@ def test_who_from_small_windows_is_who_from_wide_ones(
     # every shift in it, a minute either side, and some further away.
     edges = [s for s in (found.shift, found.next, *found.layers.values()) if s is not None]
     probes = [e + d * MINUTE for s in edges for e in (s.start, s.end) for d in (-1, 0, 1)]
+    # And where a layer's piece starts or stops being cut at a day from the instant.
+    pieces = [s for s in found.layers.values() if s is not None]
+    probes += [
+        e + r + d * MINUTE
+        for s in pieces
+        for e in (s.start, s.end)
+        for r in (-DAY, DAY)
+        for d in (-1, 0, 1)
+    ]
     for probe in [*probes, *(instant + n * MINUTE for n in later)]:
         on_call_now(timeline, instant, names, ahead=AHEAD)  # the answer kept is this one
         again = on_call_now(timeline, probe, names, ahead=AHEAD)
