@@ -10,10 +10,10 @@ rotation is then an hour or two of work, not the weeks around the instant.
 A `Timeline` keeps what it worked out: the shifts of each window, and the last answer with
 the span of instants it holds for (the current shift's, the gap's, each layer's piece's), so
 that asking again a moment later is a comparison, not a computation. Windows are widened to
-whole days (or to multiples of their width, when wider), so that all the instants of a day
-ask for the same windows: when the hour's shift ends, the next one is already worked out.
-Each schedule's days begin at an instant of its own (set by its name), so that schedules do
-not all move on to the next day's windows at the same instant.
+whole days (or to multiples of their width, when wider: `windows.py`), so that all the
+instants of a day ask for the same windows: when the hour's shift ends, the next one is
+already worked out. Each schedule's days begin at an instant of its own (set by its name),
+so that schedules do not all move on to the next day's windows at the same instant.
 
 When the answer kept will stop holding, the next one is worked out ahead, by an ask made
 part way through the span it holds for: at a point of its own for each schedule, so that
@@ -21,16 +21,15 @@ schedules whose shifts change at the same instant (every hour on the hour, at mi
 a day's windows are worked out) do not all do that work in the same ask.
 """
 
-import bisect
 import threading
-import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot.oncall.rules.layering import REACH_LIMIT, SchedulePlan, final_shifts, layer_shifts
 from bot.oncall.rules.shifts import Shift, utc
+from bot.oncall.rules.windows import WindowShifts, block_end, block_start, name_share
 
 FIRST_LOOK = timedelta(hours=1)  # the first window, either side of the instant
 GROWTH = 4  # each window after it is this many times wider
@@ -39,12 +38,10 @@ LAYER_REACH = timedelta(days=1)  # a layer's shift is reported cut to a day eith
 # that a piece cut at its edge is the answer for a while (a day), even from an instant on a
 # day's edge, and the answer from where it stops holding can be worked out ahead.
 LAYER_LOOK = 2 * LAYER_REACH
-BLOCK = timedelta(days=1)  # windows narrower than this are aligned to whole days
 KEPT = 64  # windows a timeline keeps, the least recently used going first
 # Where in an answer's span the next answer is worked out: between these fractions of it, at
 # a point set by the schedule's name.
 AHEAD_FROM, AHEAD_TO = 0.3, 0.9
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -55,32 +52,6 @@ class OnCallAt:
     shift: Shift | None
     next: Shift | None
     layers: dict[str, Shift | None] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class WindowShifts:
-    """The shifts of one window, sorted and not overlapping."""
-
-    start: datetime
-    end: datetime
-    shifts: list[Shift]
-    starts: list[datetime]
-
-    def around(self, instant: datetime) -> tuple[Shift | None, datetime, datetime]:
-        """The shift covering `instant` and its span, or None and the span of the gap around
-        `instant` as far as this window tells."""
-        index = bisect.bisect_right(self.starts, instant) - 1
-        if index >= 0 and instant < self.shifts[index].end:
-            found = self.shifts[index]
-            return found, found.start, found.end
-        lo = self.shifts[index].end if index >= 0 else self.start
-        hi = self.starts[index + 1] if index + 1 < len(self.starts) else self.end
-        return None, lo, hi
-
-    def reaching(self, start: datetime, end: datetime) -> list[Shift]:
-        """The shifts reaching into `[start, end]` (and maybe one just before), whole."""
-        first = max(bisect.bisect_right(self.starts, start) - 1, 0)
-        return self.shifts[first : bisect.bisect_right(self.starts, end)]
 
 
 @dataclass(frozen=True)
@@ -121,8 +92,8 @@ class Timeline:
         self._answer: _Answer | None = None
         # The answer from where `_answer` stops holding, worked out ahead: (for, answer).
         self._following: tuple[_Answer, _Answer] | None = None
-        self._ahead_share = AHEAD_FROM + (AHEAD_TO - AHEAD_FROM) * _share(plan.name, "ahead")
-        self._phase = _share(plan.name, "windows")  # where its days begin, as a share of one
+        self._ahead_share = AHEAD_FROM + (AHEAD_TO - AHEAD_FROM) * name_share(plan.name, "ahead")
+        self._phase = name_share(plan.name, "windows")  # where its blocks begin, as a share
         self.answers_worked_out = 0  # when asked, since this timeline was made
         self.answers_worked_ahead = 0
         self.windows_worked_out = 0
@@ -287,28 +258,19 @@ def _layer_piece(
 
 
 def _before(timeline: Timeline, instant: datetime, width: timedelta) -> datetime:
-    """`instant - width`, moved back to the start of one of the timeline's days, or of a
-    block of `width` when wider (but never past the limit)."""
-    early = instant - width
+    """`instant - width`, moved back to the start of one of the timeline's blocks (never
+    past the limit)."""
     if width >= REACH_LIMIT:
-        return early
-    block = max(width, BLOCK)
-    return early - (early - _EPOCH - block * timeline._phase) % block
+        return instant - width
+    return block_start(instant - width, width, timeline._phase)
 
 
 def _after(timeline: Timeline, instant: datetime, width: timedelta) -> datetime:
-    """`instant + width`, moved on to the end of one of the timeline's days, or of a block
-    of `width` when wider (but never past the limit)."""
-    late = instant + width
+    """`instant + width`, moved on to the end of one of the timeline's blocks (never past
+    the limit)."""
     if width >= REACH_LIMIT:
-        return late
-    block = max(width, BLOCK)
-    return late + (_EPOCH + block * timeline._phase - late) % block
-
-
-def _share(name: str, purpose: str) -> float:
-    """A fraction in [0, 1) that stays the same for a schedule's name from run to run."""
-    return zlib.crc32(f"{purpose}:{name}".encode()) / 2**32
+        return instant + width
+    return block_end(instant + width, width, timeline._phase)
 
 
 def _clip(shift: Shift, start: datetime, end: datetime) -> Shift:
