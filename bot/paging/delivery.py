@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.kernel.outbox import Attempt, Outbox, Payload, Permanent, add_effects, new_effect
 from bot.kernel.transactions import read, run_in_transaction
@@ -27,6 +27,7 @@ from storage.queries import paging as queries
 
 log = logging.getLogger(__name__)
 TELL_PERSON = "paging.tell_person"
+OTHERS_LOOKED_AT = 200  # as many as a sender's look-back reads at the vendor, and more
 S = TypeVar("S")
 
 
@@ -61,7 +62,7 @@ class Delivery:
 
     def register(self) -> None:
         """Send notifications and tell people results, from the outbox."""
-        self.outbox.handle(NOTIFY, self.notify)
+        self.outbox.handle(NOTIFY, self.notify, on_give_up=self.gave_up)
         self.outbox.handle(TELL_PERSON, self.tell_person)
 
     async def notify(self, payload: Payload, attempt: Attempt) -> None:
@@ -89,6 +90,11 @@ class Delivery:
             messages=shown,
         )
 
+    async def gave_up(self, payload: Payload, error: str) -> None:
+        """The outbox stopped retrying a notification (a vendor down for its whole retry
+        time): it failed, and says why, instead of staying pending."""
+        await self._finish(int(payload["notification_id"]), queries.FAILED, detail=error)
+
     async def _send(
         self, notification: Notification, view: PageView | None, *, retry: bool
     ) -> tuple[Delivered, list[list[str]]]:
@@ -115,15 +121,24 @@ class Delivery:
         nid, test = notification.id or 0, notification.purpose == "test"
         if view is None and not test:
             raise Permanent("page_not_found")
+        others = Others()
+        if retry and method in (Method.SMS, Method.VOICE):
+            now = self.clock()
+            others = await read(self.engine, lambda s: _others(s, notification, now))
         if method == Method.SMS:
             sms = self._needs(self.senders.sms, "SMS is not set up (TWILIO_ACCOUNT_SID)")
             body = test_text(method, nid) if view is None else sms_text(view)
-            return await sms.send_sms(notification.address, body, retry=retry)
+            return await sms.send_sms(notification.address, body, retry=retry, not_ours=others.sent)
         if method == Method.VOICE:
             voice = self._needs(self.senders.voice, "voice is not set up (TWILIO_ACCOUNT_SID)")
             say = test_text(method, nid) if view is None else voice_text(view)
             gather = None if view is None else f"{self.public_url}/webhooks/twilio/voice?n={nid}"
-            return await voice.call(notification.address, say, gather_url=gather, retry=retry)
+            # A call says nothing of what it is for: while another call to the number may be
+            # on its way, a call found there may be that one. Calling twice beats not at all.
+            adopt = retry and not others.on_their_way
+            return await voice.call(
+                notification.address, say, gather_url=gather, retry=adopt, not_ours=others.sent
+            )
         mail = self._needs(self.senders.mail, "e-mail is not set up (WARROOM_SMTP_URL)")
         return await mail.send_mail(mail_of(notification, view), retry=retry)
 
@@ -166,6 +181,35 @@ class Delivery:
         await self.chat.tell_person(
             str(payload["user"]), str(payload["text"]), key=key, retry=attempt.is_retry
         )
+
+
+@dataclass(frozen=True)
+class Others:
+    """Other notifications to the same address by the same method: what they are known to
+    have sent (by its vendor id), and whether one may be being sent right now."""
+
+    sent: frozenset[str] = frozenset()
+    on_their_way: bool = False
+
+
+def _others(session: Session, notification: Notification, now: datetime) -> Others:
+    query = (
+        select(Notification)
+        .where(
+            Notification.method == notification.method,
+            Notification.address == notification.address,
+            Notification.id != notification.id,
+        )
+        .order_by(col(Notification.id).desc())
+        .limit(OTHERS_LOOKED_AT)
+    )
+    rows = session.exec(query).all()
+    sent = frozenset(row.provider_id for row in rows if row.provider_id)
+    on_their_way = any(
+        row.state == queries.PENDING and not row.provider_id and (row.due_at or now) <= now
+        for row in rows
+    )
+    return Others(sent, on_their_way)
 
 
 def _load(

@@ -2,9 +2,11 @@
 
 Senders raise `bot.kernel.outbox.Transient` for what may pass (429, 5xx, timeouts, dropped
 connections) and `Permanent` for what cannot (a refused number, a bad address); with
-`retry=True` they first look for what an earlier try whose answer was lost already did.
+`retry=True` they first look for what an earlier try whose answer was lost already did, never
+taking one of `not_ours` (what other notifications are known to have sent).
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -34,7 +36,9 @@ class Mail:
 class SmsSender(Protocol):
     """Text messages (Twilio's Messages API)."""
 
-    async def send_sms(self, to: str, body: str, *, retry: bool) -> Delivered:
+    async def send_sms(
+        self, to: str, body: str, *, retry: bool, not_ours: Collection[str] = frozenset()
+    ) -> Delivered:
         """Send `body` to the E.164 number `to`; on a retry, adopt the same message if sent."""
         ...
 
@@ -42,7 +46,15 @@ class SmsSender(Protocol):
 class VoiceCaller(Protocol):
     """Phone calls that read a text and take a keypress (Twilio's Calls API)."""
 
-    async def call(self, to: str, say: str, *, gather_url: str | None, retry: bool) -> Delivered:
+    async def call(
+        self,
+        to: str,
+        say: str,
+        *,
+        gather_url: str | None,
+        retry: bool,
+        not_ours: Collection[str] = frozenset(),
+    ) -> Delivered:
         """Call `to`, say `say`; with `gather_url`, a keypress is posted there."""
         ...
 

@@ -6,7 +6,7 @@ A retry first looks for what an earlier try whose answer was lost already made.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -178,14 +178,17 @@ class TwilioSmsSender:
         self.client = client
         self.from_number = from_number
 
-    async def send_sms(self, to: str, body: str, *, retry: bool) -> Delivered:
+    async def send_sms(
+        self, to: str, body: str, *, retry: bool, not_ours: Collection[str] = frozenset()
+    ) -> Delivered:
         """Send `body` to `to`; on a retry, adopt a message with the very same body if the
-        earlier try made one (every paging text carries a unique code, so none is mistaken)."""
+        earlier try made one. A page's texts carry its code, but a repeated page says the same
+        again: the caller names the messages that are another notification's in `not_ours`."""
         text = fit_sms(body)
         if not text.strip():
             raise Permanent("the text message is empty")
         if retry:
-            found = await self._find(to, text)
+            found = await self._find(to, text, not_ours)
             if found is not None:
                 return Delivered(str(found["sid"]), f"adopted ({found.get('status', '')})")
         made = await self.client.create(
@@ -193,10 +196,12 @@ class TwilioSmsSender:
         )
         return Delivered(_sid(made), str(made.get("status", "")))
 
-    async def _find(self, to: str, text: str) -> dict[str, Any] | None:
+    async def _find(self, to: str, text: str, not_ours: Collection[str]) -> dict[str, Any] | None:
         messages = await self.client.list("Messages", {"To": to, "From": self.from_number})
         for message in messages:
-            if message.get("body") == text and message.get("status") not in NOT_DELIVERED:
+            if message.get("sid") in not_ours or message.get("body") != text:
+                continue
+            if message.get("status") not in NOT_DELIVERED:
                 return message
         return None
 
@@ -206,7 +211,8 @@ class TwilioVoiceCaller:
 
     Twilio's call records show neither the TwiML nor the callback URLs they were made with,
     so a retry cannot recognise its own call for sure: it adopts the newest call to the same
-    number from our number made within `adopt_within` (None: never adopt, always call again).
+    number from our number made within `adopt_within` (None: never adopt, always call again)
+    that is not one of `not_ours` (calls other notifications are known to have made).
     """
 
     def __init__(
@@ -220,11 +226,19 @@ class TwilioVoiceCaller:
         self.from_number = from_number
         self.adopt_within = adopt_within
 
-    async def call(self, to: str, say: str, *, gather_url: str | None, retry: bool) -> Delivered:
+    async def call(
+        self,
+        to: str,
+        say: str,
+        *,
+        gather_url: str | None,
+        retry: bool,
+        not_ours: Collection[str] = frozenset(),
+    ) -> Delivered:
         """Call `to` and read `say`; with `gather_url`, Twilio posts the key pressed there."""
         twiml = build_call_twiml(say, gather_url)
         if retry and self.adopt_within is not None:
-            found = await self._recent(to, self.adopt_within)
+            found = await self._recent(to, self.adopt_within, not_ours)
             if found is not None:
                 return Delivered(str(found["sid"]), f"adopted ({found.get('status', '')})")
         made = await self.client.create(
@@ -232,12 +246,15 @@ class TwilioVoiceCaller:
         )
         return Delivered(_sid(made), str(made.get("status", "")))
 
-    async def _recent(self, to: str, within: timedelta) -> dict[str, Any] | None:
+    async def _recent(
+        self, to: str, within: timedelta, not_ours: Collection[str]
+    ) -> dict[str, Any] | None:
         since = self.client.clock() - within
         for call in await self.client.list("Calls", {"To": to, "From": self.from_number}):
             made = _twilio_time(call.get("date_created"))
-            if made is not None and made >= since and call.get("sid"):
-                return call
+            if made is None or made < since or not call.get("sid") or call["sid"] in not_ours:
+                continue
+            return call
         return None
 
 
