@@ -6,14 +6,14 @@ same due time fail, in any process) and moves the incident's clocks on, in one t
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.incidents.ports import IncidentSnapshot, ReminderSender, incident_stream
 from bot.incidents.publishing import read_snapshot
@@ -70,6 +70,7 @@ class ReminderService:
         *,
         room: RoomRepair,
         batch: int = 500,
+        senders: Mapping[ReminderKind, ReminderSender] | None = None,
     ) -> None:
         self.incidents = incidents
         self.engine: Engine = incidents.engine
@@ -79,6 +80,8 @@ class ReminderService:
         self.clock: Callable[[], datetime] = incidents.clock
         self.room = room
         self.batch = batch
+        # Kinds another surface delivers (the status page reminder); the rest go to `sender`.
+        self.senders: dict[ReminderKind, ReminderSender] = dict(senders or {})
 
     def register(self) -> None:
         """Deliver reminders from the outbox."""
@@ -100,7 +103,9 @@ class ReminderService:
         """A reminder row and its delivery for everything due now; the clocks move on (one
         transaction). Incidents whose clocks moved are republished (overdue shows)."""
         now = self.clock()
-        incidents = queries.list_due_incidents(session, now=now, limit=self.batch)
+        incidents = _with_public_reminders(
+            session, queries.list_due_incidents(session, now=now, limit=self.batch), now, self.batch
+        )
         ids = [i.id for i in incidents if i.id is not None]
         commanders = queries.map_commanders(session, incident_ids=ids)
         rows: list[dict[str, Any]] = []
@@ -157,7 +162,7 @@ class ReminderService:
     def _event(self, incident: Incident, due: DueReminder, now: datetime) -> dict[str, Any] | None:
         if due.kind == ReminderKind.UPDATE_DUE:
             kind = EventKind.UPDATE_MISSED
-            text = f"Status update missed ({_nth(due.seq)} reminder in a row)"
+            text = f"{_missed(incident, now)} ({_nth(due.seq)} reminder in a row)"
         elif due.kind == ReminderKind.ACK_BREACH:
             kind = EventKind.ACK_TARGET_MISSED
             target = self.policy.ack_target(Severity(incident.severity))
@@ -217,7 +222,23 @@ class ReminderService:
         if loaded is None:
             raise Permanent("reminder_not_found")
         reminder, snapshot = loaded
-        await self.sender.send(reminder, snapshot, retry=attempt.is_retry)
+        sender = self.senders.get(ReminderKind(reminder.kind), self.sender)
+        await sender.send(reminder, snapshot, retry=attempt.is_retry)
+
+    # -- the clocks other features move, inside an incident's transaction ---------------------
+
+    def customers_affected(self, incident: Incident, affected: bool, now: datetime) -> bool:
+        """Record whether customers are affected (and arm the status page reminder); False
+        when that was recorded already."""
+        return cadence.set_customers_affected(incident, self.policy, affected=affected, now=now)
+
+    def stakeholders_told(self, incident: Incident, now: datetime) -> None:
+        """A stakeholder update went out: its clock restarts."""
+        cadence.record_stakeholder_update(incident, self.policy, now=now)
+
+    def published(self, incident: Incident, status: str, now: datetime) -> None:
+        """The status page was updated for the incident."""
+        cadence.record_publication(incident, status=status, now=now)
 
 
 def _row(
@@ -237,6 +258,37 @@ def _row(
         "seq": seq,
         "created_at": now,
     }
+
+
+def _with_public_reminders(
+    session: Session, due: Sequence[Incident], now: datetime, limit: int
+) -> list[Incident]:
+    """The due incidents and those whose status page reminder is due, by id."""
+    query = (
+        select(Incident)
+        .where(
+            col(Incident.public_reminder_at) <= now,
+            col(Incident.status).in_([s.value for s in queries.OPEN]),
+        )
+        .order_by(col(Incident.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    found = {i.id: i for i in due}
+    for incident in session.exec(query):
+        found.setdefault(incident.id, incident)
+    return [found[key] for key in sorted(k for k in found if k is not None)]
+
+
+def _missed(incident: Incident, now: datetime) -> str:
+    """Which updates a nag is about: the status update, the stakeholders', or both."""
+    status = cadence.status_update_due(incident, now)
+    stakeholders = cadence.stakeholders_due(incident, now)
+    if stakeholders and not status:
+        return "Stakeholder update missed"
+    if stakeholders:
+        return "Status and stakeholder updates missed"
+    return "Status update missed"
 
 
 def _nth(n: int) -> str:

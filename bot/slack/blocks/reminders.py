@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 
+from bot.incidents.rules.cadence import stakeholders_due, status_update_due
 from bot.kernel.text import truncate
 from bot.kernel.timing import format_span
 from bot.slack.blocks.parts import (
@@ -27,25 +28,57 @@ def _title(incident: Incident) -> str:
     return escape_mrkdwn(truncate(incident.title, 150))
 
 
+_DUE_WORDS = {
+    (True, False): "a status update for *{ref}* is due",
+    (False, True): "a stakeholder update for *{ref}* is due",
+    (True, True): "a status update and a stakeholder update for *{ref}* are due",
+}
+_RESETS = {
+    (True, False): "Posting an update by any path resets this reminder.",
+    (False, True): "Sharing an update with stakeholders resets this reminder.",
+    (True, True): "Posting an update shared with stakeholders resets this reminder.",
+}
+
+
 def build_update_reminder(
     incident: Incident, commander: str | None, *, seq: int, now: datetime
 ) -> tuple[str, list[Block]]:
-    """The nag in the incident channel: mentions the commander, offers Post update and Snooze."""
-    since = incident.last_update_at or incident.declared_at or now
+    """The nag in the incident channel: mentions the commander, offers Post update and Snooze.
+    Where stakeholders are owed an update too (or only they are), it says so."""
     who = mention(commander, nobody="Whoever is leading")
-    lead = f"{who}, a status update for *{incident_ref(incident)}* is due"
+    stakeholders = stakeholders_due(incident, now)
+    due = (status_update_due(incident, now) or not stakeholders, stakeholders)
+    lead = f"{who}, {_DUE_WORDS[due].format(ref=incident_ref(incident))}"
     if seq > 1:
         lead += f" — {seq} reminders in a row"
-    text = f":alarm_clock: {lead}. Last update {format_span(now - since)} ago."
+    text = f":alarm_clock: {lead}. {_last_told(incident, now, *due)}"
     value = incident_value(incident)
     buttons = [button("Post update", ActionId.POST_UPDATE, value, style="primary")]
     buttons += [button(f"Snooze {m} min", a, f"{value}:{m}") for a, m in SNOOZES]
     blocks = [
         section(text),
         {"type": "actions", "elements": buttons},
-        context("Posting an update by any path resets this reminder."),
+        context(_RESETS[due]),
     ]
-    return f"Status update due for {incident_ref(incident)}", blocks
+    what = "Stakeholder update" if due == (False, True) else "Status update"
+    return f"{what} due for {incident_ref(incident)}", blocks
+
+
+def _last_told(incident: Incident, now: datetime, status: bool, stakeholders: bool) -> str:
+    """How long since each overdue kind of update went out."""
+    parts = []
+    if status:
+        since = incident.last_update_at or incident.declared_at or now
+        parts.append(f"Last update {format_span(now - since)} ago.")
+    if stakeholders:
+        told = incident.last_stakeholder_update_at
+        parts.append(
+            f"Last stakeholder update {format_span(now - told)} ago"
+            if told
+            else "No stakeholder update was sent yet"
+        )
+        parts[-1] += ": share one with `/incident stakeholders &lt;message&gt;` or the update form."
+    return " ".join(parts)
 
 
 def build_update_reminder_dm(
