@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -21,6 +21,7 @@ from bot.paging.climb import ACKNOWLEDGED, DONE, ENDED, NOTIFY
 from bot.paging.definitions import Method
 from bot.paging.messages import mail_of, result_text, sms_text, test_text, voice_text
 from bot.paging.ports import ChatPages, Delivered, Mailer, PageView, SmsSender, VoiceCaller
+from bot.paging.service import SHOW_ACK
 from bot.paging.views import load_view
 from storage.models import Escalation, Notification
 from storage.queries import paging as queries
@@ -153,7 +154,11 @@ class Delivery:
 
         def work(session: Session) -> None:
             notification = session.get(Notification, notification_id)
-            if notification is None or notification.state != queries.PENDING:
+            if notification is None:
+                return
+            # Acknowledged while it was on its way: it went all the same, and says so.
+            late = notification.state == queries.CANCELLED and state == queries.SENT
+            if notification.state != queries.PENDING and not late:
                 return
             notification.state = state
             for name, value in values.items():
@@ -161,16 +166,7 @@ class Delivery:
             now = self.clock()
             if state == queries.SENT:
                 notification.sent_at = now
-            if notification.purpose == "test":
-                text = result_text(notification)
-                effect = new_effect(
-                    TELL_PERSON,
-                    key=f"test-result:{notification_id}",
-                    stream=f"test-result:{notification_id}",
-                    payload={"user": notification.target, "text": text},
-                    now=now,
-                )
-                add_effects(session, [effect])
+            add_effects(session, _told(notification, late=late, now=now))
 
         await run_in_transaction(self.engine, work)
         self.outbox.kick()
@@ -181,6 +177,22 @@ class Delivery:
         await self.chat.tell_person(
             str(payload["user"]), str(payload["text"]), key=key, retry=attempt.is_retry
         )
+
+
+def _told(notification: Notification, *, late: bool, now: datetime) -> list[dict[str, Any]]:
+    """What follows a result: a test's is told to its person; a page DM that went out after
+    the page was acknowledged is edited to say so, like the others were."""
+    nid = notification.id
+    if notification.purpose == "test":
+        payload: Payload = {"user": notification.target, "text": result_text(notification)}
+        key = f"test-result:{nid}"
+        return [new_effect(TELL_PERSON, key=key, stream=key, payload=payload, now=now)]
+    if late and notification.method == Method.SLACK and notification.escalation_id is not None:
+        key = f"page.acknowledged:late:{nid}"
+        payload = {"escalation_id": notification.escalation_id}
+        stream = f"page-messages:{notification.escalation_id}"
+        return [new_effect(SHOW_ACK, key=key, stream=stream, payload=payload, now=now)]
+    return []
 
 
 @dataclass(frozen=True)
