@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, insert, update
 from sqlmodel import Session, col, select
 
 from storage.database import affected_rows
+from storage.models.statuspage import Maintenance, PublicIncident, PublicUpdate
 from storage.models.statuspage_subscribers import (
     StatusLinkKey,
     StatusSignup,
@@ -98,9 +99,13 @@ def count_subscribers(session: Session) -> dict[str, int]:
 # -- sign-ups (rate limits) -------------------------------------------------------------------
 
 
-def add_signup(session: Session, *, ip: str, email: str, mailed: bool, at: datetime) -> None:
-    """Record one accepted sign-up request."""
-    session.execute(insert(StatusSignup).values(ip=ip, email=email, mailed=mailed, at=at))
+def add_signup(session: Session, *, ip: str, email: str, mailed: bool, at: datetime) -> int:
+    """Record one accepted sign-up request; its id."""
+    signup = StatusSignup(ip=ip, email=email, mailed=mailed, at=at)
+    session.add(signup)
+    session.flush()
+    assert signup.id is not None
+    return signup.id
 
 
 def count_signups_from(session: Session, *, ip: str, since: datetime) -> int:
@@ -112,7 +117,9 @@ def count_signups_from(session: Session, *, ip: str, since: datetime) -> int:
 def count_mails_to(session: Session, *, email: str, since: datetime) -> int:
     """Confirmation mails sent to this address since `since`."""
     query = select(func.count()).where(
-        StatusSignup.email == email, col(StatusSignup.mailed).is_(True), StatusSignup.at >= since
+        StatusSignup.email == email,
+        col(StatusSignup.mailed).is_(True),
+        col(StatusSignup.at) >= since,
     )
     return int(session.exec(query).one())
 
@@ -194,3 +201,22 @@ def get_link_key(session: Session, *, name: str) -> str | None:
 def add_link_key(session: Session, *, name: str, value: str, now: datetime) -> None:
     """Store the secret called `name`."""
     session.execute(insert(StatusLinkKey).values(name=name, value=value, created_at=now))
+
+
+# -- what the mails tell (the status page's own rows, read by id) -----------------------------
+
+
+def get_public_update(
+    session: Session, *, update_id: int
+) -> tuple[PublicUpdate, PublicIncident] | None:
+    """A public update and its public incident, if the update exists."""
+    update_row = session.get(PublicUpdate, update_id)
+    if update_row is None:
+        return None
+    incident = session.get(PublicIncident, update_row.public_incident_id)
+    return None if incident is None else (update_row, incident)
+
+
+def get_maintenance(session: Session, *, maintenance_id: int) -> Maintenance | None:
+    """A scheduled maintenance, if it exists."""
+    return session.get(Maintenance, maintenance_id)
