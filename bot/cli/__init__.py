@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from bot import __version__
-from bot.cli import oncall
+from bot.cli import oncall, status_webhooks
 from bot.cli.oncall_startup import (
     check_schedule_people,
     load_paging_or_stop,
@@ -289,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     example.add_argument("what", choices=list(EXAMPLES))
     example.set_defaults(func=cmd_example)
     oncall.add_commands(commands)
+    status_webhooks.add_commands(commands)
     return parser
 
 
