@@ -29,12 +29,14 @@ from bot.statuspage.rules.views import (
     PublicUpdateView,
 )
 from bot.statuspage.writing import (
+    MAX_MESSAGE,
     MAX_TITLE,
     PUBLISHED,
     Publication,
     advance_maintenance_in,
     check_components,
     check_draft,
+    plain,
     publish_in,
     record_first_seen,
 )
@@ -179,9 +181,11 @@ class StatusPageService:
     ) -> int:
         """Schedule maintenance of these components; its id. One already due starts at once.
         InvalidInput when refused."""
-        title, body, now = title.strip(), body.strip(), self.clock()
+        title, body, now = plain(title).strip(), plain(body).strip(), self.clock()
         if not title or len(title) > MAX_TITLE:
             raise InvalidInput(f"Give a title of 1 to {MAX_TITLE} characters.", field="title")
+        if len(body) > MAX_MESSAGE:
+            raise InvalidInput(f"Keep the text within {MAX_MESSAGE} characters.", field="body")
         if not components:
             raise InvalidInput("Name the components under maintenance.", field="components")
         names = list(check_components(self.config, dict.fromkeys(components, "operational")))

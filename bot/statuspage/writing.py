@@ -7,6 +7,7 @@ each component whose state changed. So resolving one incident leaves a component
 still holds as that one has it.
 """
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +37,8 @@ from storage.queries import statuspage as queries
 PUBLISHED = "statuspage.published"
 STREAM = "statuspage"
 MAX_TITLE, MAX_MESSAGE = 200, 20_000
+# Control characters show as nothing on a page and cannot be written in XML (the feed).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ def check_draft(
         raise InvalidInput(f"{status!r} is not a status ({_words(PublicStatus)}).", field="status")
     if impact is not None and impact not in {i.value for i in Impact}:
         raise InvalidInput(f"{impact!r} is not an impact ({_words(Impact)}).", field="impact")
-    title, message = title.strip(), message.strip()
+    title, message = plain(title).strip(), plain(message).strip()
     if len(title) > MAX_TITLE:
         raise InvalidInput(f"Keep the title within {MAX_TITLE} characters.", field="title")
     if not message:
@@ -90,6 +93,11 @@ def check_draft(
         impact=None if impact is None else Impact(impact),
         by=by[:100],
     )
+
+
+def plain(text: str) -> str:
+    """`text` without control characters (line breaks and tabs stay)."""
+    return _CONTROL.sub("", text)
 
 
 def check_components(

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.statuspage.definitions import ComponentStatus
 from bot.statuspage.rules.states import worst
 from bot.statuspage.rules.views import (
     ComponentView,
@@ -63,63 +62,59 @@ def build_components(
     info: PageInfo, components: Sequence[ComponentView], *, fallback: datetime
 ) -> list[Json]:
     """Components, and their groups as Statuspage writes them (a component with `group: true`
-    listing its members), in the configured order."""
+    listing its members, as bad as its worst one), in the configured order."""
     found: list[Json] = []
-    groups: dict[str, Json] = {}
+    members: dict[str, list[ComponentView]] = {}
     for component in components:
-        group_id = stable_id("group", component.group) if component.group else None
-        if component.group and component.group not in groups:
-            groups[component.group] = _group(info, component.group, len(found) + 1, fallback)
-            found.append(groups[component.group])
-        found.append(
-            {
-                "id": stable_id("component", component.name),
-                "name": component.name,
-                "status": component.status.value,
-                "created_at": timestamp(component.first_seen or fallback),
-                "updated_at": timestamp(component.since or fallback),
-                "position": len(found) + 1,
-                "description": component.description or None,
-                "showcase": True,
-                "start_date": _day(component.first_seen),
-                "group_id": group_id,
-                "page_id": info.id,
-                "group": False,
-                "only_show_if_degraded": False,
-            }
-        )
+        if component.group and component.group not in members:
+            members[component.group] = []
+            found.append({"name": component.group, "group": True})  # filled in below
         if component.group:
-            groups[component.group]["components"].append(found[-1]["id"])
-            _fold_into_group(groups[component.group], component)
+            members[component.group].append(component)
+        found.append(_component(info, component, fallback))
+    for position, entry in enumerate(found, start=1):
+        entry["position"] = position
+        if entry["group"] and "id" not in entry:
+            entry.update(_group(info, entry["name"], members[entry["name"]], fallback))
     return found
 
 
-def _group(info: PageInfo, name: str, position: int, fallback: datetime) -> Json:
+def _component(info: PageInfo, component: ComponentView, fallback: datetime) -> Json:
     return {
-        "id": stable_id("group", name),
-        "name": name,
-        "status": ComponentStatus.OPERATIONAL.value,
-        "created_at": timestamp(fallback),
-        "updated_at": timestamp(fallback),
-        "position": position,
-        "description": None,
-        "showcase": False,
-        "start_date": None,
-        "group_id": None,
+        "id": stable_id("component", component.name),
+        "name": component.name,
+        "status": component.status.value,
+        "created_at": timestamp(component.first_seen or fallback),
+        "updated_at": timestamp(component.since or fallback),
+        "position": 0,
+        "description": component.description or None,
+        "showcase": True,
+        "start_date": _day(component.first_seen),
+        "group_id": stable_id("group", component.group) if component.group else None,
         "page_id": info.id,
-        "group": True,
+        "group": False,
         "only_show_if_degraded": False,
-        "components": [],
     }
 
 
-def _fold_into_group(group: Json, component: ComponentView) -> None:
-    """A group is as bad as its worst member, and was updated when its newest member was."""
-    group["status"] = worst([ComponentStatus(group["status"]), component.status]).value
-    if component.since is not None:
-        group["updated_at"] = max(group["updated_at"], timestamp(component.since) or "")
-    if component.first_seen is not None:
-        group["created_at"] = min(group["created_at"], timestamp(component.first_seen) or "")
+def _group(info: PageInfo, name: str, members: list[ComponentView], fallback: datetime) -> Json:
+    """A group is as bad as its worst member, began with its first and changed with its
+    newest."""
+    began = [m.first_seen for m in members if m.first_seen is not None]
+    changed = [m.since for m in members if m.since is not None]
+    return {
+        "id": stable_id("group", name),
+        "status": worst(m.status for m in members).value,
+        "created_at": timestamp(min(began, default=fallback)),
+        "updated_at": timestamp(max(changed, default=fallback)),
+        "description": None,
+        "showcase": False,
+        "start_date": _day(min(began, default=None)),
+        "group_id": None,
+        "page_id": info.id,
+        "only_show_if_degraded": False,
+        "components": [stable_id("component", m.name) for m in members],
+    }
 
 
 def _day(moment: datetime | None) -> str | None:
