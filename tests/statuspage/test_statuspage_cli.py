@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from statuspage_core import STATUS_YML, effects
 
 from bot.cli import maintenance
@@ -46,7 +46,7 @@ def stored(database_url: str) -> list[Maintenance]:
     engine = make_engine(database_url)
     try:
         with Session(engine) as session:
-            return list(session.exec(select(Maintenance).order_by(Maintenance.id)))
+            return list(session.exec(select(Maintenance).order_by(col(Maintenance.id))))
     finally:
         engine.dispose()
 
