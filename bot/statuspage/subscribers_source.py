@@ -18,9 +18,9 @@ from storage.queries import statuspage_subscribers as queries
 
 
 def page_info(config: StatusPageConfig, public_url: str) -> PageInfo:
-    """Who the page is, as the summary JSON names it."""
-    name = config.branding.name
-    return PageInfo(id=stable_id("page", name), name=name, url=f"{public_url.rstrip('/')}/status")
+    """Who the page is, as the summary JSON names it (as `/status/api/v2/summary.json` does)."""
+    page_url = f"{public_url.rstrip('/')}/status"
+    return PageInfo(id=stable_id("page", page_url), name=config.branding.name, url=page_url)
 
 
 class ServicePublications:

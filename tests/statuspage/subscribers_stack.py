@@ -40,6 +40,7 @@ from bot.statuspage.subscribers_ports import Mailer
 from bot.statuspage.subscribers_source import ServicePublications
 from bot.statuspage.subscribers_webhooks import WebhookSubscribers
 from bot.web.limits import uvicorn_limits
+from bot.web.status.routes import build_status_router
 from bot.web.status_subscribe import build_status_subscribe_router
 from bot.web.status_subscribe_links import ItsdangerousLinkSigner
 from bot.web.status_subscribe_senders import HttpWebhookPoster, StatusMailer
@@ -185,6 +186,7 @@ async def subscriber_stack(
     webhooks.register()
     app = FastAPI()
     app.include_router(build_status_subscribe_router(subscribers, config=config, public_url=url))
+    app.include_router(build_status_router(page, url))
     server = uvicorn.Server(
         uvicorn.Config(app, log_level="warning", lifespan="off", **uvicorn_limits())  # type: ignore[arg-type]
     )

@@ -247,3 +247,18 @@ async def test_a_link_in_a_message_stays_text_in_the_mail(
         html = html_of(stack.mails_to("ada@example.com")[-1])
         assert "See https://evil.example/x for details" in html
         assert 'href="https://evil.example' not in html
+
+
+async def test_the_status_page_carries_the_form_and_the_form_signs_up(
+    engine: Engine, tmp_path: Path, smtp: SmtpServer
+) -> None:
+    async with subscriber_stack(engine, tmp_path, smtp) as stack:
+        page = await stack.http.get("/status", headers=HTML)
+        assert page.status_code == 200
+        assert f'<form method="post" action="{stack.url}/status/subscribe">' in page.text
+        for name in ("API", "Dashboard", "Payments", "Email delivery"):
+            assert f'name="components" value="{name}"' in page.text
+        # What a browser sends for the form with two boxes ticked.
+        answer = await stack.sign_up("ada@example.com", ["API", "Email delivery"], headers=HTML)
+        assert answer.status_code == 202
+        assert "Check your inbox" in answer.text and "ada@example.com" in answer.text

@@ -71,6 +71,8 @@ async def test_a_publication_posts_the_summary_signed_with_the_secret(
         assert summary["status"]["indicator"] in ("major", "critical")
         assert webhook(engine, hook_id).last_success_at is not None
         assert webhook(engine, other_id).last_success_at is None
+        served = await stack.http.get("/status/api/v2/summary.json")
+        assert summary == served.json()  # the same document the page serves
 
 
 async def test_a_5xx_is_tried_again_and_the_retry_is_signed_the_same(
