@@ -112,6 +112,24 @@ def test_an_acknowledgement_in_slack_stops_the_mail_and_the_call(
     assert (sent["slack"].state, sent["sms"].state) == ("sent", "sent")
 
 
+def test_resolving_the_incident_stops_the_mail_and_the_call(
+    app: OncallApp, vendors: Vendors, people: dict[str, Person]
+) -> None:
+    carol = people["carol"]
+    app.alert("Checkout errors", "checkout", "checkout-errors")
+    room = app.driver.channel_by_name("inc-1-checkout-errors")
+    assert room is not None
+    assert app.driver.slash("alice", str(room["id"]), "resolve fixed").status_code == 200
+    app.settle()
+    later(app, minutes=1, seconds=5)
+    later(app, minutes=5)
+    assert vendors.mails_to(carol) == [] and vendors.calls_to(carol) == []
+    sent = notifications(app, carol)
+    assert {(n.state, n.detail) for m, n in sent.items() if m in ("email", "voice")} == {
+        ("cancelled", "the incident was resolved")
+    }
+
+
 def test_texting_back_ack_and_the_code_acknowledges_and_stops_the_rest(
     app: OncallApp, vendors: Vendors, people: dict[str, Person]
 ) -> None:
