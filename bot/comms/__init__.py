@@ -1,1 +1,2 @@
-"""Stakeholder communication: audiences that hear of incidents by severity and impact, and the updates sent to them."""
+"""Stakeholder communication: audiences that hear of incidents by severity and impact, and
+the updates sent to them."""

@@ -1,0 +1,1 @@
+"""Pure rules of stakeholder communication: what an update says, found in plain text."""
