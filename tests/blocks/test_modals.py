@@ -35,6 +35,7 @@ def test_declare_modal_asks_for_everything(block_kit):
         BlockId.SERVICE,
         BlockId.PRIVATE,
         BlockId.COMMANDER,
+        BlockId.CUSTOMERS_AFFECTED,
     ]
     title = block(view, BlockId.TITLE)
     assert title["optional"] is False

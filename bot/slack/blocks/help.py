@@ -17,7 +17,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("note <text>", "Add a note to the timeline"),
     ("resolve [summary]", "Resolve at once with a summary (alone, opens a form)"),
     ("close", "Close a resolved incident and draft its postmortem"),
-    ("impact <text> | impact users <N> | impact cost <amount>", "Record the impact"),
+    (
+        "impact <text> | impact users <N> | impact cost <amount> | impact customers yes|no",
+        "Record the impact (customers affected tells customer success at once)",
+    ),
     ("rootcause <text>", "Record the root cause for the postmortem"),
     ("action <text> [@owner] [due YYYY-MM-DD]", "Add an action item (alone, opens a form)"),
     ("actions", "List open action items across incidents, yours first"),
@@ -27,6 +30,11 @@ COMMANDS: tuple[tuple[str, str], ...] = (
         "Page more people, each with their own acknowledgement; they join when they acknowledge",
     ),
     ("ack", "Acknowledge every page of this incident still climbing, and the incident"),
+    ("stakeholders <message>", "Send a stakeholder update to the audiences this incident reaches"),
+    (
+        "statuspage [investigating|identified|monitoring|resolved <message>]",
+        "Publish on the status page (alone, opens a form)",
+    ),
     ("list", "List open incidents"),
     ("help", "Show this help"),
 )

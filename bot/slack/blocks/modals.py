@@ -20,6 +20,8 @@ MAX_SERVICE_INPUT = 500
 MAX_UPDATE_INPUT = 3000
 MAX_CONTEXT_TITLE = 200
 PRIVATE_OPTION = "private"
+CUSTOMERS_OPTION = "customers_affected"
+SHARE_OPTION = "share"
 UNCHANGED_STATUS = "unchanged"
 
 
@@ -81,6 +83,17 @@ def build_declare_modal(
             optional=True,
             hint="Defaults to you",
         ),
+        _input(
+            BlockId.CUSTOMERS_AFFECTED,
+            "Customers affected?",
+            {
+                "type": "checkboxes",
+                "action_id": ActionId.CUSTOMERS_AFFECTED.value,
+                "options": [_option("Customers are affected", CUSTOMERS_OPTION)],
+            },
+            optional=True,
+            hint="Customer success hears of it at once.",
+        ),
     ]
     return _modal(CallbackId.DECLARE, "Declare an incident", blocks, "Declare", private_metadata)
 
@@ -112,6 +125,20 @@ def build_update_modal(incident: Incident) -> Block:
             "initial_option": keep,
         }
         blocks.append(_input(BlockId.STATUS, "Status", select, optional=True))
+    share = {
+        "type": "checkboxes",
+        "action_id": ActionId.SHARE_STAKEHOLDERS.value,
+        "options": [_option("Share with stakeholders", SHARE_OPTION)],
+    }
+    blocks.append(
+        _input(
+            BlockId.SHARE_STAKEHOLDERS,
+            "Stakeholders",
+            share,
+            optional=True,
+            hint="Also sent to the audiences this incident reaches (warroom.yml stakeholders).",
+        )
+    )
     return _modal(
         CallbackId.POST_UPDATE, "Post an update", blocks, "Post", incident_value(incident)
     )

@@ -59,7 +59,7 @@ def build_status_blocks(
 ) -> list[Block]:
     """The pinned, live status block of an incident channel.
 
-    At most 27 blocks whatever the input (each part caps its own), well inside Slack's 50.
+    At most 28 blocks whatever the input (each part caps its own), well inside Slack's 50.
     """
     blocks: list[Block] = [_header(incident)]
     if incident.summary.strip():
@@ -69,6 +69,9 @@ def build_status_blocks(
     if incident.resolution.strip() and not is_open(Status(incident.status)):
         blocks.append(titled_section("*Resolution*", incident.resolution.strip()))
     blocks.append(_latest_update(incident, latest_update))
+    public = _public_line(incident, now=now)
+    if public is not None:
+        blocks.append(public)
     if alerts is not None:
         blocks.extend(build_alerts_section(alerts, incident))
     postmortem = build_postmortem_line(incident, postmortem_link)
@@ -163,6 +166,16 @@ def _latest_update(incident: Incident, update: StatusUpdate | None) -> Block:
     if update.posted_at:
         head += f" · {date_token(update.posted_at)}"
     return titled_section(head, update.text, mentions=update.mentions)
+
+
+def _public_line(incident: Incident, *, now: datetime) -> Block | None:
+    """What the status page last said for this incident, and how long ago it said it."""
+    status, at = incident.public_status, incident.public_updated_at
+    if not status or at is None:
+        return None
+    shown = fit_mrkdwn(status.replace("_", " "), 40)
+    ago = format_span(between(at, now))
+    return context(f"*Public:* {shown} · {ago} ago ({date_token(at, TIME)})")
 
 
 def _actions(incident: Incident) -> Block | None:

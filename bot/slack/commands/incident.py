@@ -6,6 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.kernel.errors import InvalidInput
+from bot.slack.commands.comms import (
+    PublishStatusPage,
+    SetCustomerImpact,
+    ShareWithStakeholders,
+    parse_customer_impact,
+    parse_stakeholders,
+    parse_statuspage,
+)
 from bot.slack.commands.incident_page import (
     AcknowledgePages,
     PagePeople,
@@ -141,6 +149,9 @@ Command = (
     | MarkReviewed
     | PagePeople
     | AcknowledgePages
+    | ShareWithStakeholders
+    | PublishStatusPage
+    | SetCustomerImpact
 )
 
 ROLE_WORDS: dict[str, Role] = {
@@ -165,6 +176,9 @@ CHANNEL_BOUND = (
     MarkReviewed,
     PagePeople,
     AcknowledgePages,
+    ShareWithStakeholders,
+    PublishStatusPage,
+    SetCustomerImpact,
 )
 MAX_USERS_AFFECTED = 2**31 - 1  # users_affected is an INTEGER column: 32 bits on PostgreSQL
 _DUE = re.compile(r"(?:^|\s)due\s+(\S+)\s*$", re.IGNORECASE)
@@ -253,11 +267,14 @@ def _resolve(rest: str, _user: str) -> Resolve:
     return Resolve(summary=plain_from_slack(rest).strip())
 
 
-def _impact(rest: str, _user: str) -> SetImpact:
+def _impact(rest: str, _user: str) -> SetImpact | SetCustomerImpact:
     text = plain_from_slack(rest).strip()
     if not text:
         raise InvalidInput("Describe the impact: `/incident impact 30% of checkouts failed`.")
     word, _, value = text.partition(" ")
+    customers = parse_customer_impact(value) if word.lower() == "customers" else None
+    if customers is not None:
+        return customers
     if word.lower() == "users":
         count = value.strip().replace(",", "").replace("_", "")
         # ASCII digits only (int() refuses `²`), and no more than the INTEGER column holds.
@@ -334,6 +351,9 @@ _PARSERS: dict[str, Callable[[str, str], Command]] = {
     "page": parse_page,
     "ack": parse_acknowledge,
     "acknowledge": parse_acknowledge,
+    "stakeholders": parse_stakeholders,
+    "statuspage": parse_statuspage,
+    "status-page": parse_statuspage,
 }
 _USER_TOKEN = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 

@@ -10,6 +10,7 @@ from bot.kernel.inbox import Inbox
 from bot.slack.deps import SlackDeps
 from bot.slack.handlers import (
     alerts,
+    comms,
     events,
     incident_buttons,
     incident_forms,
@@ -38,6 +39,7 @@ BUTTONS: Mapping[str, Handler] = {
 FORMS: Mapping[str, Handler] = {
     **incident_forms.FORMS,
     **alerts.FORMS,
+    **comms.FORMS,
     CallbackId.ONCALL_OVERRIDE: handle_override_form,
 }
 # Stored slash commands by command; anything else is `/incident`.
@@ -98,7 +100,8 @@ async def _form_channel(deps: SlackDeps, view: Mapping[str, Any]) -> str | None:
     metadata = str(view.get("private_metadata") or "")
     if metadata[:1] in ("C", "G", "D"):
         return metadata
-    if view.get("callback_id") in incident_forms.FORMS and metadata.isascii():
+    about_incident = incident_forms.FORMS.keys() | comms.ABOUT_INCIDENT
+    if view.get("callback_id") in about_incident and metadata.isascii():
         try:
             incident_id = parse_id(metadata, "")
         except DomainError:

@@ -28,6 +28,7 @@ from bot.slack.commands.incident import (
     SetStatus,
     parse_command,
 )
+from bot.slack.handlers.comms import COMMS_COMMANDS
 from bot.slack.handlers.incident_paging import PAGING_COMMANDS
 from bot.slack.places import SLACK
 from bot.slack.requests import SlackRequest
@@ -48,9 +49,9 @@ async def handle_incident_command(request: SlackRequest) -> None:
     elif isinstance(parsed, CHANNEL_BOUND):
         incident = await request.deps.incidents.in_channel(SLACK, ROOM, request.channel or "")
         assert incident.id is not None
-        paging = PAGING_COMMANDS.get(type(parsed))
-        if paging is not None:
-            await paging(request, parsed, incident)
+        feature = PAGING_COMMANDS.get(type(parsed)) or COMMS_COMMANDS.get(type(parsed))
+        if feature is not None:
+            await feature(request, parsed, incident)
         else:
             await CHANNEL_COMMANDS[type(parsed)](request, parsed, incident.id)
 

@@ -4,6 +4,7 @@ call each. The person hears back in the form's channel."""
 from typing import Any
 
 from bot.incidents.service import DeclareRequest
+from bot.kernel.errors import DomainError
 from bot.slack.forms import (
     parse_action_form,
     parse_declare_form,
@@ -12,6 +13,7 @@ from bot.slack.forms import (
     parse_status_form,
     parse_update_form,
 )
+from bot.slack.handlers.comms_access import require_comms, shared_text
 from bot.slack.ids import CallbackId
 from bot.slack.inputs import parse_id
 from bot.slack.requests import Handler, SlackRequest
@@ -21,7 +23,8 @@ def _view(request: SlackRequest) -> dict[str, Any]:
     return dict(request.body.get("view") or {})
 
 
-def _values(request: SlackRequest) -> Any:
+def values_of(request: SlackRequest) -> Any:
+    """A form's submitted values."""
     return (_view(request).get("state") or {}).get("values") or {}
 
 
@@ -33,34 +36,47 @@ def incident_id_of(request: SlackRequest) -> int:
 
 async def declare(request: SlackRequest) -> None:
     """Declare from the form; the declarer hears back in the channel it was opened from."""
-    form = parse_declare_form(_values(request))
+    form = parse_declare_form(values_of(request))
     view = _view(request)
-    await request.deps.incidents.declare(
-        DeclareRequest(
-            title=form.title,
-            severity=form.severity,
-            summary=form.summary,
-            services=form.services,
-            private=form.private,
-            commander=form.commander,
-            declared_by=request.user,
-            idempotency_key=f"view:{view.get('id')}",
-            reply_to=request.reply_to,
-        )
+    asked = DeclareRequest(
+        title=form.title,
+        severity=form.severity,
+        summary=form.summary,
+        services=form.services,
+        private=form.private,
+        commander=form.commander,
+        declared_by=request.user,
+        idempotency_key=f"view:{view.get('id')}",
+        reply_to=request.reply_to,
     )
+    comms = getattr(request.deps, "comms", None) if form.customers_affected else None
+    if comms is None:
+        await request.deps.incidents.declare(asked)
+    else:  # recorded with the declaration; customer success is told
+        await require_comms(request.deps).declare(asked, customers_affected=True)
 
 
 async def post_update(request: SlackRequest) -> None:
-    """Post an update, maybe moving the status."""
-    form = parse_update_form(_values(request))
-    await request.deps.updates.post_update(
-        incident_id_of(request), request.user, form.text, form.status
-    )
+    """Post an update, maybe moving the status; shared with stakeholders when asked."""
+    form = parse_update_form(values_of(request))
+    incident_id = incident_id_of(request)
+    await request.deps.updates.post_update(incident_id, request.user, form.text, form.status)
+    if not form.share:
+        return
+    try:
+        comms = require_comms(request.deps)
+        shared = await comms.share(incident_id, form.text, request.user)
+    except DomainError as refused:
+        raise DomainError(
+            f"The update is posted, but not shared with stakeholders: {refused.message}",
+            mentions=refused.mentions,
+        ) from refused
+    await request.tell(shared_text(shared))
 
 
 async def add_action(request: SlackRequest) -> None:
     """Add an action item."""
-    form = parse_action_form(_values(request))
+    form = parse_action_form(values_of(request))
     await request.deps.followups.add_action_item(
         incident_id_of(request), request.user, form.text, owner=form.owner, due_on=form.due_on
     )
@@ -68,7 +84,7 @@ async def add_action(request: SlackRequest) -> None:
 
 async def resolve(request: SlackRequest) -> None:
     """Resolve with a summary, root cause and resolution."""
-    form = parse_resolve_form(_values(request))
+    form = parse_resolve_form(values_of(request))
     resolved = await request.deps.incidents.resolve(
         incident_id_of(request),
         request.user,
@@ -82,13 +98,13 @@ async def resolve(request: SlackRequest) -> None:
 
 async def change_severity(request: SlackRequest) -> None:
     """Change the severity."""
-    severity = parse_severity_form(_values(request))
+    severity = parse_severity_form(values_of(request))
     await request.deps.incidents.set_severity(incident_id_of(request), request.user, severity)
 
 
 async def change_status(request: SlackRequest) -> None:
     """Move the lifecycle."""
-    status = parse_status_form(_values(request))
+    status = parse_status_form(values_of(request))
     await request.deps.incidents.set_status(incident_id_of(request), request.user, status)
 
 

@@ -15,9 +15,11 @@ from bot.slack.handlers.alerts import already_declared
 from bot.slack.ids import ActionId
 from bot.slack.inputs import parse_id
 from bot.slack.listeners.commands import form_failed
+from bot.slack.listeners.statuspage import open_statuspage_form
 
 ACTION = "slack.action"
 LINK_BUTTONS = frozenset({ActionId.OPEN_CHANNEL, ActionId.OPEN_ALERT, ActionId.OPEN_RUNBOOK})
+OTHER_FORMS = frozenset({ActionId.DECLARE_FROM_ALERT, ActionId.OPEN_STATUSPAGE})
 INCIDENT_FORMS = {
     ActionId.POST_UPDATE: build_update_modal,
     ActionId.CHANGE_SEVERITY: build_severity_modal,
@@ -39,7 +41,7 @@ async def handle_button(
     if action_id in LINK_BUTTONS:
         await ack()  # Slack opens the URL itself but still expects the click acknowledged
         return
-    if action_id in INCIDENT_FORMS or action_id == ActionId.DECLARE_FROM_ALERT:
+    if action_id in INCIDENT_FORMS or action_id in OTHER_FORMS:
         await ack()
         said = await _open(deps, action_id, action, body, client)
         if said:
@@ -66,6 +68,10 @@ async def _open(
             if view.incident is not None:
                 return already_declared(view)
             modal = build_declare_from_alert_modal(view)
+        elif action_id == ActionId.OPEN_STATUSPAGE:
+            incident_id = parse_id(action.get("value"), "That button is not valid any more.")
+            await open_statuspage_form(deps, client, trigger, incident_id=incident_id)
+            return None
         else:
             incident_id = parse_id(action.get("value"), "That button is not valid any more.")
             snapshot = await deps.incidents.snapshot(incident_id)

@@ -16,6 +16,7 @@ from bot.slack.blocks.modals import (
     build_resolve_modal,
     build_update_modal,
 )
+from bot.slack.commands.comms import PublishStatusPage
 from bot.slack.commands.incident import (
     AddAction,
     Command,
@@ -26,6 +27,7 @@ from bot.slack.commands.incident import (
     parse_command,
 )
 from bot.slack.deps import SlackDeps
+from bot.slack.listeners.statuspage import open_statuspage_form
 from bot.slack.places import SLACK
 
 COMMAND = "/incident"
@@ -72,6 +74,10 @@ async def _open_form(
     if parsed == Declare(title=""):
         modal = build_declare_modal(private_metadata=str(command.get("channel_id") or ""))
         await deps.calls.call(lambda: client.views_open(trigger_id=trigger, view=modal))
+        return True
+    if parsed == PublishStatusPage():
+        channel = str(command.get("channel_id") or "")
+        await open_statuspage_form(deps, client, trigger, channel=channel)
         return True
     build = INCIDENT_FORMS.get(parsed)
     if build is None:

@@ -11,9 +11,11 @@ from bot.slack.deps import SlackDeps
 from bot.slack.forms import (
     parse_action_form,
     parse_declare_form,
+    parse_maintenance_form,
     parse_resolve_form,
     parse_severity_form,
     parse_status_form,
+    parse_statuspage_form,
     parse_update_form,
 )
 from bot.slack.ids import BlockId, CallbackId
@@ -31,9 +33,11 @@ FORMS: dict[str, tuple[Callable[[Any], object], str]] = {
     CallbackId.CHANGE_SEVERITY: (parse_severity_form, BlockId.SEVERITY),
     CallbackId.CHANGE_STATUS: (parse_status_form, BlockId.STATUS),
     CallbackId.DECLARE_FROM_ALERT: (parse_declare_form, BlockId.TITLE),
+    CallbackId.STATUSPAGE: (parse_statuspage_form, BlockId.STATUSPAGE_MESSAGE),
+    CallbackId.MAINTENANCE: (parse_maintenance_form, BlockId.MAINTENANCE_TITLE),
 }
 # Forms whose private metadata names what they are about (an incident, an alert group).
-ABOUT_SOMETHING = frozenset(FORMS) - {CallbackId.DECLARE}
+ABOUT_SOMETHING = frozenset(FORMS) - {CallbackId.DECLARE, CallbackId.MAINTENANCE}
 # Forms kept before the acknowledgement by a listener of their own (one small write each).
 KEPT_AT_ONCE = {CallbackId.ONCALL_CONTACT.value: handle_contact_submission}
 
