@@ -85,31 +85,46 @@ def carrying_out(item_id: int, clock: Callable[[], datetime]) -> Iterator[_Reque
         _REQUEST.reset(token)
 
 
-def _complete_request(session: Session) -> None:
-    request = _REQUEST.get()
+def _complete_request(session: Session, request: _Request | None) -> bool:
+    """Mark the request done in this transaction, unless an earlier one did; whether this
+    one did."""
     if request is None or request.completed:
-        return
+        return False
     if not kernel_queries.complete_inbox_item(
         session, item_id=request.item_id, now=request.clock()
     ):
         raise AlreadyCarriedOut(f"inbox item {request.item_id}")
     request.completed = True
+    return True
 
 
 async def run_in_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
-    """Run `work` in one write transaction on a worker thread, so the event loop never blocks."""
-    request = _REQUEST.get()
+    """Run `work` in one write transaction on a worker thread, so the event loop never blocks.
+
+    Run while a request is carried out, the first such transaction also marks it done."""
+    return await _write(engine, work, _REQUEST.get())
+
+
+async def run_apart(engine: Engine, work: Callable[[Session], T]) -> T:
+    """Run `work` in one write transaction that belongs to no request: the inbox's and the
+    outbox's own bookkeeping (storing, claiming, recording outcomes), shared by many."""
+    return await _write(engine, work, None)
+
+
+async def _write(engine: Engine, work: Callable[[Session], T], request: _Request | None) -> T:
+    completing = False
 
     def in_transaction() -> T:
+        nonlocal completing
         with _turn(engine), unit_of_work(engine, write=True) as session:
             result = work(session)
-            _complete_request(session)
+            completing = _complete_request(session, request)
             return result
 
     try:
         return await asyncio.to_thread(in_transaction)
     except BaseException:
-        if request is not None:
+        if completing and request is not None:
             request.completed = False  # rolled back with everything else
         raise
 
