@@ -4,14 +4,18 @@ gets to it, so a crash, a restart or a second replica finishes what was acknowle
 A stored request's key (a slash command's trigger id, a form's view id and hash, an event id)
 turns a replay into a no-op. While a handler runs, its first write transaction also marks the
 request done (`carrying_out`), so a request re-run after a crash never applies twice.
+
+Requests that arrive while others are being stored share the next transaction (group commit):
+a burst costs a few commits instead of one each, and each caller still hears back only once
+its own request is committed.
 """
 
 import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -20,24 +24,27 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.kernel.group_commit import GroupCommit
 from bot.kernel.outbox import Policy as OutboxPolicy
 from bot.kernel.outbox import backoff
 from bot.kernel.transactions import (
     AlreadyCarriedOut,
     carrying_out,
+    is_write_conflict,
     may_pass_later,
     read,
-    run_in_transaction,
+    run_apart,
 )
 from bot.kernel.work_loop import Workers, WorkLoop
-from storage.models import InboxItem
 from storage.queries import kernel as queries
+from storage.queries.kernel import ClaimedRequest
 
 log = logging.getLogger(__name__)
 Payload = dict[str, Any]
 Handler = Callable[[Payload], Awaitable[None]]
 # Told when a request fails for good: (payload, a short reference to quote in the logs).
 Failed = Callable[[Payload, str], Awaitable[None]]
+Request = tuple[str, str, Payload]  # key, kind, payload
 
 
 @dataclass(frozen=True)
@@ -61,9 +68,11 @@ class Inbox:
     _handlers: dict[str, tuple[Handler, Failed | None]] = field(default_factory=dict)
     _loop: WorkLoop | None = None
     _workers: Workers = field(init=False)
+    _stores: GroupCommit[Request, bool] = field(init=False)
 
     def __post_init__(self) -> None:
         self._workers = Workers(self.policy.slots, self.kick)
+        self._stores = GroupCommit(self._store_together, max_items=self.policy.batch)
 
     def handle(self, kind: str, handler: Handler, *, on_failure: Failed | None = None) -> None:
         """Carry out requests of `kind` with `handler`."""
@@ -71,22 +80,44 @@ class Inbox:
 
     async def accept(self, key: str, kind: str, payload: Payload) -> bool:
         """Store a request before it is acknowledged; False when the same one was stored
-        before (a replay or a double submit), which must then change nothing."""
+        before (a replay or a double submit), which must then change nothing. Returns once the
+        request is committed (with the others that arrived meanwhile)."""
+        stored = await self._stores.submit((key, kind, payload))
+        if stored:
+            self.kick()
+        return stored
+
+    async def _store_together(self, requests: list[Request]) -> Sequence[bool | Exception]:
+        """One transaction for requests that arrived together. When another process stored
+        one of the same keys at the same moment, or one request cannot be stored, each is
+        stored alone; when the database is unreachable, all fail at once."""
         now = self.clock()
         try:
-            stored = await run_in_transaction(
-                self.engine,
-                lambda s: queries.insert_inbox_item(
-                    s, key=key, kind=kind, payload=payload, now=now
-                ),
+            return await run_apart(
+                self.engine, lambda s: queries.insert_inbox_items(s, items=requests, now=now)
+            )
+        except IntegrityError:
+            if len(requests) == 1:
+                return [False]  # see `_store_alone`
+            return [await self._store_alone(request) for request in requests]
+        except Exception as error:
+            if is_write_conflict(error) or (len(requests) > 1 and not may_pass_later(error)):
+                return [await self._store_alone(request) for request in requests]
+            return [error] * len(requests)
+
+    async def _store_alone(self, request: Request) -> bool | Exception:
+        now = self.clock()
+        try:
+            stored = await run_apart(
+                self.engine, lambda s: queries.insert_inbox_items(s, items=[request], now=now)
             )
         except IntegrityError:
             # Another process stored the same request at the same moment (each looked for the
             # key before either inserted it): this copy is the replay.
             return False
-        if stored is not None:
-            self.kick()
-        return stored is not None
+        except Exception as error:
+            return error
+        return stored[0]
 
     def kick(self) -> None:
         """Look for stored requests now rather than at the next poll."""
@@ -102,29 +133,24 @@ class Inbox:
         a burst never delays the next claim, and the claim never takes more than is free.
         """
         return await self._workers.start(
-            lambda free: run_in_transaction(self.engine, lambda s: self._claim(s, free)),
+            lambda free: run_apart(self.engine, lambda s: self._claim(s, free)),
             self._carry_out,
         )
 
-    def _claim(self, session: Session, limit: int) -> list[InboxItem]:
+    def _claim(self, session: Session, limit: int) -> list[ClaimedRequest]:
         now = self.clock()
-        until = now + self.policy.lease
         rows = queries.list_claimable_inbox(
             session, now=now, limit=min(limit, self.policy.batch), kinds=list(self._handlers)
         )
-        taken = []
-        for row in rows:
-            assert row.id is not None
-            if queries.claim_inbox_item(session, item_id=row.id, now=now, until=until):
-                row.attempts += 1
-                taken.append(row)
-        return taken
+        got = queries.claim_inbox_items(
+            session, item_ids=[r.id for r in rows], now=now, until=now + self.policy.lease
+        )
+        return [replace(r, attempts=r.attempts + 1) for r in rows if r.id in got]
 
-    async def _carry_out(self, item: InboxItem) -> None:
-        assert item.id is not None
+    async def _carry_out(self, item: ClaimedRequest) -> None:
         handler, on_failure = self._handlers[item.kind]
         try:
-            with carrying_out(item.id, self.clock):
+            with carrying_out(item.id, self.clock) as request:
                 await handler(dict(item.payload))
         except asyncio.CancelledError:
             # Stopped mid-way (shutting down): the next process may take it at once.
@@ -137,29 +163,30 @@ class Inbox:
             log.exception("request %s (%s) failed (reference %s)", item.id, item.kind, reference)
             await self._failed(item, on_failure, reference, error)
             return
-        # A handler that wrote nothing (a listing, a refusal) is done now.
-        await self._complete(item.id, None)
+        if not request.completed:
+            # A handler that wrote nothing (a listing, a refusal) is done now; one whose
+            # first write marked it done needs no transaction more.
+            await self._complete(item.id, None)
 
     async def _release(self, item_id: int) -> None:
         now = self.clock()
         with contextlib.suppress(Exception):
-            await run_in_transaction(
+            await run_apart(
                 self.engine,
                 partial(queries.release_inbox_item, item_id=item_id, retry_at=now, error="stopped"),
             )
 
     async def _failed(
-        self, item: InboxItem, on_failure: Failed | None, reference: str, error: Exception
+        self, item: ClaimedRequest, on_failure: Failed | None, reference: str, error: Exception
     ) -> None:
-        assert item.id is not None
         text = f"{type(error).__name__} (reference {reference})"
         if item.attempts < self.policy.max_attempts and may_pass_later(error):
             wait = backoff(item.attempts, OutboxPolicy())
             retry_at = self.clock() + timedelta(seconds=wait)
-            await run_in_transaction(
+            await run_apart(
                 self.engine,
                 lambda s: queries.release_inbox_item(
-                    s, item_id=item.id or 0, retry_at=retry_at, error=text
+                    s, item_id=item.id, retry_at=retry_at, error=text
                 ),
             )
             return
@@ -172,7 +199,7 @@ class Inbox:
 
     async def _complete(self, item_id: int, error: str | None) -> None:
         now = self.clock()
-        await run_in_transaction(
+        await run_apart(
             self.engine,
             lambda s: queries.complete_inbox_item(s, item_id=item_id, now=now, error=error),
         )
@@ -181,7 +208,12 @@ class Inbox:
 
     def start(self) -> None:
         """Start carrying out work in the background."""
-        self._loop = WorkLoop("inbox", self.run_due, poll=self.policy.idle_poll)
+        self._loop = WorkLoop(
+            "inbox",
+            self.run_due,
+            poll=self.policy.idle_poll,
+            exhausted=lambda: self._workers.exhausted,
+        )
         self._loop.start()
 
     async def stop(self, grace: float = 5.0) -> None:

@@ -13,7 +13,8 @@ T = TypeVar("T")
 
 
 class WorkLoop:
-    """Calls `run_due` until it finds nothing, then waits for a kick or the next poll."""
+    """Calls `run_due` until it finds nothing (or, told by `exhausted`, until a claim took
+    less than it could), then waits for a kick or the next poll."""
 
     def __init__(
         self,
@@ -22,11 +23,15 @@ class WorkLoop:
         *,
         poll: float,
         next_due: Callable[[], Awaitable[float | None]] | None = None,
+        exhausted: Callable[[], bool] | None = None,
     ) -> None:
         self.name = name
         self.run_due = run_due
         self.poll = poll
         self.next_due = next_due  # seconds until something is due, if known: a shorter nap
+        # Whether the last claim took less than it could: nothing more is due, so looking
+        # again at once would only cost a transaction (new work kicks the loop anyway).
+        self.exhausted = exhausted or (lambda: False)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -48,7 +53,7 @@ class WorkLoop:
             except Exception:
                 log.exception("%s could not claim work; trying again shortly", self.name)
                 found = 0
-            if found and not self._stopping:
+            if found and not self._stopping and not self.exhausted():
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=await self._nap())
@@ -101,6 +106,7 @@ class Workers:
         self.on_done = on_done
         self.running: set[asyncio.Task[None]] = set()
         self._claiming = 0  # claims under way: committed work whose tasks are not spawned yet
+        self.exhausted = False  # the last claim took less than was free: nothing more was due
 
     @property
     def free(self) -> int:
@@ -116,9 +122,11 @@ class Workers:
             return []
         self._claiming += 1
         try:
-            return await take(free)
+            claimed = await take(free)
         finally:
             self._claiming -= 1
+        self.exhausted = len(claimed) < free
+        return claimed
 
     async def start(
         self,
