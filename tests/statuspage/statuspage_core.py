@@ -69,10 +69,12 @@ def write_config(folder: Path, text: str = STATUS_YML) -> Path:
     return path
 
 
-def build_core(engine: Engine, folder: Path, clock: Clock | None = None) -> Core:
+def build_core(
+    engine: Engine, folder: Path, clock: Clock | None = None, config_text: str = STATUS_YML
+) -> Core:
     """The service wired as the app does, on `engine`."""
     clock = clock or Clock()
-    config = load_statuspage_config(str(write_config(folder)))
+    config = load_statuspage_config(str(write_config(folder, config_text)))
     return Core(StatusPageService(engine, Outbox(engine, clock), config, clock), clock, engine)
 
 

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import httpx
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
-from statuspage_core import NOW, Core, add_incident, build_core
+from statuspage_core import NOW, STATUS_YML, Core, add_incident, build_core
 
 from bot.sandbox import serve_in_thread
 from bot.web.status import build_status_router
@@ -38,9 +38,9 @@ class Site:
 
 
 @contextmanager
-def serve_site(engine: Engine, folder: Path) -> Iterator[Site]:
+def serve_site(engine: Engine, folder: Path, config_text: str = STATUS_YML) -> Iterator[Site]:
     """The status router alone in an app, on a real server."""
-    core = build_core(engine, folder)
+    core = build_core(engine, folder, config_text=config_text)
     app = FastAPI()
     app.include_router(build_status_router(core.service, PUBLIC_URL))
     handle = serve_in_thread(app)
