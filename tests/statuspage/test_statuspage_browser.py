@@ -10,6 +10,7 @@ import shutil
 import struct
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -120,26 +121,38 @@ def screenshot(url: str, profile: Path, shot: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
 
 
-def what_a_visitor_sees(dom: str) -> dict[str, object]:
+@dataclass(frozen=True)
+class Seen:
+    """What a visitor reads on the page."""
+
+    overall: list[str]
+    components: dict[str, str]
+    incidents: list[str]
+    maintenance: list[str]
+    uptime: list[str]
+    bars: int
+
+
+def what_a_visitor_sees(dom: str) -> Seen:
     tree = lxml.html.fromstring(dom)
 
     def texts(xpath: str) -> list[str]:
         return [" ".join(node.text_content().split()) for node in tree.xpath(xpath)]
 
-    return {
-        "overall": texts("//*[@id='overall']"),
-        "components": dict(
+    return Seen(
+        overall=texts("//*[@id='overall']"),
+        components=dict(
             zip(
                 texts("//div[contains(@class,'component')]//strong[@class='name']"),
                 texts("//div[contains(@class,'component')]/span[@class='state']"),
                 strict=True,
             )
         ),
-        "incidents": texts("//article[contains(@class,'incident')]"),
-        "maintenance": texts("//article[contains(@class,'maintenance')]/h3"),
-        "uptime": texts("//span[@class='uptime']"),
-        "bars": len(tree.xpath("//div[@class='bars']//rect")),
-    }
+        incidents=texts("//article[contains(@class,'incident')]"),
+        maintenance=texts("//article[contains(@class,'maintenance')]/h3"),
+        uptime=texts("//span[@class='uptime']"),
+        bars=len(tree.xpath("//div[@class='bars']//rect")),
+    )
 
 
 PROBE = (
@@ -160,22 +173,22 @@ def test_a_visitor_sees_the_state_and_the_latest_public_message(
         loaded = browser.load(f"{site.url}/status")
 
     seen = what_a_visitor_sees(loaded.html)
-    assert seen["overall"] == ["Partial System Outage"]
-    assert seen["components"] == {
+    assert seen.overall == ["Partial System Outage"]
+    assert seen.components == {
         "API": "Degraded performance",
         "Dashboard": "Operational",
         "Payments": "Partial outage",
         "Email delivery": "Operational",
     }
-    [incident] = seen["incidents"]  # type: ignore[misc]
+    [incident] = seen.incidents
     assert incident.startswith("Elevated checkout errors Identified")
     assert "A database connection limit was reached; we are raising it now." in incident
     assert "We are investigating" not in incident
     assert "internal:" not in loaded.html
-    assert seen["maintenance"] == ["Database failover drill"]
-    assert seen["bars"] == 4 * 90
+    assert seen.maintenance == ["Database failover drill"]
+    assert seen.bars == 4 * 90
     # API: down 2 h, 1 h and the last 50 minutes of the 89 days and 12 hours shown
-    assert seen["uptime"][0] == "99.82% uptime"
+    assert seen.uptime[0] == "99.82% uptime"
     assert loaded.messages == []  # no error, no refused style
 
 
