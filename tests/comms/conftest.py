@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from comms_stack import CommsHarness, comms_app
+from comms.comms_stack import CommsHarness, comms_app
 from servers.smtp_server import SmtpServer, smtp_server
 
 from bot.sandbox import SandboxServer
