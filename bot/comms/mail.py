@@ -37,7 +37,7 @@ def text_of(note: StakeholderNote, *, audience: str) -> str:
         "",
         f"Severity: {note.severity}",
         f"Status: {note.status}",
-        f"Customers affected: {'yes' if note.customers_affected else 'not known to be'}",
+        f"Customers affected: {'yes' if note.customers_affected else 'not known'}",
     ]
     if note.impact:
         lines.append(f"Impact: {note.impact}")

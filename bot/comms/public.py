@@ -6,13 +6,12 @@ Public text is written by people for the page; nothing from the channel is copie
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, select
 
 from bot.comms.ports import IncidentClocks
-from bot.comms.rules.public import suggested_status
+from bot.comms.rules.public import PublicDraft, suggested_status
 from bot.incidents.service import IncidentService
 from bot.kernel.errors import IncidentNotFound
 from bot.kernel.text import actor_text, mentions_of
@@ -23,19 +22,6 @@ from storage.enums import EventKind, Severity
 from storage.models import Incident, PublicIncident, TimelineEvent
 
 MAX_EVENT_MESSAGE = 1000
-
-
-@dataclass(frozen=True)
-class PublicDraft:
-    """What the status page form starts from for an incident."""
-
-    incident_id: int
-    reference: str  # INC-7
-    title: str  # the public title, or the incident's until one is published
-    status: PublicStatus
-    components: Mapping[str, ComponentStatus]  # as the incident holds them, else prefilled
-    names: tuple[str, ...]  # every component of the page, in its order
-    published: bool
 
 
 class PublicUpdates:

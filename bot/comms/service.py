@@ -45,9 +45,6 @@ class Shared:
     posts: int
     mails: int
 
-    def __bool__(self) -> bool:  # a change the status block shows (the stakeholder clock)
-        return True
-
 
 @dataclass(frozen=True)
 class CustomerImpact:
@@ -55,6 +52,10 @@ class CustomerImpact:
 
     changed: bool
     told: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        """Whether anything changed: the incident is shown again only then."""
+        return self.changed
 
 
 class CommsService:

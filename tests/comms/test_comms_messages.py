@@ -10,8 +10,8 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.comms.mail import mail_of
-from bot.comms.public import PublicDraft
 from bot.comms.rules.notes import CUSTOMERS, UPDATE, StakeholderNote, find_eta, latest_beside
+from bot.comms.rules.public import PublicDraft
 from bot.kernel.errors import InvalidInput
 from bot.slack.blocks.comms import build_stakeholder_post
 from bot.slack.blocks.statuspage_form import (

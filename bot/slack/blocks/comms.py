@@ -43,7 +43,7 @@ def build_stakeholder_post(note: StakeholderNote) -> tuple[str, list[Block]]:
     facts = [
         field("Severity", _severity(note.severity)),
         field("Status", fit_mrkdwn(note.status, 40)),
-        field("Customers affected", "Yes" if note.customers_affected else "Not known to be"),
+        field("Customers affected", "Yes" if note.customers_affected else "Not known"),
     ]
     if note.impact:
         facts.append(field("Impact", fit_mrkdwn(note.impact, MAX_FACT)))

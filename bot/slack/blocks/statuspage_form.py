@@ -3,7 +3,7 @@ prefilled, the message), and scheduled maintenance (title, components, from, to,
 
 from datetime import datetime, timedelta
 
-from bot.comms.public import PublicDraft
+from bot.comms.rules.public import PublicDraft
 from bot.slack.blocks.limits import MAX_MODAL_BLOCKS, MAX_OPTION, fit_mrkdwn, fit_plain
 from bot.slack.blocks.parts import Block, context, plain
 from bot.slack.ids import ActionId, BlockId, CallbackId
