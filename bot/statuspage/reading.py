@@ -1,7 +1,7 @@
 """The status page's reads: the page now, one incident, the history, the feed's entries and
 the uptime bars, as plain views of what was published (never an internal incident's text)."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from sqlmodel import Session
@@ -23,25 +23,32 @@ from bot.statuspage.rules.views import (
     PublicIncidentView,
     PublicUpdateView,
 )
-from storage.models import Maintenance, PublicIncident, PublicUpdate
+from storage.models import ComponentState, Maintenance, PublicIncident, PublicUpdate
 from storage.queries import statuspage as queries
 
 UPCOMING_SHOWN = 20  # scheduled maintenance listed on the page, soonest first
 _UP = ComponentStatus.OPERATIONAL
 
 
-def read_page(session: Session, config: StatusPageConfig, now: datetime) -> PageView:
+def read_page(
+    session: Session,
+    config: StatusPageConfig,
+    now: datetime,
+    current: Mapping[str, ComponentState] | None = None,
+) -> PageView:
     """The page now: components, open incidents with every update, maintenance in progress and
-    coming, and the indicator they add up to."""
-    current = queries.map_current_states(session)
+    coming, and the indicator they add up to. `current`: each component's newest state row, if
+    read already."""
+    if current is None:
+        current = queries.map_current_states(session)
     first_seen = queries.map_first_seen(session)
     components = tuple(
         ComponentView(
             name=c.name,
             group=c.group,
             description=c.description,
-            status=ComponentStatus(current[c.name][0]) if c.name in current else _UP,
-            since=current[c.name][1] if c.name in current else None,
+            status=ComponentStatus(current[c.name].status) if c.name in current else _UP,
+            since=current[c.name].at if c.name in current else None,
             first_seen=first_seen.get(c.name),
             position=position,
         )
@@ -100,12 +107,10 @@ def read_uptimes(
 ) -> dict[str, Uptime]:
     """The uptime bars of these components over the `days` ending today."""
     start = window_start(now, days)
-    before = queries.map_states_at(session, at=start)
+    before = queries.map_states_at(session, at=start, components=names)
     changes: dict[str, list[tuple[datetime, ComponentStatus]]] = {name: [] for name in names}
-    one = names[0] if len(names) == 1 else None
-    for name, at, state in queries.list_state_changes(session, after=start, component=one):
-        if name in changes:
-            changes[name].append((at, ComponentStatus(state)))
+    for name, at, state in queries.list_state_changes(session, after=start, components=names):
+        changes[name].append((at, ComponentStatus(state)))
     return {
         name: daily_uptime(
             changes[name],

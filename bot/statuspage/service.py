@@ -28,6 +28,7 @@ from bot.statuspage.rules.views import (
     PublicIncidentView,
     PublicUpdateView,
 )
+from bot.statuspage.uptime_cache import UptimeCache
 from bot.statuspage.writing import (
     MAX_MESSAGE,
     MAX_TITLE,
@@ -73,6 +74,7 @@ class StatusPageService:
         self.clock = clock
         self._config_digest = hashlib.sha256(repr(config).encode()).hexdigest()[:16]
         self._history_begun = False
+        self._uptimes = UptimeCache(UPTIME_DAYS)
 
     # -- publishing ----------------------------------------------------------------------------
 
@@ -255,8 +257,9 @@ class StatusPageService:
         names = [c.name for c in self.config.components]
 
         def work(session: Session) -> tuple[PageView, dict[str, Uptime]]:
-            view = reading.read_page(session, self.config, at)
-            return view, reading.read_uptimes(session, names, at, UPTIME_DAYS)
+            current = queries.map_current_states(session)
+            view = reading.read_page(session, self.config, at, current)
+            return view, self._uptimes.read(session, names, at, current)
 
         return await read(self.engine, work)
 

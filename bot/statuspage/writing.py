@@ -224,8 +224,8 @@ def settle_states(
         [row.components for row in in_progress],
     )
     current = {
-        name: ComponentStatus(state)
-        for name, (state, _at) in queries.map_current_states(session).items()
+        name: ComponentStatus(row.status)
+        for name, row in queries.map_current_states(session).items()
     }
     changes = state_changes([c.name for c in config.components], current, held)
     queries.add_states(
@@ -279,6 +279,7 @@ def _next_phase(row: Maintenance, now: datetime) -> str:
 def record_first_seen(session: Session, config: StatusPageConfig, now: datetime) -> int:
     """Begin the history of every configured component that has none (operational from now):
     the uptime bars count from there. How many began."""
+    queries.lock_status_page(session)
     recorded = queries.map_current_states(session)
     missing = [c.name for c in config.components if c.name not in recorded]
     queries.add_states(

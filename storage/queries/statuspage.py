@@ -28,11 +28,11 @@ def lock_status_page(session: Session) -> None:
 # -- component states ---------------------------------------------------------------------------
 
 
-def map_current_states(session: Session) -> dict[str, tuple[str, datetime | None]]:
-    """Each recorded component's newest state and when it entered it."""
+def map_current_states(session: Session) -> dict[str, ComponentState]:
+    """Each recorded component's newest state row: its state now and since when."""
     newest = select(func.max(ComponentState.id)).group_by(col(ComponentState.component))
     query = select(ComponentState).where(col(ComponentState.id).in_(newest.scalar_subquery()))
-    return {row.component: (row.status, row.at) for row in session.exec(query)}
+    return {row.component: row for row in session.exec(query)}
 
 
 def map_first_seen(session: Session) -> dict[str, datetime]:
@@ -43,26 +43,28 @@ def map_first_seen(session: Session) -> dict[str, datetime]:
     return {name: at for name, at in session.exec(query) if at is not None}
 
 
-def map_states_at(session: Session, *, at: datetime) -> dict[str, str]:
-    """The state each component was in at `at` (those recorded before it)."""
-    last = (
-        select(func.max(ComponentState.id))
-        .where(col(ComponentState.at) <= at)
-        .group_by(col(ComponentState.component))
-    )
+def map_states_at(
+    session: Session, *, at: datetime, components: Sequence[str] | None = None
+) -> dict[str, str]:
+    """The state each component (of these) was in at `at` (those recorded before it)."""
+    last = select(func.max(ComponentState.id)).where(col(ComponentState.at) <= at)
+    if components is not None:
+        last = last.where(col(ComponentState.component).in_(list(components)))
+    last = last.group_by(col(ComponentState.component))
     query = select(ComponentState).where(col(ComponentState.id).in_(last.scalar_subquery()))
     return {row.component: row.status for row in session.exec(query)}
 
 
 def list_state_changes(
-    session: Session, *, after: datetime, component: str | None = None
+    session: Session, *, after: datetime, components: Sequence[str] | None = None
 ) -> Sequence[tuple[str, datetime, str]]:
-    """(component, at, status) of every change after `after`, oldest first per component."""
+    """(component, at, status) of every change after `after` (of these components), oldest
+    first per component."""
     query = select(ComponentState.component, ComponentState.at, ComponentState.status).where(
         col(ComponentState.at) > after
     )
-    if component is not None:
-        query = query.where(ComponentState.component == component)
+    if components is not None:
+        query = query.where(col(ComponentState.component).in_(list(components)))
     order = (col(ComponentState.component), col(ComponentState.at), col(ComponentState.id))
     rows = session.exec(query.order_by(*order))
     return [(name, at, status) for name, at, status in rows if at is not None]
@@ -169,13 +171,13 @@ def list_due_maintenances(session: Session, *, now: datetime) -> Sequence[Mainte
 
 
 def change_marker(session: Session) -> tuple[Any, ...]:
-    """Numbers that change whenever anything the page shows does: the newest update, state
-    and public incident change, and the newest maintenance change."""
+    """Numbers that change whenever anything the page shows does: the newest update (every
+    change of a public incident comes with one), the newest state, and the newest maintenance
+    and maintenance change."""
     query = sql_select(
         select(func.max(PublicUpdate.id)).scalar_subquery(),
         select(func.max(ComponentState.id)).scalar_subquery(),
-        select(func.max(PublicIncident.updated_at)).scalar_subquery(),
-        select(func.count()).select_from(Maintenance).scalar_subquery(),
+        select(func.max(Maintenance.id)).scalar_subquery(),
         select(func.max(Maintenance.updated_at)).scalar_subquery(),
     )
     return tuple(session.execute(query).one())

@@ -2,6 +2,7 @@
 holding only the status router, on the test's database; and a page with something on it."""
 
 import asyncio
+import re
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -123,3 +124,15 @@ async def seed(core: Core) -> Seeded:
     clock.now = NOW
     await service.tick()  # the mail relay's maintenance began half an hour ago
     return Seeded(first.public_incident_id, second.public_incident_id, now_id, later_id)
+
+
+def days_drawn(bars: Any) -> list[str]:
+    """The colour (state class) of each day's bar in a `.bars` element, oldest first: plain
+    days are squares of a shared path (`M<x> 0h3v28h-3z`), the others rects of their own."""
+    drawn: dict[int, str] = {}
+    for path in bars.xpath(".//path"):
+        for x in re.findall(r"M(\d+) 0h3v28h-3z", path.get("d")):
+            drawn[int(x)] = path.get("class")
+    for rect in bars.xpath(".//rect"):
+        drawn[int(rect.get("x"))] = rect.get("class")
+    return [drawn[x] for x in sorted(drawn)]

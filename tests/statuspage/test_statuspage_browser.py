@@ -19,7 +19,7 @@ import pytest
 from headless_chromium import Chromium
 from sqlalchemy.engine import Engine
 from statuspage_core import NOW, STATUS_YML, Core, add_incident
-from statuspage_site import Site, serve_site
+from statuspage_site import Site, days_drawn, serve_site
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(
@@ -151,7 +151,7 @@ def what_a_visitor_sees(dom: str) -> Seen:
         incidents=texts("//article[contains(@class,'incident')]"),
         maintenance=texts("//article[contains(@class,'maintenance')]/h3"),
         uptime=texts("//span[@class='uptime']"),
-        bars=len(tree.xpath("//div[@class='bars']//rect")),
+        bars=sum(len(days_drawn(bars)) for bars in tree.xpath("//div[@class='bars']")),
     )
 
 

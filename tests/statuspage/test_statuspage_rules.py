@@ -4,12 +4,14 @@ maintenance hold, the uptime bars, and the summary in Statuspage's shape."""
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.statuspage.definitions import ComponentDef, ComponentStatus, Impact
 from bot.statuspage.rules.indicator import Indicator, page_indicator
 from bot.statuspage.rules.prefill import prefill_states
 from bot.statuspage.rules.states import held_states, holding, impact_of, state_changes, worst
-from bot.statuspage.rules.uptime import daily_uptime
+from bot.statuspage.rules.uptime import daily_uptime, extend_uptime
 from storage.enums import Severity
 
 OK = ComponentStatus.OPERATIONAL
@@ -162,3 +164,47 @@ def test_a_state_entered_before_the_window_holds_from_its_start() -> None:
     assert len(uptime.days) == 90
     assert {bar.worst for bar in uptime.days} == {MAJOR}
     assert uptime.percent == 0.0
+
+
+STATES = list(ComponentStatus)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    changes=st.lists(st.tuples(st.integers(0, 90 * 24 * 60), st.sampled_from(STATES)), max_size=12),
+    before=st.one_of(st.none(), st.sampled_from(STATES)),
+    first=st.integers(0, 12 * 60),
+    later=st.integers(0, 11 * 60),
+)
+def test_carrying_bars_on_equals_working_them_out_again(
+    changes: list[tuple[int, ComponentStatus]],
+    before: ComponentStatus | None,
+    first: int,
+    later: int,
+) -> None:
+    """Bars worked out at one instant and carried on in the same state to a later one of the
+    same day are the bars worked out at the later one."""
+    start = TODAY - 89 * DAY
+    since = TODAY + timedelta(minutes=first)
+    now = min(since + timedelta(minutes=later), TODAY + DAY - timedelta(seconds=1))
+    dated = sorted((start + timedelta(minutes=m), s) for m, s in changes)
+    happened = [(at, state) for at, state in dated if at < since]
+    state_then = happened[-1][1] if happened else before
+
+    carried = extend_uptime(
+        daily_uptime(happened, before=before, now=since), since=since, now=now, state=state_then
+    )
+    again = daily_uptime(happened, before=before, now=now)
+
+    assert [bar.worst for bar in carried.days] == [bar.worst for bar in again.days]
+    for ours, theirs in zip(carried.days, again.days, strict=True):
+        assert ours.known_seconds == pytest.approx(theirs.known_seconds, abs=1e-6)
+        assert ours.up_seconds == pytest.approx(theirs.up_seconds, abs=1e-6)
+
+
+def test_bars_are_not_carried_into_another_day() -> None:
+    uptime = daily_uptime([], before=OK, now=NOW)
+    with pytest.raises(ValueError):
+        extend_uptime(uptime, since=NOW, now=NOW + DAY, state=OK)
+    with pytest.raises(ValueError):
+        extend_uptime(uptime, since=NOW, now=NOW - timedelta(hours=1), state=OK)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from statuspage_core import NOW, Core, add_incident, build_core, effects, history
+from statuspage_core import NOW, Clock, Core, add_incident, build_core, effects, history
 
 from bot.kernel.errors import InvalidInput
 from bot.kernel.transactions import run_in_transaction
@@ -21,6 +21,7 @@ from bot.statuspage.definitions import (
     PublicStatus,
 )
 from bot.statuspage.rules.indicator import Indicator
+from bot.statuspage.rules.uptime import Uptime
 from storage.enums import Severity
 from storage.models import PublicIncident
 
@@ -433,3 +434,41 @@ async def test_two_first_publications_at_once_make_one_public_incident(core: Cor
     assert shown is not None
     assert sorted(u.message for u in shown.updates) == [f"update {n}" for n in range(4)]
     assert history(core.engine, "API") == [(NOW, "major_outage")]
+
+
+async def test_kept_uptime_bars_follow_time_and_other_processes_writes(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A process keeps the bars between reads; what it shows is what a process reading afresh
+    shows, as time passes and as another process publishes."""
+    clock = Clock(NOW - timedelta(days=2))
+    reader = build_core(engine, tmp_path, clock)
+    writer = build_core(engine, tmp_path, clock)
+    await writer.service.tick()
+    clock.now = NOW
+
+    async def fresh() -> dict[str, Uptime]:
+        return (await build_core(engine, tmp_path, clock).service.page())[1]
+
+    assert (await reader.service.page())[1] == await fresh()
+    await writer.service.publish(
+        None,
+        title="API down",
+        status="investigating",
+        message="Errors.",
+        components={"API": MAJOR},
+        by="U0ALICE",
+    )
+    clock.advance(hours=3)
+    kept = (await reader.service.page())[1]
+    assert kept == await fresh()
+    assert kept["API"].days[-1].uptime == pytest.approx(12 / 15)  # down since noon
+    clock.advance(hours=2)
+    await writer.service.publish(
+        None, title="", public_id=1, status="resolved", message="Fixed.", components={}, by="U0A"
+    )
+    clock.advance(hours=1)
+    kept = (await reader.service.page())[1]
+    assert kept == await fresh()
+    assert kept["API"].days[-1].uptime == pytest.approx(13 / 18)
+    assert kept["Dashboard"].days[-1].uptime == 1.0

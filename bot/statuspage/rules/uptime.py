@@ -4,14 +4,17 @@ was up, worked out from its state history."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from bot.statuspage.definitions import ComponentStatus
 from bot.statuspage.rules.states import RANK, UP
 
 Change = tuple[datetime, ComponentStatus]
+DAY_SECONDS = 86400
+_BY_RANK = {rank: state for state, rank in RANK.items()}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DayBar:
     """One day's bar: the worst state (None: nothing is known of that day) and the seconds up
     out of the seconds known."""
@@ -40,13 +43,6 @@ class Uptime:
         return 100.0 * sum(bar.up_seconds for bar in self.days) / known if known else None
 
 
-@dataclass(frozen=True)
-class _Span:
-    start: datetime
-    end: datetime
-    state: ComponentStatus | None
-
-
 def window_start(now: datetime, days: int) -> datetime:
     """Midnight UTC of the first day of the `days` ending with today."""
     first = now.astimezone(UTC).date() - timedelta(days=days - 1)
@@ -60,46 +56,85 @@ def daily_uptime(
     component was in when the first day began (None: not known yet); `changes` are when it
     entered each later state, oldest first."""
     start = window_start(now, days)
-    spans = _spans(changes, before, start, now)
-    bars, index = [], 0
-    for offset in range(days):
-        day_start = start + timedelta(days=offset)
-        day_end = min(day_start + timedelta(days=1), now)
-        while index < len(spans) and spans[index].end <= day_start:
-            index += 1
-        bars.append(_bar(spans, index, day_start, day_end))
-    return Uptime(tuple(bars))
-
-
-def _spans(
-    changes: Sequence[Change], before: ComponentStatus | None, start: datetime, now: datetime
-) -> list[_Span]:
-    spans: list[_Span] = []
-    cursor, state = start, before
+    origin, end = start.timestamp(), now.timestamp()
+    # Seconds from the first midnight, per day: up, known, and the states seen.
+    up, known, worst = [0.0] * days, [0.0] * days, [-1] * days
+    cursor, state = 0.0, before
     for at, entered in changes:
-        if at <= cursor:
+        offset = at.timestamp() - origin
+        if offset <= cursor:
             state = entered  # an earlier change, or two at one instant: the later one holds
             continue
-        if at >= now:
+        if offset >= end - origin:
             break
-        spans.append(_Span(cursor, at, state))
-        cursor, state = at, entered
-    if cursor < now:
-        spans.append(_Span(cursor, now, state))
-    return spans
+        _spread(cursor, offset, state, up, known, worst)
+        cursor, state = offset, entered
+    _spread(cursor, end - origin, state, up, known, worst)
+    return _uptime(start, up, known, worst)
 
 
-def _bar(spans: list[_Span], index: int, day_start: datetime, day_end: datetime) -> DayBar:
-    up = known = 0.0
-    seen: list[ComponentStatus] = []
-    for span in spans[index:]:
-        if span.start >= day_end:
-            break
-        seconds = (min(span.end, day_end) - max(span.start, day_start)).total_seconds()
-        if seconds <= 0 or span.state is None:
-            continue
-        known += seconds
-        up += seconds if span.state in UP else 0.0
-        seen.append(span.state)
-    worst = max(seen, key=RANK.__getitem__) if seen else None
-    return DayBar(day_start.date(), worst, up, known)
+def extend_uptime(
+    uptime: Uptime, *, since: datetime, now: datetime, state: ComponentStatus | None
+) -> Uptime:
+    """`uptime` as worked out at `since`, carried on to `now` in `state`: the same as working
+    it out again at `now` when the component stayed in `state` between, within one window
+    (the same day). ValueError otherwise."""
+    days = len(uptime.days)
+    start = window_start(now, days)
+    if window_start(since, days) != start or since > now:
+        raise ValueError("an uptime carries on only within its day, forwards")
+    up = [bar.up_seconds for bar in uptime.days]
+    known = [bar.known_seconds for bar in uptime.days]
+    worst = [-1 if bar.worst is None else RANK[bar.worst] for bar in uptime.days]
+    origin = start.timestamp()
+    _spread(since.timestamp() - origin, now.timestamp() - origin, state, up, known, worst)
+    # Only the days since `since` changed: the others keep their bars.
+    return Uptime(
+        tuple(
+            bar
+            if (bar.up_seconds, bar.known_seconds) == (up[n], known[n])
+            and _BY_RANK.get(worst[n]) is bar.worst
+            else DayBar(bar.day, _BY_RANK.get(worst[n]), up[n], known[n])
+            for n, bar in enumerate(uptime.days)
+        )
+    )
+
+
+def _uptime(start: datetime, up: list[float], known: list[float], worst: list[int]) -> Uptime:
+    return Uptime(
+        tuple(
+            DayBar(day, _BY_RANK.get(rank), up_seconds, known_seconds)
+            for day, rank, up_seconds, known_seconds in zip(
+                _dates(start.date(), len(up)), worst, up, known, strict=True
+            )
+        )
+    )
+
+
+@lru_cache(maxsize=8)
+def _dates(first: date, days: int) -> tuple[date, ...]:
+    """The `days` dates from `first` (the same window for every component of a page)."""
+    return tuple(first + timedelta(days=n) for n in range(days))
+
+
+def _spread(
+    start: float,
+    end: float,
+    state: ComponentStatus | None,
+    up: list[float],
+    known: list[float],
+    worst: list[int],
+) -> None:
+    """Count the span [start, end) (seconds from the first midnight) on the days it covers."""
+    if state is None or end <= start:
+        return
+    is_up, rank = state in UP, RANK[state]
+    day = int(start // DAY_SECONDS)
+    while start < end and day < len(up):
+        until = min(end, (day + 1) * DAY_SECONDS)
+        seconds = until - start
+        known[day] += seconds
+        if is_up:
+            up[day] += seconds
+        worst[day] = max(worst[day], rank)
+        start, day = until, day + 1
