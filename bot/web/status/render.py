@@ -87,8 +87,8 @@ def lay_out(uptime: Uptime) -> Bars:
             plain.setdefault("operational", []).append(_square(index))
         else:
             shown = f"{day.day.day} {day.day:%b %Y}"
-            percent = _percent(100 * day.up_seconds / day.known_seconds)
-            title = f"{shown}: {percent} up, {label(worst).lower()}"
+            share = _percent(100 * day.up_seconds / day.known_seconds)
+            title = f"{shown}: {share} up, {label(worst).lower()}"
             marks.append(Mark(index * _BAR_STEP, worst.value, title))
     percent = uptime.percent
     summary = "no data yet" if percent is None else f"{_percent(percent)} uptime"
