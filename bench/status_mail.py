@@ -50,7 +50,6 @@ from bot.statuspage.subscribers_delivery import SubscriberDelivery
 from bot.statuspage.subscribers_mail import MailRenderer
 from bot.statuspage.subscribers_source import ServicePublications
 from bot.web.status_subscribe_links import ItsdangerousLinkSigner
-from bot.web.status_subscribe_senders import StatusMailer
 from storage.database import make_engine
 from storage.models import Effect, StatusSubscriber
 
@@ -139,7 +138,7 @@ async def run(
     subscribers = SubscriberService(
         engine, outbox, config, ItsdangerousLinkSigner(), public_url=PUBLIC_URL, clock=clock
     )
-    mailer = StatusMailer(SmtpMailer(parse_smtp_url(smtp_url), mail_from="status@bench.example"))
+    mailer = SmtpMailer(parse_smtp_url(smtp_url), mail_from="status@bench.example")
     delivery = SubscriberDelivery(
         engine,
         outbox,

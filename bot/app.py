@@ -5,13 +5,13 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -20,6 +20,8 @@ from sqlalchemy.engine import Engine
 from bot.alerts.parsers import PARSERS
 from bot.alerts.rules.routing import RoutingConfig
 from bot.alerts.service import AlertService
+from bot.comms.config import load_comms_config
+from bot.comms.definitions import CommsConfig
 from bot.incidents.followups import FollowUpService
 from bot.incidents.postmortem.render import PostmortemRenderer
 from bot.incidents.reminders import ReminderService
@@ -50,6 +52,7 @@ from bot.slack.requests import failure_text
 from bot.slack.surfaces.people import SlackDirectory
 from bot.slack.surfaces.replies import SlackReplies
 from bot.slack.watched import WatchedChannels
+from bot.statuspage.definitions import StatusPageConfig
 from bot.web.health import Readiness
 from bot.web.http import build_http_app
 from bot.web.oncall_feeds import build_oncall_feed_router
@@ -59,11 +62,14 @@ from bot.web.webhooks import build_webhook_router
 from bot.wiring import (
     Kernel,
     Paging,
+    Public,
     build_kernel,
+    build_senders,
     wire_alerts,
     wire_incidents,
     wire_oncall,
     wire_paging,
+    wire_public,
 )
 from storage.database import Timeouts, make_engine
 
@@ -99,6 +105,7 @@ class Warroom:
     feeds: FeedService
     handoffs: HandoffService
     paging: Paging
+    public: Public
 
     async def settle(self, *, timeout: float = 30.0, horizon: float = 2.0) -> None:
         """Carry out every stored request and every effect due within `horizon` seconds
@@ -123,6 +130,8 @@ def build_warroom(
     outbox_policy: OutboxPolicy | None = None,
     paging_config: PagingConfig | None = None,
     senders: Senders | None = None,
+    statuspage_config: StatusPageConfig | None = None,
+    comms_config: CommsConfig | None = None,
 ) -> Warroom:
     """Wire settings, database, Slack and HTTP together."""
     timeouts = database_timeouts(settings)
@@ -133,18 +142,23 @@ def build_warroom(
         outbox_policy,
     )
     engine, client, metrics = kernel.engine, kernel.client, kernel.metrics
+    comms_config = comms_config or load_comms_config(settings.warroom_config)
+    # The update nag also asks for stakeholder updates at the severities audiences hear of.
+    nagged = comms_config.nagged_severities()
     incidents = IncidentService(
         engine,
         kernel.outbox,
         clock=clock,
-        policy=cadence_policy(settings),
+        policy=replace(cadence_policy(settings), stakeholder_severities=nagged),
         review_due=settings.warroom_review_due,
     )
     replies = SlackReplies(kernel.calls, kernel.outbox)
     people = PeopleService(engine, SlackDirectory(kernel.calls), clock=clock)
     reminders = wire_incidents(kernel, incidents, replies, people, renderer)
     oncall = wire_oncall(kernel, incidents, schedules)
+    senders = senders or build_senders(settings)
     paging = wire_paging(kernel, incidents, oncall.service, paging_config, senders)
+    public = wire_public(kernel, incidents, reminders, senders, comms_config, statuspage_config)
     alerts = wire_alerts(kernel, incidents, routing, paging.service)
     retention = RetentionService(
         engine, clock=clock, webhook_retention=settings.warroom_webhook_retention
@@ -164,6 +178,8 @@ def build_warroom(
         people=people,
         paging=paging.service,
         reach=paging.reach,
+        comms=public.comms,
+        status_page=public.updates,
     )
     identity = BotIdentity(client)
     slack = _slack_app(kernel, deps, identity)
@@ -173,11 +189,12 @@ def build_warroom(
             "retention": (retention.tick, settings.warroom_tick_interval),
             "people": (people.sync, PEOPLE_SYNC),
             **oncall.jobs(settings.warroom_tick_interval),
+            **public.jobs(settings.warroom_tick_interval),
         },
         metrics=metrics,
     )
     calendars = PublishedCalendars(oncall.service, people.display_names, clock=clock)
-    http = _http_app(kernel, slack, alerts, scheduler, timeouts, calendars)
+    http = _http_app(kernel, slack, alerts, scheduler, timeouts, calendars, public.routers)
     return Warroom(
         settings,
         engine,
@@ -196,6 +213,7 @@ def build_warroom(
         oncall.feeds,
         oncall.handoffs,
         paging,
+        public,
     )
 
 
@@ -241,6 +259,7 @@ def _http_app(
     scheduler: AsyncIOScheduler,
     timeouts: Timeouts,
     calendars: PublishedCalendars,
+    public_routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
     """The HTTP surface: Slack's requests behind the guard, liveness, readiness, metrics, the
     alert webhooks, the on-call calendars; every request observed (request id, metrics, access
@@ -287,6 +306,7 @@ def _http_app(
                 deadline=webhook_deadline(timeouts),
             ),
             build_oncall_feed_router(calendars),
+            *public_routers,
         ],
     )
     http.add_middleware(SlackRequestGuard, signing_secret=settings.slack_signing_secret)

@@ -129,6 +129,10 @@ class _File(_Strict):
     escalation_policies: Any = None
     services: Any = None
     people: Any = None
+    # the status page and stakeholders: read by bot/statuspage/config.py and bot/comms/config.py
+    components: Any = None
+    status_page: Any = None
+    stakeholders: Any = None
 
 
 def load_routing_config(path: str | None) -> RoutingConfig:

@@ -14,6 +14,7 @@ from bot import __version__
 from bot.cli import oncall, status_webhooks
 from bot.cli.oncall_startup import (
     check_schedule_people,
+    load_communication_or_stop,
     load_paging_or_stop,
     load_schedules_or_stop,
 )
@@ -83,11 +84,18 @@ def cmd_run(_args: argparse.Namespace) -> int:
     routing = load_routing(settings.warroom_config)
     schedules = load_schedules_or_stop(settings.warroom_config)
     paging = load_paging_or_stop(settings.warroom_config, schedules)
+    statuspage, comms = load_communication_or_stop(settings.warroom_config)
     prepare_database(settings)
     from bot.app import build_warroom
 
     warroom = build_warroom(
-        settings, renderer=renderer, routing=routing, schedules=schedules, paging_config=paging
+        settings,
+        renderer=renderer,
+        routing=routing,
+        schedules=schedules,
+        paging_config=paging,
+        statuspage_config=statuspage,
+        comms_config=comms,
     )
     asyncio.run(serve_checked(warroom))
     return 0

@@ -15,9 +15,11 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from bot.app import Warroom
+    from bot.comms.definitions import CommsConfig
     from bot.oncall.config import ScheduleDef
     from bot.oncall.directory import PeopleCheck
     from bot.paging.definitions import PagingConfig
+    from bot.statuspage.definitions import StatusPageConfig
 
 log = logging.getLogger("warroom")
 CHECK_TIMEOUT = 15.0  # seconds the start waits for Slack to say who the people are
@@ -40,6 +42,19 @@ def load_paging_or_stop(path: str | None, schedules: "Sequence[ScheduleDef]") ->
 
     try:
         return load_paging_config(path, schedules=schedules)
+    except ConfigError as problem:
+        raise SetupError(str(problem)) from None
+
+
+def load_communication_or_stop(path: str | None) -> "tuple[StatusPageConfig, CommsConfig]":
+    """The status page's components and branding and the stakeholder audiences of
+    warroom.yml; a broken one is a SetupError."""
+    from bot.comms.config import load_comms_config
+    from bot.kernel.config_file import ConfigError
+    from bot.statuspage.config import load_statuspage_config
+
+    try:
+        return load_statuspage_config(path), load_comms_config(path)
     except ConfigError as problem:
         raise SetupError(str(problem)) from None
 

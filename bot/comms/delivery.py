@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.comms.mail import mail_of
-from bot.comms.ports import Mailer, StakeholderChat
+from bot.comms.ports import StakeholderChat
+from bot.kernel.mail import Mailer
 from bot.comms.rules.notes import StakeholderNote
 from bot.comms.service import MAIL, POST, CommsService
 from bot.kernel.errors import IncidentNotFound

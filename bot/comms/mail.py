@@ -3,7 +3,7 @@
 import hashlib
 from datetime import UTC
 
-from bot.comms.ports import Mail
+from bot.kernel.mail import Mail
 from bot.comms.rules.notes import CUSTOMERS, StakeholderNote
 
 MAX_SUBJECT = 200

@@ -5,32 +5,11 @@ reply, a timeout) and `Permanent` for what cannot (a channel the bot is not in, 
 address); with `retry=True` they first look for what an earlier try whose answer was lost did.
 """
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from bot.comms.rules.notes import StakeholderNote
 from storage.models import Incident
-
-
-@dataclass(frozen=True)
-class Mail:
-    """One e-mail, rendered: plain text always, HTML optionally (the paging `Mail`'s shape)."""
-
-    to: str
-    subject: str
-    text: str
-    message_id: str  # stable per mail: a retry sends the same Message-ID
-    html: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class Mailer(Protocol):
-    """E-mail over SMTP."""
-
-    async def send_mail(self, mail: Mail, *, retry: bool) -> object:
-        """Send one mail; the Message-ID makes a repeat recognisable to the reader's client."""
-        ...
 
 
 class StakeholderChat(Protocol):

@@ -139,5 +139,7 @@ def _members(demo: Demo) -> list[str]:
 def _pending(demo: Demo) -> int:
     """Effects due now and not yet done (a page's later level, not yet due, does not count)."""
     with Session(demo.engine) as session:
-        due = select(Effect.id).where(Effect.state == "pending", Effect.next_try_at <= demo.clock())
+        due = select(Effect.id).where(
+            Effect.state == "pending", col(Effect.next_try_at) <= demo.clock()
+        )
         return len(session.exec(due).all())

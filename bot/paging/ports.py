@@ -7,30 +7,11 @@ taking one of `not_ours` (what other notifications are known to have sent).
 """
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.incidents.ports import IncidentSnapshot
-
-
-@dataclass(frozen=True)
-class Delivered:
-    """What a vendor said of one notification: its id there, and a few words."""
-
-    provider_id: str
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Mail:
-    """One e-mail, rendered: plain text always, HTML optionally."""
-
-    to: str
-    subject: str
-    text: str
-    message_id: str  # stable per notification: a retry sends the same Message-ID
-    html: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
+from bot.kernel.mail import Delivered, Mail, Mailer
 
 
 class SmsSender(Protocol):
@@ -56,14 +37,6 @@ class VoiceCaller(Protocol):
         not_ours: Collection[str] = frozenset(),
     ) -> Delivered:
         """Call `to`, say `say`; with `gather_url`, a keypress is posted there."""
-        ...
-
-
-class Mailer(Protocol):
-    """E-mail over SMTP."""
-
-    async def send_mail(self, mail: Mail, *, retry: bool) -> Delivered:
-        """Send one mail; the Message-ID makes a repeat recognisable to the reader's client."""
         ...
 
 
@@ -110,3 +83,15 @@ class ChatPages(Protocol):
     async def tell_person(self, user: str, text: str, *, key: str, retry: bool) -> Shown:
         """One DM to a person (plain text): a test page, its results."""
         ...
+
+
+__all__ = [
+    "ChatPages",
+    "Delivered",
+    "Mail",
+    "Mailer",
+    "PageView",
+    "Shown",
+    "SmsSender",
+    "VoiceCaller",
+]

@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 
 from bot.alerts.service import AlertService
+from bot.comms.public import PublicUpdates
+from bot.comms.service import CommsService
 from bot.incidents.followups import FollowUpService
 from bot.incidents.service import IncidentService
 from bot.incidents.timeline import TimelineService
@@ -37,6 +39,8 @@ class SlackDeps:
     people: PeopleService | None = None  # names and time zones (None: a test wired without them)
     paging: PagingService | None = None  # escalations and pages (None: a test wired without)
     reach: Reach | None = None  # contact methods and test pages (None: as above)
+    comms: CommsService | None = None  # stakeholder updates (None: as above)
+    status_page: PublicUpdates | None = None  # publishing from an incident (None: as above)
 
     @property
     def alert_channels(self) -> frozenset[str]:

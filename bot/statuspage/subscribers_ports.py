@@ -5,29 +5,9 @@ from a webhook, timeouts, dropped connections) and `Permanent` for what cannot.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
-
-
-@dataclass(frozen=True)
-class Mail:
-    """One e-mail, rendered: plain text always, HTML optionally (the paging `Mail`'s shape)."""
-
-    to: str
-    subject: str
-    text: str
-    message_id: str  # stable per mail: a retry sends the same Message-ID
-    html: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class Mailer(Protocol):
-    """E-mail over SMTP."""
-
-    async def send_mail(self, mail: Mail, *, retry: bool) -> None:
-        """Send one mail."""
-        ...
 
 
 class WebhookPoster(Protocol):

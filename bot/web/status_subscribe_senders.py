@@ -1,5 +1,4 @@
-"""What carries the status page's messages out: its mails over the paging SMTP mailer, and
-webhook posts over httpx (5xx, 429 and timeouts may pass; other refusals are for good)."""
+"""What carries the status page's webhook posts out: httpx (5xx, 429 and timeouts may pass; other refusals are for good)."""
 
 from collections.abc import Mapping
 
@@ -7,33 +6,9 @@ import httpx
 
 from bot import __version__
 from bot.kernel.outbox import Permanent, Transient
-from bot.paging.ports import Mail as SmtpMail
-from bot.paging.ports import Mailer as SmtpMailer
-from bot.statuspage.subscribers_ports import Mail
 
 TIMEOUT = 10.0  # seconds for a whole post
 USER_AGENT = f"Warroom/{__version__} status page webhook"
-
-
-class StatusMailer:
-    """The status page's `Mailer` on the paging one (SMTP): the same mail, the same sender."""
-
-    def __init__(self, mailer: SmtpMailer) -> None:
-        self.mailer = mailer
-
-    async def send_mail(self, mail: Mail, *, retry: bool) -> None:
-        """Send one mail; the Message-ID is the same on a retry."""
-        await self.mailer.send_mail(
-            SmtpMail(
-                to=mail.to,
-                subject=mail.subject,
-                text=mail.text,
-                message_id=mail.message_id,
-                html=mail.html,
-                headers=dict(mail.headers),
-            ),
-            retry=retry,
-        )
 
 
 class HttpWebhookPoster:

@@ -217,7 +217,7 @@ def test_unknown_top_level_key_lists_the_known_ones(tmp_path: Path) -> None:
     found = error_for(tmp_path, "alerting: []\n")
     assert found == (
         "alerting is not a known key; known keys: defaults, routes, schedules, "
-        "escalation_policies, services, people"
+        "escalation_policies, services, people, components, status_page, stakeholders"
     )
 
 

@@ -31,8 +31,7 @@ def app(
     comms_sandbox: SandboxServer,
     smtp: SmtpServer,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[CommsHarness]:
     """The app with stakeholders and the status page in warroom.yml."""
-    with comms_app(database_url, comms_sandbox, tmp_path, smtp, monkeypatch) as harness:
+    with comms_app(database_url, comms_sandbox, tmp_path, smtp) as harness:
         yield harness

@@ -28,6 +28,7 @@ from statuspage_core import Clock, write_config
 
 from bot.email.smtp import SmtpMailer
 from bot.email.smtp_url import parse_smtp_url
+from bot.kernel.mail import Mailer
 from bot.kernel.outbox import Outbox, Policy
 from bot.statuspage.config import load_statuspage_config
 from bot.statuspage.definitions import ComponentStatus, PublicStatus
@@ -36,14 +37,13 @@ from bot.statuspage.service import StatusPageService
 from bot.statuspage.subscribers import SubscriberService
 from bot.statuspage.subscribers_delivery import SubscriberDelivery
 from bot.statuspage.subscribers_mail import MailRenderer
-from bot.statuspage.subscribers_ports import Mailer
 from bot.statuspage.subscribers_source import ServicePublications
 from bot.statuspage.subscribers_webhooks import WebhookSubscribers
 from bot.web.limits import uvicorn_limits
 from bot.web.status.routes import build_status_router
 from bot.web.status_subscribe import build_status_subscribe_router
 from bot.web.status_subscribe_links import ItsdangerousLinkSigner
-from bot.web.status_subscribe_senders import HttpWebhookPoster, StatusMailer
+from bot.web.status_subscribe_senders import HttpWebhookPoster
 from storage.models import Effect, StatusSubscriber
 
 MAIL_FROM = "Acme Status <status@acme.example>"
@@ -170,7 +170,7 @@ async def subscriber_stack(
     outbox = Outbox(engine, clock, policy or Policy())
     page = StatusPageService(engine, outbox, config, clock)
     smtp_mailer = SmtpMailer(parse_smtp_url(smtp.url()), mail_from=MAIL_FROM, clock=clock)
-    mailer = mailer or StatusMailer(smtp_mailer)
+    mailer = mailer or smtp_mailer
     subscribers = SubscriberService(
         engine, outbox, config, ItsdangerousLinkSigner(), public_url=url, clock=clock, limits=limits
     )

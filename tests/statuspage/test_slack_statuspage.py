@@ -31,11 +31,9 @@ def page_sandbox() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def app(
-    database_url: str, page_sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[CommsHarness]:
+def app(database_url: str, page_sandbox: SandboxServer, tmp_path: Path) -> Iterator[CommsHarness]:
     """The app with components and stakeholders in warroom.yml (no mail server)."""
-    with comms_app(database_url, page_sandbox, tmp_path, None, monkeypatch) as harness:
+    with comms_app(database_url, page_sandbox, tmp_path, None) as harness:
         yield harness
 
 

@@ -15,9 +15,8 @@ from subscribers_stack import MAIL_FROM, html_of, subscriber_stack, text_of
 
 from bot.email.smtp import SmtpMailer
 from bot.email.smtp_url import parse_smtp_url
+from bot.kernel.mail import Mail, Mailer
 from bot.kernel.outbox import Attempt
-from bot.statuspage.subscribers_ports import Mail
-from bot.web.status_subscribe_senders import StatusMailer
 from storage.models import Effect
 
 ADDRESSES = [f"reader{n}@example.com" for n in range(10)]
@@ -32,7 +31,7 @@ def smtp() -> Iterator[SmtpServer]:
 class StallingMailer:
     """Sends the first `allowed` mails, then hangs as a dying process would."""
 
-    def __init__(self, inner: StatusMailer, allowed: int) -> None:
+    def __init__(self, inner: Mailer, allowed: int) -> None:
         self.inner = inner
         self.allowed = allowed
         self.stalled = 0
@@ -66,7 +65,7 @@ async def test_a_process_stopped_mid_fan_out_sends_nobody_anything_twice(
             await first.subscribe_confirmed(address)
         clock = first.clock
     smtp_mailer = SmtpMailer(parse_smtp_url(smtp.url()), mail_from=MAIL_FROM, clock=clock)
-    stalling = StallingMailer(StatusMailer(smtp_mailer), allowed=4)
+    stalling = StallingMailer(smtp_mailer, allowed=4)
 
     async with subscriber_stack(engine, tmp_path, smtp, clock=clock, mailer=stalling) as dying:
         await dying.publish()

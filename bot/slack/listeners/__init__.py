@@ -11,11 +11,16 @@ from bot.slack.listeners.actions import handle_button
 from bot.slack.listeners.commands import COMMAND, handle_incident_command
 from bot.slack.listeners.events import store_events
 from bot.slack.listeners.oncall import ONCALL, handle_oncall_command, handle_override_submission
+from bot.slack.listeners.statuspage import MAINTENANCE, handle_maintenance_command
 from bot.slack.listeners.views import handle_form_submission
 
 EVERY = re.compile(r".+")
 # Every slash command the app answers (the manifest declares the same, a test checks).
-COMMANDS = {COMMAND: handle_incident_command, ONCALL: handle_oncall_command}
+COMMANDS = {
+    COMMAND: handle_incident_command,
+    ONCALL: handle_oncall_command,
+    MAINTENANCE: handle_maintenance_command,
+}
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
