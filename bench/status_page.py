@@ -11,7 +11,9 @@ fetched with httpx, one request at a time, gzip accepted as browsers do:
 - warm: `GET /status`, nothing changed since the last answer (the kept rendering is sent);
 - fresh: `GET /status` after a publication each time (read, 90 days of bars for 50
   components, render, gzip; the publication itself is not timed);
-- 304: `GET /status` with the current ETag in If-None-Match.
+- 304: `GET /status` with the current ETag in If-None-Match;
+- fresh CPU: the CPU time this process spent on each fresh request (client and server),
+  which the machine's load average barely moves.
 
 Goal: p95 under 50 ms for warm and fresh answers. The exit status is non-zero only when the
 run itself broke.
@@ -147,10 +149,14 @@ async def seed(service: StatusPageService, clock: Clock) -> None:
     )
 
 
-def timed(get: Callable[[], httpx.Response], expect: int) -> float:
-    started = time.perf_counter()
+def timed(get: Callable[[], httpx.Response], expect: int, cpu: list[float] | None = None) -> float:
+    """Milliseconds the request took; with `cpu`, the process's CPU milliseconds (client and
+    server both run here) are appended to it: a figure the machine's load barely moves."""
+    started, used = time.perf_counter(), time.process_time()
     response = get()
     took = (time.perf_counter() - started) * 1000
+    if cpu is not None:
+        cpu.append((time.process_time() - used) * 1000)
     if response.status_code != expect:
         raise BenchError(f"GET /status answered {response.status_code}, not {expect}")
     return took
@@ -167,7 +173,7 @@ def measure(database_url: str, requests: int) -> dict[str, list[float]]:
     app = FastAPI()
     app.include_router(build_status_router(service, PUBLIC_URL))
     handle = serve_in_thread(app)
-    figures: dict[str, list[float]] = {"warm": [], "fresh": [], "304": []}
+    figures: dict[str, list[float]] = {"warm": [], "fresh": [], "304": [], "fresh CPU": []}
     try:
         with httpx.Client(base_url=handle.url, timeout=30) as client:
             page = client.get("/status")
@@ -195,7 +201,9 @@ def measure(database_url: str, requests: int) -> dict[str, list[float]]:
                         by="bench",
                     )
                 )
-                figures["fresh"].append(timed(lambda: client.get("/status"), 200))
+                figures["fresh"].append(
+                    timed(lambda: client.get("/status"), 200, figures["fresh CPU"])
+                )
     finally:
         handle.stop()
         engine.dispose()
@@ -206,12 +214,12 @@ def report(name: str, figures: dict[str, list[float]]) -> bool:
     met = True
     for kind, values in figures.items():
         p50, p95 = percentile(values, 50), percentile(values, 95)
-        goal = kind != "304"
+        goal = kind in ("warm", "fresh")
         ok = p95 < GOAL_MS
         met = met and (ok or not goal)
         verdict = f"  {word(ok)} (p95 < {GOAL_MS:.0f} ms)" if goal else ""
         print(
-            f"  {name:<10} {kind:<5} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  "
+            f"  {name:<10} {kind:<9} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  "
             f"max {max(values):6.1f} ms{verdict}"
         )
     return met
