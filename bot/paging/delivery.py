@@ -23,7 +23,7 @@ from bot.paging.messages import mail_of, result_text, sms_text, test_text, voice
 from bot.paging.ports import ChatPages, Delivered, Mailer, PageView, SmsSender, VoiceCaller
 from bot.paging.service import SHOW_ACK
 from bot.paging.views import load_view
-from storage.models import Escalation, Notification
+from storage.models import Escalation, Incident, Notification
 from storage.queries import paging as queries
 
 log = logging.getLogger(__name__)
@@ -227,18 +227,25 @@ def _others(session: Session, notification: Notification, now: datetime) -> Othe
 def _load(
     session: Session, notification_id: int
 ) -> tuple[Notification, PageView | None, str | None] | None:
-    """The notification, its page's view, and why it must not be sent (None: send it)."""
+    """The notification, its page's view, and why it must not be sent (None: send it).
+
+    The view (the incident's whole snapshot) is read only for a notification about to be
+    sent: the effects of notifications an acknowledgement cancelled still come due, and a
+    burst of acknowledgements is followed by a burst of them."""
     notification = session.get(Notification, notification_id)
     if notification is None:
         return None
-    if notification.escalation_id is None:
+    if notification.escalation_id is None or notification.state != queries.PENDING:
         return notification, None, None
     escalation = session.get(Escalation, notification.escalation_id)
-    view = load_view(session, notification.escalation_id)
-    if escalation is None or view is None:
+    if escalation is None:
         return notification, None, "the page is gone"
     if escalation.state == ACKNOWLEDGED:
-        return notification, view, f"acknowledged by @{escalation.acknowledged_by}"
-    if escalation.state == ENDED or view.snapshot.incident.status in DONE:
-        return notification, view, "the incident was resolved"
+        return notification, None, f"acknowledged by @{escalation.acknowledged_by}"
+    incident = session.get(Incident, escalation.incident_id)
+    if escalation.state == ENDED or incident is None or incident.status in DONE:
+        return notification, None, "the incident was resolved"
+    view = load_view(session, notification.escalation_id)
+    if view is None:
+        return notification, None, "the page is gone"
     return notification, view, None
