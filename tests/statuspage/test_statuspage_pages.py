@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import feedparser
+import httpx
 import jsonschema
 import lxml.html
 import pytest
@@ -74,6 +75,7 @@ def test_status_shows_the_state_components_incidents_and_maintenance(
     assert "A fix is rolling out; pages load again within the hour." in incident
     assert "take long to load" not in incident  # only the latest update
     assert "Identified" in incident
+    assert "Affects: Dashboard" in incident
     maintenance = text_of(html, "//article[contains(@class,'maintenance')]/h3")
     assert maintenance == ["Mail relay upgrade", "Database failover drill"]
     headings = text_of(html, "//main/h2")
@@ -226,6 +228,8 @@ def test_every_page_answers_304_while_nothing_changed(
     assert again.headers["etag"] == etag
     assert site.get(path, **{"if-none-match": f'"other", W/{etag}'}).status_code == 304
     assert site.get(path, **{"if-none-match": '"other"'}).status_code == 200
+    head = httpx.head(f"{site.url}{path}", headers={"if-none-match": etag}, timeout=30)
+    assert head.status_code == 304 and head.headers["etag"] == etag
     plain = site.get(path, **{"accept-encoding": "identity"})
     assert plain.headers["etag"] != etag and "content-encoding" not in plain.headers
     assert plain.content == first.content

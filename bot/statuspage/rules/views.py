@@ -46,6 +46,13 @@ class PublicIncidentView:
         """Whether it is not resolved."""
         return self.status is not PublicStatus.RESOLVED
 
+    @property
+    def affecting(self) -> tuple[str, ...]:
+        """The components it holds in a state other than operational, while open."""
+        if not self.is_open:
+            return ()
+        return tuple(n for n, s in self.components.items() if s is not ComponentStatus.OPERATIONAL)
+
 
 @dataclass(frozen=True)
 class MaintenanceView:
