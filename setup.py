@@ -14,7 +14,27 @@ from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
 # Keep in step with bot/kernel/bundled.py and MANIFEST.in (tests/test_packaging.py checks).
-BUNDLED = ("templates/postmortem.md.j2", "manifest.yml", "warroom.example.yml", ".env.example")
+BUNDLED = (
+    "templates/postmortem.md.j2",
+    "templates/status/base.html.j2",
+    "templates/status/history.html.j2",
+    "templates/status/incident.html.j2",
+    "templates/status/maintenance.html.j2",
+    "templates/status/not_found.html.j2",
+    "templates/status/page.html.j2",
+    "templates/status/subscribe_form.html.j2",
+    "templates/status/subscribe_result.html.j2",
+    "templates/status/subscribe_unsubscribe.html.j2",
+    "templates/status/update.html.j2",
+    "templates/status/uptime.html.j2",
+    "templates/email/status_confirm.html.j2",
+    "templates/email/status_confirm.txt.j2",
+    "templates/email/status_publication.html.j2",
+    "templates/email/status_publication.txt.j2",
+    "manifest.yml",
+    "warroom.example.yml",
+    ".env.example",
+)
 
 
 class BuildWithBundledFiles(build_py):

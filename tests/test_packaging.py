@@ -71,6 +71,11 @@ def _manifest_in_includes() -> set[str]:
     return named
 
 
+def test_every_template_travels_in_the_wheel() -> None:
+    templates = {str(p.relative_to(ROOT)) for p in (ROOT / "templates").rglob("*") if p.is_file()}
+    assert templates <= set(bundled.BUNDLED)
+
+
 def test_setup_py_manifest_in_and_the_reader_name_the_same_files() -> None:
     assert _setup_py_bundled() == bundled.BUNDLED
     assert set(bundled.BUNDLED) <= _manifest_in_includes()

@@ -1,4 +1,4 @@
-"""Files shipped with Warroom that are not Python: the postmortem template and the examples.
+"""Files shipped with Warroom that are not Python: the templates and the examples.
 
 In the repository they live where a reader looks for them (templates/, and the example
 settings, routing file and Slack manifest at the root). The wheel carries a copy of each under
@@ -15,7 +15,26 @@ MANIFEST = "manifest.yml"
 EXAMPLE_CONFIG = "warroom.example.yml"
 EXAMPLE_ENV = ".env.example"
 # Keep in step with setup.py and MANIFEST.in (tests/test_packaging.py checks all three).
-BUNDLED = (POSTMORTEM_TEMPLATE, MANIFEST, EXAMPLE_CONFIG, EXAMPLE_ENV)
+# The status page's and its mails' templates, read as folders (bot/web/status/render.py,
+# bot/statuspage/subscribers_mail.py); every file under templates/ is here (a test checks).
+PAGE_TEMPLATES = (
+    "templates/status/base.html.j2",
+    "templates/status/history.html.j2",
+    "templates/status/incident.html.j2",
+    "templates/status/maintenance.html.j2",
+    "templates/status/not_found.html.j2",
+    "templates/status/page.html.j2",
+    "templates/status/subscribe_form.html.j2",
+    "templates/status/subscribe_result.html.j2",
+    "templates/status/subscribe_unsubscribe.html.j2",
+    "templates/status/update.html.j2",
+    "templates/status/uptime.html.j2",
+    "templates/email/status_confirm.html.j2",
+    "templates/email/status_confirm.txt.j2",
+    "templates/email/status_publication.html.j2",
+    "templates/email/status_publication.txt.j2",
+)
+BUNDLED = (POSTMORTEM_TEMPLATE, *PAGE_TEMPLATES, MANIFEST, EXAMPLE_CONFIG, EXAMPLE_ENV)
 
 _SOURCE_TREE = Path(__file__).resolve().parents[2]
 
