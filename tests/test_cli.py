@@ -167,7 +167,8 @@ def test_demo_plays_a_whole_incident(demo_run: tuple[Path, str]) -> None:
     assert "(only alice sees) 🚨 Incident INC-1 is declared: #inc-1-checkout-api" in out
     assert "Closed" in out and "Rollback done" in out
     # mrkdwn as Slack shows it: emoji, and bold without its asterisks (plain text in a file).
-    assert "⏰" in out and "a status update for INC-1 is due" in out and "[Snooze 15 min]" in out
+    assert "⏰" in out and "[Snooze 15 min]" in out
+    assert "a status update and a stakeholder update for INC-1 are due" in out
     assert "*Severity*" not in out and "_unassigned_" not in out and ":memo:" not in out
     assert "update_missed" in out
     assert "the postmortem drafted on close" in out
@@ -218,6 +219,8 @@ def test_demo_shows_who_is_on_call_pages_them_and_hands_over(demo_run: tuple[Pat
     _, out = demo_run
     assert "targets: [schedule:sre]" in out and 'restrict: "mon-fri 09:00-18:00"' in out
     assert "the page climbs to level 2" in out and "alice, the SRE lead, gets the page" in out
+    assert "Checkout: major outage" in out and "All Systems Operational" in out
+    assert ":mega: Stakeholder update · INC-2 · HighErrorRate" in out
     assert "Page 1, level 2: paged @alice; next level in 10m" in out
     assert "The demo's clock reads Tuesday 10 March 2026, 08:40 in London" in out
     before, after = out.split("━━━━━━━━ on call: an override, then a handoff ━━━━━━━━")

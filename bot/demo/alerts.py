@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from bot.demo.narrator import Demo
 from bot.demo.oncall import SCHEDULES, show_schedule
+from bot.demo.public import PUBLIC, prepare_public, resolve_publicly, tell_the_public
 from bot.slack.ids import ActionId
 from bot.slack.places import ShownIncident
 from storage.enums import EventKind, Role, Status
@@ -43,7 +44,7 @@ def write_config(folder: Path) -> str:
     """Write the demo's `warroom.yml` (alert routing and the on-call schedule) into `folder`;
     return its path."""
     path = folder / "warroom.yml"
-    path.write_text(ROUTING + SCHEDULES, encoding="utf-8")
+    path.write_text(ROUTING + SCHEDULES + PUBLIC, encoding="utf-8")
     return str(path)
 
 
@@ -163,10 +164,14 @@ def play_alerts(demo: Demo, webhook_url: str, token: str) -> int:
     page = _opened(story)
     _escalated(story)
     _acknowledged(story, page)
+    base_url = webhook_url.split("/webhooks/")[0]
+    prepare_public(demo)
+    tell_the_public(demo, story.incident().channel_id or "", base_url)
     story.send("firing", "the same group again (Alertmanager repeats it)")
     _deduplicated(story)
     story.send("resolved", "the group with both alerts resolved")
     _resolved(story)
+    resolve_publicly(demo, story.incident().channel_id or "", base_url)
     return story.sent
 
 
