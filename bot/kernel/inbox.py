@@ -24,9 +24,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.kernel.effects import Policy as OutboxPolicy
+from bot.kernel.effects import backoff
 from bot.kernel.group_commit import GroupCommit
-from bot.kernel.outbox import Policy as OutboxPolicy
-from bot.kernel.outbox import backoff
 from bot.kernel.transactions import (
     AlreadyCarriedOut,
     carrying_out,
@@ -94,7 +94,9 @@ class Inbox:
         now = self.clock()
         try:
             return await run_apart(
-                self.engine, lambda s: queries.insert_inbox_items(s, items=requests, now=now)
+                self.engine,
+                lambda s: queries.insert_inbox_items(s, items=requests, now=now),
+                urgent=True,
             )
         except IntegrityError:
             if len(requests) == 1:
@@ -109,7 +111,9 @@ class Inbox:
         now = self.clock()
         try:
             stored = await run_apart(
-                self.engine, lambda s: queries.insert_inbox_items(s, items=[request], now=now)
+                self.engine,
+                lambda s: queries.insert_inbox_items(s, items=[request], now=now),
+                urgent=True,
             )
         except IntegrityError:
             # Another process stored the same request at the same moment (each looked for the

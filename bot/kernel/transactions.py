@@ -6,35 +6,25 @@ re-run after a crash can never apply twice.
 """
 
 import asyncio
-import threading
+import contextvars
+import functools
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
-from weakref import WeakKeyDictionary
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
+from bot.kernel.turns import URGENT_THREADS, turn
 from storage.database import unit_of_work
 from storage.queries import kernel as kernel_queries
 
 T = TypeVar("T")
-# SQLite lets one writer in at a time and makes the others sleep and retry; taking turns in
-# the process instead keeps a burst of webhooks from stretching into second-long waits.
-_SQLITE_TURNS: "WeakKeyDictionary[Engine, threading.Lock]" = WeakKeyDictionary()
-_TURNS_LOCK = threading.Lock()
-
-
-def _turn(engine: Engine) -> AbstractContextManager[object]:
-    if engine.dialect.name != "sqlite":
-        return nullcontext()
-    with _TURNS_LOCK:
-        return _SQLITE_TURNS.setdefault(engine, threading.Lock())
 
 
 # PostgreSQL's codes for a transaction it failed to break a deadlock or keep serialisable:
@@ -105,23 +95,31 @@ async def run_in_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
     return await _write(engine, work, _REQUEST.get())
 
 
-async def run_apart(engine: Engine, work: Callable[[Session], T]) -> T:
+async def run_apart(engine: Engine, work: Callable[[Session], T], *, urgent: bool = False) -> T:
     """Run `work` in one write transaction that belongs to no request: the inbox's and the
-    outbox's own bookkeeping (storing, claiming, recording outcomes), shared by many."""
-    return await _write(engine, work, None)
+    outbox's own bookkeeping (storing, claiming, recording outcomes), shared by many. An
+    `urgent` one (storing what someone waits to have acknowledged) has threads of its own
+    and goes first for SQLite's writer turn."""
+    return await _write(engine, work, None, urgent=urgent)
 
 
-async def _write(engine: Engine, work: Callable[[Session], T], request: _Request | None) -> T:
+async def _write(
+    engine: Engine, work: Callable[[Session], T], request: _Request | None, *, urgent: bool = False
+) -> T:
     completing = False
 
     def in_transaction() -> T:
         nonlocal completing
-        with _turn(engine), unit_of_work(engine, write=True) as session:
+        with turn(engine, urgent=urgent), unit_of_work(engine, write=True) as session:
             result = work(session)
             completing = _complete_request(session, request)
             return result
 
     try:
+        if urgent:
+            context = contextvars.copy_context()
+            call = functools.partial(context.run, in_transaction)
+            return await asyncio.get_running_loop().run_in_executor(URGENT_THREADS, call)
         return await asyncio.to_thread(in_transaction)
     except BaseException:
         if completing and request is not None:
