@@ -243,3 +243,60 @@ async def test_a_handler_whose_write_finished_the_request_costs_no_more(
     [item] = _items(engine)
     assert item.done_at == T0 and item.attempts == 1
     assert writes[0] == 3  # the claim, the handler's write (done with it), a claim of nothing
+
+
+async def test_the_serving_loop_wakes_for_a_delayed_effect_without_polling(
+    engine: Engine,
+) -> None:
+    # The claim that found nothing due learnt when the delayed effect is due: the loop naps
+    # until then, not for its (here long) poll.
+    outbox = Outbox(engine, lambda: datetime.now(UTC), Policy(idle_poll=30.0))
+    ran = asyncio.Event()
+
+    async def handler(_payload: Payload, _attempt: Attempt) -> None:
+        ran.set()
+
+    outbox.handle("test.kind", handler)
+    outbox.start()
+    try:
+        written = asyncio.get_running_loop().time()
+        effect = new_effect("test.kind", key="later", stream="s", payload={}, now=datetime.now(UTC))
+        effect["next_try_at"] += timedelta(seconds=0.3)
+        await outbox.enqueue([effect])
+        await asyncio.wait_for(ran.wait(), timeout=10)
+        waited = asyncio.get_running_loop().time() - written
+    finally:
+        await outbox.stop()
+    assert 0.25 <= waited < 5
+
+
+async def test_the_serving_loop_carries_out_a_burst_claimed_in_several_rounds(
+    engine: Engine,
+) -> None:
+    outbox = Outbox(engine, lambda: datetime.now(UTC), Policy(concurrency=3, idle_poll=30.0))
+    done: list[int] = []
+
+    async def handler(payload: Payload, _attempt: Attempt) -> None:
+        await asyncio.sleep(0.01)
+        done.append(payload["n"])
+
+    outbox.handle("test.kind", handler)
+    outbox.start()
+    try:
+        now = datetime.now(UTC)
+        await outbox.enqueue(
+            [
+                new_effect("test.kind", key=f"k{n}", stream=f"s{n % 4}", payload={"n": n}, now=now)
+                for n in range(20)
+            ]
+        )
+        for _ in range(500):
+            if len(done) == 20:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await outbox.stop()
+    assert sorted(done) == list(range(20))
+    for stream in range(4):  # each stream's effects in the order they were written
+        mine = [n for n in done if n % 4 == stream]
+        assert mine == sorted(mine)
