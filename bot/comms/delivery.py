@@ -12,10 +12,10 @@ from sqlmodel import Session
 
 from bot.comms.mail import mail_of
 from bot.comms.ports import StakeholderChat
-from bot.kernel.mail import Mailer
 from bot.comms.rules.notes import StakeholderNote
 from bot.comms.service import MAIL, POST, CommsService
 from bot.kernel.errors import IncidentNotFound
+from bot.kernel.mail import Mailer
 from bot.kernel.outbox import Attempt, Payload, Permanent
 from storage.enums import EventKind
 from storage.models import Incident, TimelineEvent

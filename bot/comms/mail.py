@@ -3,8 +3,8 @@
 import hashlib
 from datetime import UTC
 
-from bot.kernel.mail import Mail
 from bot.comms.rules.notes import CUSTOMERS, StakeholderNote
+from bot.kernel.mail import Mail
 
 MAX_SUBJECT = 200
 

@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.kernel.mail import Mailer
 from bot.kernel.outbox import Attempt, Outbox, Payload, Permanent, add_effects, new_effect
 from bot.kernel.transactions import read, run_in_transaction
 from bot.statuspage.rules.subscribers import follows
 from bot.statuspage.subscribers import CONFIRM_MAIL, SubscriberService, stream_of
 from bot.statuspage.subscribers_mail import MailRenderer
-from bot.kernel.mail import Mailer
 from bot.statuspage.subscribers_ports import Publications, PublicationView
 from bot.statuspage.subscribers_webhooks import WEBHOOK, webhook_stream
 from storage.queries import statuspage_subscribers as queries

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from bot.statuspage.definitions import Branding
 from bot.kernel.mail import Mail
+from bot.statuspage.definitions import Branding
 from bot.statuspage.subscribers_ports import PublicationView
 
 MAX_SUBJECT = 180

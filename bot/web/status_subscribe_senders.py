@@ -1,4 +1,5 @@
-"""What carries the status page's webhook posts out: httpx (5xx, 429 and timeouts may pass; other refusals are for good)."""
+"""What carries the status page's webhook posts out: httpx (5xx, 429 and timeouts may pass;
+other refusals are for good)."""
 
 from collections.abc import Mapping
 
