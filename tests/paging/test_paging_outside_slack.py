@@ -16,11 +16,13 @@ from oncall.slack_oncall_app import OncallApp, message_text
 from paging_app import (
     StartApp,
     acknowledgements,
+    alert,
     later,
     notifications,
     page_dms,
     post_alert,
     sandbox_fixture,
+    settle,
     start_app_fixture,
     the_page,
     vendors_fixture,
@@ -53,7 +55,7 @@ def test_slack_and_sms_at_once_mail_after_a_minute_a_call_after_five(
     app: OncallApp, vendors: Vendors, people: dict[str, Person]
 ) -> None:
     carol = people["carol"]
-    app.alert("Checkout errors", "checkout", "checkout-errors")
+    alert(app)
     page = the_page(app)
     (dm,) = page_dms(app, carol)
     (text,) = vendors.texts_to(carol)
@@ -91,13 +93,13 @@ def test_an_acknowledgement_in_slack_stops_the_mail_and_the_call(
     app: OncallApp, vendors: Vendors, people: dict[str, Person]
 ) -> None:
     carol, bob = people["carol"], people["bob"]
-    app.alert("Checkout errors", "checkout", "checkout-errors")
+    alert(app)
     (dm,) = page_dms(app, carol)
     assert len(vendors.texts_to(carol)) == 1
     app.driver.click(
         "carol", app.driver.dm_channel("carol") or "", dm["ts"], ActionId.ACKNOWLEDGE_PAGE
     )
-    app.settle()
+    settle(app)
     later(app, minutes=1, seconds=5)
     later(app, minutes=5)
     later(app, minutes=5)  # past the level's ten minutes too
@@ -116,11 +118,11 @@ def test_resolving_the_incident_stops_the_mail_and_the_call(
     app: OncallApp, vendors: Vendors, people: dict[str, Person]
 ) -> None:
     carol = people["carol"]
-    app.alert("Checkout errors", "checkout", "checkout-errors")
+    alert(app)
     room = app.driver.channel_by_name("inc-1-checkout-errors")
     assert room is not None
     assert app.driver.slash("alice", str(room["id"]), "resolve fixed").status_code == 200
-    app.settle()
+    settle(app)
     later(app, minutes=1, seconds=5)
     later(app, minutes=5)
     assert vendors.mails_to(carol) == [] and vendors.calls_to(carol) == []
@@ -134,13 +136,13 @@ def test_texting_back_ack_and_the_code_acknowledges_and_stops_the_rest(
     app: OncallApp, vendors: Vendors, people: dict[str, Person]
 ) -> None:
     carol, bob = people["carol"], people["bob"]
-    app.alert("Checkout errors", "checkout", "checkout-errors")
+    alert(app)
     page = the_page(app)
     received = vendors.text_from(carol.phone, f"ack {page.id}")
     assert received.status_code == 201, received.text
     # emulate posted it, signed, to the public URL, which forwarded it to the app
     assert [(s.path, s.status) for s in vendors.front_door.seen] == [("/webhooks/twilio", 200)]
-    app.settle()
+    settle(app)
     assert the_page(app).state == "acknowledged"
     assert acknowledgements(app) == [("U0CAROL", "sms")]
     (dm,) = page_dms(app, carol)
@@ -156,7 +158,7 @@ def test_a_text_from_a_stranger_or_naming_no_page_acknowledges_nothing(
     app: OncallApp, vendors: Vendors, people: dict[str, Person]
 ) -> None:
     carol = people["carol"]
-    app.alert("Checkout errors", "checkout", "checkout-errors")
+    alert(app)
     page = the_page(app)
     for phone, body in [
         ("+15559990000", f"ack {page.id}"),  # a number nobody has
@@ -165,12 +167,12 @@ def test_a_text_from_a_stranger_or_naming_no_page_acknowledges_nothing(
     ]:
         assert vendors.text_from(phone, body).status_code == 201
     assert [s.status for s in vendors.front_door.seen] == [200] * 3  # stored, not redelivered
-    app.settle()
+    settle(app)
     assert (the_page(app).state, acknowledgements(app)) == ("active", [])
     later(app, minutes=1, seconds=5)
     assert len(vendors.mails_to(carol)) == 1  # still paging
     vendors.text_from(carol.phone, "ACK")  # alone: every page still climbing that texted her
-    app.settle()
+    settle(app)
     assert acknowledgements(app) == [("U0CAROL", "sms")]
 
 
@@ -179,7 +181,7 @@ def test_pressing_1_in_the_call_acknowledges(
 ) -> None:
     carol = people["carol"]
     app = start_app(through_proxy=True)
-    app.alert("Checkout errors", "checkout", "checkout-errors")
+    alert(app)
     later(app, minutes=5, seconds=5)
     (call,) = vendors.calls_to(carol)
     (made,) = vendors.twilio_proxy.posts_to("/Calls.json")
@@ -201,14 +203,14 @@ def test_pressing_1_in_the_call_acknowledges(
         )
 
     assert press("2").status_code == 200
-    app.settle()
+    settle(app)
     assert acknowledgements(app) == []
     pressed = press("1")
     assert (pressed.status_code, pressed.text.endswith("<Say>Thank you.</Say></Response>")) == (
         200,
         True,
     )
-    app.settle()
+    settle(app)
     assert (the_page(app).state, acknowledgements(app)) == ("acknowledged", [("U0CAROL", "voice")])
 
 
@@ -237,7 +239,7 @@ def test_contact_methods_set_in_slack_win_over_the_file(
     set_own_contact(
         app, "carol", {"phone": own.phone, "email": own.email, "sms": "0s", "mail": "0s"}
     )
-    app.alert("Checkout errors", "checkout", "checkout-errors")
+    alert(app)
     later(app, minutes=10)
     assert [len(vendors.texts_to(p)) for p in (own, carol)] == [1, 0]
     assert [len(vendors.mails_to(p)) for p in (own, carol)] == [1, 0]
@@ -288,7 +290,7 @@ def test_without_twilio_the_sms_fails_saying_so_and_the_rest_still_goes(
 ) -> None:
     carol = people["carol"]
     app = start_app(twilio_account_sid=None, twilio_auth_token=None, twilio_from=None)
-    app.alert("Checkout errors", "checkout", "checkout-errors")
+    alert(app)
     later(app, minutes=5, seconds=5)
     assert len(page_dms(app, carol)) == 1 and len(vendors.mails_to(carol)) == 1
     assert vendors.texts_to(carol) == [] and vendors.calls_to(carol) == []
@@ -322,7 +324,7 @@ def test_a_text_twilio_fails_for_a_while_is_sent_once(
         vendors.twilio_proxy.fail(
             "POST", "/Messages.json", times=1, status=status, headers=headers, after=after
         )
-    app.alert("Checkout errors", "checkout", "checkout-errors")
+    alert(app)
     (text,) = vendors.texts_to(carol)
     assert [s.status for s in vendors.twilio_proxy.posts_to("/Messages.json")] == answered
     sms = notifications(app, carol)["sms"]

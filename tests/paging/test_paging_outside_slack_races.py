@@ -8,6 +8,7 @@ import pytest
 from oncall.slack_oncall_app import message_text
 from paging_app import (
     StartApp,
+    alert,
     all_notifications,
     assert_reached_once,
     climb,
@@ -16,6 +17,7 @@ from paging_app import (
     page_dms,
     post_alert,
     sandbox_fixture,
+    settle,
     start_app_fixture,
     the_page,
     vendors_fixture,
@@ -42,7 +44,7 @@ def test_a_crash_after_the_first_text_loses_and_doubles_nothing(
     start_app: StartApp, vendors: Vendors, people: dict[str, Person]
 ) -> None:
     app = start_app()
-    app.alert("Checkout errors", "checkout", "checkout-errors")
+    alert(app)
     assert len(vendors.texts_to(people["carol"])) == 1
     app.crash()  # before her mail, her call and the level's timeout
     again = start_app(fresh=False)
@@ -60,7 +62,7 @@ def test_two_processes_at_once_reach_each_person_once_per_level(
     first = start_app()
     second = start_app(fresh=False)
     second.clock.offset = first.clock.offset
-    first.alert("Checkout errors", "checkout", "checkout-errors")
+    alert(first)
     climb(first, second)
     assert_reached_once(second, vendors, people)
 
@@ -78,7 +80,7 @@ def test_a_stop_while_the_text_is_on_its_way_sends_it_once(
     vendors.twilio_proxy.release()
     again = start_app(fresh=False, through_proxy=True)
     again.clock.offset = app.clock.offset
-    again.settle()
+    settle(again)
     assert vendors.texts_to(carol) == [text]
     sms = notifications(again, carol)["sms"]
     assert (sms.state, sms.provider_id, sms.detail) == ("sent", text["sid"], "adopted (queued)")
@@ -91,8 +93,8 @@ def test_two_pages_calling_one_person_at_once_make_two_calls_though_one_was_refu
 ) -> None:
     carol = people["carol"]
     app = start_app(through_proxy=True)
-    app.alert("Checkout errors", "checkout", "checkout-errors")
-    app.alert("Payments failing", "payments", "payments-failing")
+    alert(app)
+    alert(app, "Payments failing", "payments")
     # Twilio takes one call a second by default: the second call of the burst is refused
     vendors.twilio_proxy.fail(
         "POST", "/Calls.json", times=1, status=429, headers={"Retry-After": "1"}
@@ -109,7 +111,7 @@ def test_a_repeated_page_texts_again_though_its_first_try_was_refused(
 ) -> None:
     carol = people["carol"]
     app = start_app(through_proxy=True)
-    app.alert("Batch stuck", "batch", "batch-stuck")
+    alert(app, "Batch stuck", "batch")
     (first,) = vendors.texts_to(carol)
     vendors.twilio_proxy.fail("POST", "/Messages.json", times=1, status=503)
     later(app, minutes=10, seconds=5)  # the policy starts again: the same text, word for word
@@ -133,7 +135,7 @@ def test_a_text_on_its_way_when_the_page_is_acknowledged_is_recorded_sent(
     app.driver.click("carol", channel, dm["ts"], ActionId.ACKNOWLEDGE_PAGE)
     app.driver.wait_for(lambda: the_page(app).state == "acknowledged", description="the ack")
     vendors.twilio_proxy.release()  # Twilio's answer arrives after the acknowledgement
-    app.settle()
+    settle(app)
     sms = notifications(app, carol)["sms"]
     assert (sms.state, sms.provider_id) == ("sent", text["sid"])
     assert sms.sent_at is not None
@@ -159,7 +161,7 @@ def test_a_page_dm_on_its_way_when_the_page_is_acknowledged_is_edited_too(
     assert vendors.text_from(carol.phone, f"ack {the_page(app).id}").status_code == 201
     app.driver.wait_for(lambda: the_page(app).state == "acknowledged", description="the ack")
     vendors.slack_proxy.release()
-    app.settle()
+    settle(app)
     (dm,) = page_dms(app, carol)
     assert "Acknowledged by <@U0CAROL>" in message_text(dm)
     slack = notifications(app, carol)["slack"]
