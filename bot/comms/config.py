@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from bot.comms.definitions import Audience, CommsConfig
-from bot.kernel.config_file import ConfigError, describe_problem, read_yaml
+from bot.kernel.config_file import ConfigError, describe_problem, list_section, read_mapping
 from storage.enums import Severity
 
 __all__ = ["ConfigError", "load_comms_config"]
@@ -80,18 +80,8 @@ def load_comms_config(path: str | None) -> CommsConfig:
     """The audiences of the YAML file at `path`; none when `path` is None or it has none."""
     if path is None:
         return CommsConfig()
-    data = read_yaml(path)
-    if data is None:
-        return CommsConfig()
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"{path}: the top level must be a mapping")
-    entries = data.get("stakeholders")
-    if entries is None:
-        return CommsConfig()
-    if not isinstance(entries, list):
-        raise ConfigError(f"{path}: stakeholders: must be a list")
     audiences: list[Audience] = []
-    for index, entry in enumerate(entries):
+    for index, entry in enumerate(list_section(path, read_mapping(path), "stakeholders")):
         audience = _audience(path, index, entry)
         if any(a.name == audience.name for a in audiences):
             where = f"stakeholder audience {audience.name}"

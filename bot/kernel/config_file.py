@@ -37,6 +37,29 @@ def read_yaml(path: str) -> Any:
         raise ConfigError(f"{path}: invalid YAML ({error})") from None
 
 
+def read_mapping(path: str | None) -> Mapping[str, Any]:
+    """The file's top-level mapping: empty when there is no file named or it is empty; a
+    ConfigError when it is not a mapping."""
+    if path is None:
+        return {}
+    data = read_yaml(path)
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{path}: the top level must be a mapping")
+    return data
+
+
+def list_section(path: str, data: Mapping[str, Any], key: str) -> list[Any]:
+    """The entries of a section that is a list (none when it is absent)."""
+    entries = data.get(key)
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: {key}: must be a list")
+    return entries
+
+
 def describe_problem(
     problem: ErrorDetails,
     known_keys: list[str],

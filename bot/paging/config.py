@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
-from bot.kernel.config_file import ConfigError, describe_problem, read_yaml
+from bot.kernel.config_file import ConfigError, describe_problem, list_section, read_mapping
 from bot.paging.config_fields import PersonEntry, PolicyEntry, ServiceEntry, known_keys
 from bot.paging.definitions import (
     ContactDef,
@@ -78,11 +78,7 @@ def load_paging_config(
     which `schedule:` targets must name."""
     if path is None:
         return PagingConfig()
-    data = read_yaml(path)
-    if data is None:
-        return PagingConfig()
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"{path}: the top level must be a mapping")
+    data = read_mapping(path)
     known = _schedule_layers(schedules) if schedules is not None else _raw_schedules(data)
     policies = _policies(path, _section(path, data, "escalation_policies"), known)
     services = _services(path, _section(path, data, "services"), policies)
@@ -93,12 +89,7 @@ def load_paging_config(
 
 def _section(path: str, data: Mapping[str, Any], key: str) -> tuple[str, list[Any]]:
     """The section's heading and its entries."""
-    entries = data.get(key)
-    if entries is None:
-        return key, []
-    if not isinstance(entries, list):
-        raise ConfigError(f"{path}: {key}: must be a list")
-    return key, entries
+    return key, list_section(path, data, key)
 
 
 def _entries(

@@ -22,7 +22,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from bot.kernel.config_file import ConfigError, describe_problem, read_yaml
+from bot.kernel.config_file import ConfigError, describe_problem, list_section, read_mapping
 from bot.statuspage.definitions import Branding, ComponentDef, StatusPageConfig
 
 __all__ = ["ConfigError", "load_statuspage_config"]
@@ -79,22 +79,15 @@ def load_statuspage_config(path: str | None) -> StatusPageConfig:
     the file has neither section."""
     if path is None:
         return StatusPageConfig()
-    data = read_yaml(path)
-    if data is None:
-        return StatusPageConfig()
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"{path}: the top level must be a mapping")
+    data = read_mapping(path)
     return StatusPageConfig(
-        components=_components(path, data.get("components")),
+        components=_components(path, data),
         branding=_branding(path, data.get("status_page")),
     )
 
 
-def _components(path: str, entries: Any) -> tuple[ComponentDef, ...]:
-    if entries is None:
-        return ()
-    if not isinstance(entries, list):
-        raise ConfigError(f"{path}: components: must be a list")
+def _components(path: str, data: Mapping[str, Any]) -> tuple[ComponentDef, ...]:
+    entries = list_section(path, data, "components")
     found: list[ComponentDef] = []
     seen: set[str] = set()
     for index, entry in enumerate(entries):
