@@ -4,19 +4,16 @@ command line. The running app starts and ends it (its tick), and tells subscribe
 import argparse
 import asyncio
 import json
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot.cli.database import checked_engine
 from bot.cli.oncall import OneLineParser
 from bot.ops.problems import SetupError
 from bot.ops.usage import DATABASE, SETTINGS_SOURCE
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
-
-    from bot.settings import OncallSettings
     from bot.statuspage.rules.views import MaintenanceView
     from bot.statuspage.service import StatusPageService
 
@@ -191,27 +188,10 @@ def _run_with_service(work: Callable[["StatusPageService"], Coroutine[Any, Any, 
     def clock() -> datetime:
         return datetime.now(UTC)
 
-    with _engine(settings) as engine:
+    with checked_engine(settings) as engine:
         # The effects this writes are carried out by the running app's outbox.
         service = StatusPageService(engine, Outbox(engine, clock), config, clock)
         try:
             return asyncio.run(work(service))
         except DomainError as refused:
             raise SetupError(refused.message) from None
-
-
-@contextmanager
-def _engine(settings: "OncallSettings") -> Iterator["Engine"]:
-    """The database, checked to be reachable and migrated (SetupError otherwise)."""
-    from bot.ops.database import database_problems, require_current_schema
-    from bot.settings import database_timeouts
-    from storage.database import make_engine
-
-    timeouts = database_timeouts(settings)
-    require_current_schema(settings.database_url, connect_timeout=timeouts.connect)
-    with database_problems(settings.database_url, connect_timeout=timeouts.connect):
-        engine = make_engine(settings.database_url, timeouts=timeouts)
-        try:
-            yield engine
-        finally:
-            engine.dispose()

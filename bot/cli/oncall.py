@@ -3,13 +3,13 @@
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from bot.cli import oncall_help as help_text
 from bot.cli.config_check import cmd_config_check
+from bot.cli.database import checked_engine
 from bot.cli.oncall_times import parse_moment, period, start_of
 from bot.ops.problems import SetupError
 
@@ -254,7 +254,7 @@ def _run_with_service(
             await service.sync_rosters()
         return await work(service, _names(engine))
 
-    with _engine(settings) as engine:
+    with checked_engine(settings) as engine:
         try:
             return asyncio.run(run(engine))
         except DomainError as refused:
@@ -275,20 +275,3 @@ def _names(engine: "Engine") -> Callable[[list[str]], Awaitable[dict[str, str]]]
         return {i: person.name for i, person in found.items()}
 
     return names
-
-
-@contextmanager
-def _engine(settings: "OncallSettings") -> Iterator["Engine"]:
-    """The database, checked to be reachable and migrated (SetupError otherwise)."""
-    from bot.ops.database import database_problems, require_current_schema
-    from bot.settings import database_timeouts
-    from storage.database import make_engine
-
-    timeouts = database_timeouts(settings)
-    require_current_schema(settings.database_url, connect_timeout=timeouts.connect)
-    with database_problems(settings.database_url, connect_timeout=timeouts.connect):
-        engine = make_engine(settings.database_url, timeouts=timeouts)
-        try:
-            yield engine
-        finally:
-            engine.dispose()

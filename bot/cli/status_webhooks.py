@@ -4,16 +4,14 @@ every publication, each signed with a secret of its own."""
 import argparse
 import asyncio
 import json
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
+from bot.cli.database import checked_engine
 from bot.ops.problems import SetupError
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
-
     from bot.settings import OncallSettings
     from bot.statuspage.subscribers_webhooks import WebhookSubscribers, WebhookView
 
@@ -174,26 +172,9 @@ def _run(work: Callable[["WebhookSubscribers"], Coroutine[Any, Any, T]]) -> T:
     """Open the database and run `work`; every refusal is a SetupError."""
     from bot.statuspage.subscribers_webhooks import WebhookError, WebhookSubscribers
 
-    with _engine(_settings()) as engine:
+    with checked_engine(_settings()) as engine:
         hooks = WebhookSubscribers(engine, None, None, None, clock=lambda: datetime.now(UTC))
         try:
             return asyncio.run(work(hooks))
         except WebhookError as refused:
             raise SetupError(str(refused)) from None
-
-
-@contextmanager
-def _engine(settings: "OncallSettings") -> Iterator["Engine"]:
-    """The database, checked to be reachable and migrated (SetupError otherwise)."""
-    from bot.ops.database import database_problems, require_current_schema
-    from bot.settings import database_timeouts
-    from storage.database import make_engine
-
-    timeouts = database_timeouts(settings)
-    require_current_schema(settings.database_url, connect_timeout=timeouts.connect)
-    with database_problems(settings.database_url, connect_timeout=timeouts.connect):
-        engine = make_engine(settings.database_url, timeouts=timeouts)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
