@@ -85,7 +85,7 @@ class Outbox:
     _loop: WorkLoop | None = None
     _workers: Workers = field(init=False)
     _endings: GroupCommit[Ending, ClaimedEffect | None] = field(init=False)
-    _next_due: object = _UNKNOWN  # datetime | None, learnt by the last claim that fell short
+    _next_due: object = _UNKNOWN  # datetime | None: what the last claim learnt of the nap
 
     def __post_init__(self) -> None:
         self._workers = Workers(self.policy.concurrency, self.kick)
@@ -131,12 +131,15 @@ class Outbox:
         )
 
     def _claim_or_learn(self, session: Session, limit: int) -> list[ClaimedEffect]:
-        """Claim; when that takes less than it could, also learn when the soonest effect left
-        is due (the loop's nap), in the same transaction."""
+        """Claim; when that takes nothing, also learn when the soonest effect is due (the
+        loop's nap), in the same transaction. When it takes some, the loop naps until their
+        tasks end (each kicks it) or its poll."""
         taken = self._claim(session, limit)
-        if len(taken) < min(limit, self.policy.batch):
+        if not taken:
             now = self.clock()
             self._next_due = queries.next_effect_due(session, kinds=list(self._kinds), now=now)
+        elif len(taken) < min(limit, self.policy.batch):
+            self._next_due = None
         return taken
 
     def _claim(

@@ -25,6 +25,7 @@ from bot.kernel.outbox import (
 from bot.kernel.transactions import run_in_transaction
 from storage.database import WRITE
 from storage.models import Counter, Effect, InboxItem
+from storage.queries import kernel as queries
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 QUICK = Policy(first_retry=timedelta(seconds=1), max_backoff=timedelta(seconds=8))
@@ -300,3 +301,25 @@ async def test_the_serving_loop_carries_out_a_burst_claimed_in_several_rounds(
     for stream in range(4):  # each stream's effects in the order they were written
         mine = [n for n in done if n % 4 == stream]
         assert mine == sorted(mine)
+
+
+async def test_outcomes_recorded_together_each_keep_their_own_values(engine: Engine) -> None:
+    await _write(engine, *(_effect(f"k{n}", f"s{n}", n=n) for n in range(4)))
+    ids = [e.id or 0 for e in _effects(engine)]
+    later = T0 + timedelta(seconds=30)
+    outcomes = [
+        queries.Outcome(ids[0], queries.DONE),
+        queries.Outcome(ids[1], queries.FAILED, "channel_not_found"),
+        queries.Outcome(ids[2], queries.PENDING, "ratelimited", later),
+        queries.Outcome(ids[3], queries.PENDING, "odd"),  # no time: keeps the one it had
+    ]
+    await run_in_transaction(engine, lambda s: queries.finish_effects(s, outcomes=outcomes, now=T0))
+    rows = _effects(engine)
+    assert [(r.state, r.last_error) for r in rows] == [
+        ("done", None),
+        ("failed", "channel_not_found"),
+        ("pending", "ratelimited"),
+        ("pending", "odd"),
+    ]
+    assert [r.done_at for r in rows] == [T0, T0, None, None]
+    assert [r.next_try_at for r in rows] == [T0, T0, later, T0]
