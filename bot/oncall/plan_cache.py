@@ -64,6 +64,7 @@ class PlanCache:
         self._lock = threading.Lock()  # reads run on worker threads
         self._built: _Built | None = None
         self._quiet: dict[str, QuietSpan] = {}
+        self._ical: dict[str, frozenset[str]] = {}  # each schedule's iCal layers
 
     def plans(
         self, session: Session, schedules: Sequence[ScheduleDef], years: tuple[int, ...]
@@ -136,7 +137,10 @@ class PlanCache:
     def _same_feeds(self, session: Session, schedule: ScheduleDef, plan: SchedulePlan) -> bool:
         """Whether the plan's iCal layers hold the feeds' current copies (the same objects:
         the feeds keep one per copy and day)."""
-        ical = {layer.name for layer in schedule.layers if layer.ical is not None}
+        ical = self._ical.get(schedule.name)
+        if ical is None:  # asked on every read: worked out once
+            ical = frozenset(layer.name for layer in schedule.layers if layer.ical is not None)
+            self._ical[schedule.name] = ical
         if not ical:
             return True
         if self.feeds is None:

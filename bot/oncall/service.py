@@ -68,6 +68,8 @@ class OncallService:
     ) -> None:
         self.engine = engine
         self.schedules = {schedule.name: schedule for schedule in schedules}
+        # The same tuple on every ask: the answer kept is for these very layers.
+        self._layer_names = {s.name: tuple(layer.name for layer in s.layers) for s in schedules}
         self.clock = clock
         self.feeds = feeds
         self._synced = False
@@ -170,8 +172,7 @@ class OncallService:
 
     def _now_in(self, timeline: Timeline, instant: datetime) -> OnCallNow:
         name = timeline.plan.name
-        layers = [each.name for each in self.schedule(name).layers]
-        found = on_call_now(timeline, instant, layers, ahead=AHEAD)
+        found = on_call_now(timeline, instant, self._layer_names[name], ahead=AHEAD)
         return OnCallNow(
             schedule=name,
             shift=found.shift,
