@@ -26,7 +26,8 @@ def test_the_next_change_is_the_first_change_find_changes_sees(
     before = start + (end - start) * max(cut)
     # Instants on the shifts' edges too: the window's own ends are no change of hands.
     edges = [s.start for s in shifts] + [s.end for s in shifts]
-    if edges and data.draw(st.booleans()):
+    on_an_edge: bool = data.draw(st.booleans())
+    if edges and on_an_edge:
         after = data.draw(st.sampled_from(edges))
         before = max(before, after + timedelta(minutes=1))
     if after <= start:
