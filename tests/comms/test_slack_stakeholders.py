@@ -145,6 +145,7 @@ def test_an_update_form_shared_with_stakeholders_posts_and_shares(app: CommsHarn
     app.wait_for_ephemeral("Shared with executives (1 channel, 2 e-mails).")
     (post,) = _exec_posts(app)
     assert "Failover done; ETA 10 minutes" in str(post) and "*ETA* 10 minutes" in str(post)
+    app.settle()  # each address's mail is an effect of its own, carried out after the post
     assert len(app.mails()) == 2
     assert len(app.events(EventKind.UPDATE)) == 1
     assert len(app.events(EventKind.STAKEHOLDER_UPDATE)) == 1
