@@ -5,9 +5,6 @@ same transaction: the change and the record that it was made commit together, so
 re-run after a crash can never apply twice.
 """
 
-import asyncio
-import contextvars
-import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -20,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
-from bot.kernel.turns import URGENT_THREADS, turn
+from bot.kernel.turns import off_the_loop, turn
 from storage.database import unit_of_work
 from storage.queries import kernel as kernel_queries
 
@@ -116,11 +113,7 @@ async def _write(
             return result
 
     try:
-        if urgent:
-            context = contextvars.copy_context()
-            call = functools.partial(context.run, in_transaction)
-            return await asyncio.get_running_loop().run_in_executor(URGENT_THREADS, call)
-        return await asyncio.to_thread(in_transaction)
+        return await off_the_loop(in_transaction, urgent=urgent)
     except BaseException:
         if completing and request is not None:
             request.completed = False  # rolled back with everything else
@@ -134,4 +127,4 @@ async def read(engine: Engine, work: Callable[[Session], T]) -> T:
         with unit_of_work(engine) as session:
             return work(session)
 
-    return await asyncio.to_thread(in_transaction)
+    return await off_the_loop(in_transaction)

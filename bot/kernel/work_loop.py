@@ -8,6 +8,8 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
+from bot.kernel.turns import background_context
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -141,8 +143,8 @@ class Workers:
         return len(claimed)
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run `work` in the background."""
-        task = asyncio.create_task(work)
+        """Run `work` in the background (its transactions on the background's threads)."""
+        task = asyncio.create_task(work, context=background_context())
         self.running.add(task)
         task.add_done_callback(self._ended)
 

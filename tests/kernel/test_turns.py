@@ -1,15 +1,20 @@
 """Whose transaction goes first: storing a request someone waits to have acknowledged goes
 before the background's writes waiting for SQLite's one writer turn, and has threads of its
-own."""
+own; the background's transactions have a few threads of their own too, so that requests being
+answered never wait behind them."""
 
 import asyncio
 import threading
 import time
+from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from bot.kernel.transactions import run_apart
-from bot.kernel.turns import Turn
+from bot.kernel.inbox import Inbox, Payload
+from bot.kernel.outbox import Attempt, Outbox, new_effect
+from bot.kernel.transactions import read, run_apart
+from bot.kernel.turns import Turn, background_context
 from storage.models import Counter
 
 
@@ -74,4 +79,44 @@ async def test_an_urgent_store_does_not_wait_for_the_background_threads(engine: 
     waited = time.monotonic() - started
     busy.set()
     await asyncio.gather(*background)
+    assert waited < 2
+
+
+async def test_the_inbox_and_outbox_work_on_the_background_threads(engine: Engine) -> None:
+    clock = lambda: datetime.now(UTC)  # noqa: E731
+    inbox, outbox = Inbox(engine, clock), Outbox(engine, clock)
+    threads: list[str] = []
+
+    def note(_session: Session) -> None:
+        threads.append(threading.current_thread().name)
+
+    async def request(_payload: Payload) -> None:
+        await read(engine, note)
+
+    async def effect(_payload: Payload, _attempt: Attempt) -> None:
+        await read(engine, note)
+
+    inbox.handle("test", request)
+    outbox.handle("test.kind", effect)
+    await inbox.accept("k1", "test", {})
+    await outbox.enqueue([new_effect("test.kind", key="e1", stream="s", payload={}, now=clock())])
+    await inbox.drain()
+    await outbox.drain()
+    await read(engine, note)  # answering a request, say: the shared pool
+    assert [name.startswith("warroom-background") for name in threads] == [True, True, False]
+
+
+async def test_a_request_answered_does_not_wait_for_the_background(engine: Engine) -> None:
+    busy = threading.Event()
+
+    async def background() -> None:
+        await read(engine, lambda _s: busy.wait(5))
+
+    stuck = [asyncio.create_task(background(), context=background_context()) for _ in range(40)]
+    await asyncio.sleep(0.05)
+    started = time.monotonic()
+    await read(engine, lambda _s: None)
+    waited = time.monotonic() - started
+    busy.set()
+    await asyncio.gather(*stuck)
     assert waited < 2
