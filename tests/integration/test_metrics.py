@@ -98,7 +98,9 @@ def test_effects_waiting_for_slack_show_as_outbox_depth_and_age(harness: Harness
     assert age is not None and age >= 0
     assert value(samples, "warroom_open_incidents", severity="sev1") == 1
     harness.driver.clear_faults()
-    harness.settle()
+    # On a busy machine more tries failed before the scrape, and the next one is further
+    # off than the 2 s settle waits for by default (1, 2, 4, 8 s...): wait for it.
+    harness.handle.run(harness.warroom.settle(timeout=60.0, horizon=20.0))
     after = scrape(harness)
     assert value(after, "warroom_outbox_pending_effects", kind="incident.publish") is None
 
