@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 from email.utils import parseaddr
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -155,6 +156,69 @@ class Settings(OncallSettings):
     twilio_api_url: str = "https://api.twilio.com"
     warroom_smtp_url: str | None = None
     warroom_mail_from: str | None = None
+    # Insights: the zone reports are cut in, and the monthly report's channel and time there.
+    warroom_timezone: str = "UTC"
+    warroom_report_channel: str | None = None
+    warroom_report_time: str = "09:00"
+    # The signed-in web app under /app: an OpenID Connect provider (off without one), who may
+    # sign in (e-mail domains and/or a Slack workspace id), and the key its cookies are signed
+    # with (derived from the Slack signing secret when unset, so replicas agree).
+    warroom_oidc_issuer: str | None = None
+    warroom_oidc_client_id: str | None = None
+    warroom_oidc_client_secret: str | None = None
+    warroom_app_allowed_domains: str = ""
+    warroom_app_allowed_workspace: str | None = None
+    warroom_app_secret: str | None = None
+
+    @field_validator("warroom_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone like Europe/Paris") from None
+        return value.strip()
+
+    @field_validator("warroom_report_time")
+    @classmethod
+    def _report_time(cls, value: str) -> str:
+        match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
+        if match is None:
+            raise ValueError("must be a time of day like 09:00")
+        return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+    @field_validator(
+        "warroom_report_channel",
+        "warroom_oidc_issuer",
+        "warroom_oidc_client_id",
+        "warroom_oidc_client_secret",
+        "warroom_app_allowed_workspace",
+        "warroom_app_secret",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_off(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("warroom_oidc_issuer")
+    @classmethod
+    def _oidc_issuer(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", value.strip()):
+            raise ValueError("must be the provider's issuer URL, like https://accounts.google.com")
+        return value.strip().rstrip("/") if value else None
+
+    @field_validator("warroom_app_secret")
+    @classmethod
+    def _app_secret(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < 32:
+            raise ValueError("must be at least 32 characters (it signs session cookies), or unset")
+        return value
+
+    @property
+    def app_allowed_domains(self) -> tuple[str, ...]:
+        """The e-mail domains allowed to sign in to /app, lower-cased."""
+        parts = self.warroom_app_allowed_domains.replace(",", " ").split()
+        return tuple(p.strip().lstrip("@").lower() for p in parts if p.strip())
 
     @field_validator("warroom_webhook_token")
     @classmethod

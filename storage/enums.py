@@ -58,6 +58,16 @@ class EventKind(StrEnum):
     PAGED = "paged"
     STAKEHOLDER_UPDATE = "stakeholder_update"
     PUBLIC_UPDATE = "public_update"
+    TIMESTAMP_CHANGED = "timestamp_changed"
+    MARKED_DRILL = "marked_drill"
+
+
+class IncidentSource(StrEnum):
+    """How an incident began: insights count incidents by it."""
+
+    MANUAL = "manual"  # declared by a person (/incident declare, the form, a shortcut)
+    ALERT = "alert"  # opened from an alert (webhook or a Slack alert channel)
+    GITHUB = "github"  # reported from a GitHub issue (the integrations wave)
 
 
 class ReminderKind(StrEnum):

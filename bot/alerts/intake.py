@@ -21,7 +21,7 @@ from bot.alerts.rules.signals import SOURCE_NAMES, AlertSignal
 from bot.incidents.ports import incident_stream
 from bot.incidents.service import DeclareRequest, IncidentService, incident_id_of
 from bot.kernel.outbox import add_effects, new_effect
-from storage.enums import AlertState, EventKind, RouteAction, Status
+from storage.enums import AlertState, EventKind, IncidentSource, RouteAction, Status
 from storage.models import Alert, AlertGroup, Incident
 from storage.queries import alerts as alert_queries
 
@@ -191,6 +191,7 @@ class AlertIntake:
             summary=signal.summary[:2000],
             services=[decided.service] if decided.service else [],
             idempotency_key=f"alert-group:{group.id}",
+            source=IncidentSource.ALERT,
             detected_at=signal.starts_at,
             initial_status=Status.TRIAGE,
             leaderless=True,

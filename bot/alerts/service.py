@@ -31,7 +31,7 @@ from bot.kernel.group_commit import GroupCommit
 from bot.kernel.outbox import Attempt, Payload, Permanent, add_effects
 from bot.kernel.transactions import is_write_conflict, read, run_in_transaction
 from bot.paging.service import PagingService
-from storage.enums import AlertSource, Severity
+from storage.enums import AlertSource, IncidentSource, Severity
 from storage.models import Incident
 from storage.queries import alerts as alert_queries
 from storage.queries import incidents as queries
@@ -176,6 +176,7 @@ class AlertService:
                 services=[group.service] if group.service else [],
                 private=private,
                 idempotency_key=f"alert-group:{group_id}",
+                source=IncidentSource.ALERT,
                 detected_at=min((a.starts_at for a in first if a.starts_at), default=None),
                 reply_to=reply_to,
             )

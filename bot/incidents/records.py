@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.incidents.rules.cadence import CadencePolicy, start_clocks
 from bot.incidents.rules.roles import ROLE_NAMES, first_commander
 from bot.kernel.text import actor_text, mention, mentions_of
-from storage.enums import EventKind, Role, Severity, Status
+from storage.enums import EventKind, IncidentSource, Role, Severity, Status
 from storage.models import Incident, IncidentRole, TimelineEvent
 from storage.queries import incidents as queries
 
@@ -30,6 +30,8 @@ class DeclareRequest:
     detected_at: datetime | None = None
     initial_status: Status = Status.INVESTIGATING
     leaderless: bool = False  # no commander yet (alert-born incidents): "who is leading?"
+    source: IncidentSource = IncidentSource.MANUAL
+    drill: bool = False  # a drill or a test: left out of insights' figures
     # Where to confirm the declaration; the adapter that asked reads it back.
     reply_to: Mapping[str, Any] | None = None
 
@@ -60,6 +62,8 @@ def insert_incident(
         services=list(request.services),
         private=request.private,
         declared_by=request.declared_by,
+        source=request.source,
+        drill=request.drill,
         idempotency_key=request.idempotency_key,
         detected_at=request.detected_at or now,
         declared_at=now,

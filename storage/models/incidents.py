@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.enums import EventKind, ReminderKind, Role, Severity, Status
+from storage.enums import EventKind, IncidentSource, ReminderKind, Role, Severity, Status
 from storage.models.columns import json_dict, json_list, utc_column
 from storage.types import StrEnumType, UTCDateTime
 
@@ -25,12 +25,18 @@ class Incident(SQLModel, table=True):
     services: list[str] = json_list()
     private: bool = False
     declared_by: str = Field(max_length=32)
+    # How it began, and whether it is a drill or a test: those are left out of every figure
+    # insights give (and counted apart).
+    source: IncidentSource = Field(
+        default=IncidentSource.MANUAL, sa_type=StrEnumType(IncidentSource)
+    )
+    drill: bool = False
     idempotency_key: str | None = Field(default=None, unique=True, max_length=255)
     # Bumped by every change, under the incident's row lock: one writer at a time, in order.
     version: int = 0
 
     detected_at: datetime | None = utc_column()
-    declared_at: datetime | None = utc_column()
+    declared_at: datetime | None = utc_column(index=True)
     acknowledged_at: datetime | None = utc_column()
     acknowledged_by: str | None = Field(default=None, max_length=32)
     identified_at: datetime | None = utc_column()

@@ -46,6 +46,8 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.PAGED: "Paged",
     EventKind.STAKEHOLDER_UPDATE: "Stakeholder update",
     EventKind.PUBLIC_UPDATE: "Status page update",
+    EventKind.TIMESTAMP_CHANGED: "Time corrected",
+    EventKind.MARKED_DRILL: "Marked as a drill",
 }
 
 # Kinds whose text is somebody's own words, so the entry names who said it.
