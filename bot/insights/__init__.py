@@ -1,0 +1,1 @@
+"""Insights: incident analytics from the timestamps Warroom stores, the monthly report."""

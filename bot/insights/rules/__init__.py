@@ -1,0 +1,1 @@
+"""Insights rules: pure functions from stored rows and a period to figures."""
