@@ -16,7 +16,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from headless_chromium import Chromium
+from servers.headless_chromium import Chromium
 from sqlalchemy.engine import Engine
 from statuspage_core import NOW, STATUS_YML, Core, add_incident
 from statuspage_site import Site, days_drawn, serve_site

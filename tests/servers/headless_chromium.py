@@ -1,10 +1,13 @@
 """Debian's chromium, headless, driven over the DevTools protocol: load a page (with or without
-JavaScript) and read the DOM the browser built and what it logged.
+JavaScript) and read the DOM the browser built and what it logged; or keep a tab open and use
+it as a person does (pick an option, click a button, follow where it leads, take a screenshot).
+Cookies live in the browser's profile, so a sign-in made in one tab holds in the next.
 
 `chromium --dump-dom` reads the DOM by running a script in the page, so it prints nothing once
 scripts are disabled; the protocol's DOM domain reads it without any script.
 """
 
+import base64
 import itertools
 import json
 import os
@@ -122,20 +125,116 @@ class Chromium:
 
     def load(self, url: str) -> Loaded:
         """Open `url` in a new tab, wait for its load event, and read its DOM."""
+        tab = self.open(url)
+        loaded = Loaded(tab.html(), tab.messages())
+        tab.close()
+        return loaded
+
+    def open(self, url: str) -> "Tab":
+        """A new tab showing `url` once its load event fired; close it when done."""
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})[
             "sessionId"
         ]
-        for domain in ("Page", "Log", "Runtime"):
+        for domain in ("Page", "Log", "Runtime", "DOM"):
             self.call(f"{domain}.enable", session=session)
-        self._events.clear()
-        self.call("Page.navigate", {"url": url}, session=session)
-        self._wait_for("Page.loadEventFired", session)
-        root = self.call("DOM.getDocument", {"depth": -1}, session=session)["root"]["nodeId"]
-        html = self.call("DOM.getOuterHTML", {"nodeId": root}, session=session)["outerHTML"]
-        messages = [_message(e) for e in self._events if e.get("sessionId") == session]
-        self.call("Target.closeTarget", {"targetId": target})
-        return Loaded(html, [m for m in messages if m])
+        tab = Tab(self, target, session)
+        tab.navigate(url)
+        return tab
+
+
+class Tab:
+    """One open tab, used as a person does: what it shows, a choice, a click, a screenshot."""
+
+    def __init__(self, browser: Chromium, target: str, session: str) -> None:
+        self.browser = browser
+        self.target = target
+        self.session = session
+
+    def _call(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.browser.call(method, params, session=self.session)
+
+    def _mine(self) -> list[dict[str, Any]]:
+        return [e for e in self.browser._events if e.get("sessionId") == self.session]
+
+    def _forget_loads(self) -> None:
+        self.browser._events[:] = [
+            e
+            for e in self.browser._events
+            if not (e.get("sessionId") == self.session and e.get("method") == "Page.loadEventFired")
+        ]
+
+    def navigate(self, url: str) -> None:
+        """Go to `url` and wait for its load event (after any redirects)."""
+        self._forget_loads()
+        answer = self._call("Page.navigate", {"url": url})
+        if answer.get("errorText"):
+            raise RuntimeError(f"{url}: {answer['errorText']}")
+        self.browser._wait_for("Page.loadEventFired", self.session)
+
+    def url(self) -> str:
+        """The address the tab shows now."""
+        history = self._call("Page.getNavigationHistory")
+        return str(history["entries"][history["currentIndex"]]["url"])
+
+    def html(self) -> str:
+        """The DOM as the browser built it, read without running a script in the page."""
+        root = self._call("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        return str(self._call("DOM.getOuterHTML", {"nodeId": root})["outerHTML"])
+
+    def messages(self) -> list[str]:
+        """The console and log lines the page made so far."""
+        return [m for m in (_message(e) for e in self._mine()) if m]
+
+    def _node(self, selector: str) -> int:
+        root = self._call("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        node = int(
+            self._call("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        )
+        if not node:
+            raise LookupError(f"nothing on {self.url()} matches {selector!r}")
+        return node
+
+    def choose(self, selector: str) -> None:
+        """Click the radio button, checkbox or option's label at `selector` (no page load)."""
+        self._click(self._node(selector))
+
+    def click(self, selector: str) -> None:
+        """Click what `selector` finds, as a mouse does, and wait for the page it leads to."""
+        node = self._node(selector)
+        self._forget_loads()
+        self._click(node)
+        self.browser._wait_for("Page.loadEventFired", self.session)
+
+    def _click(self, node: int) -> None:
+        self._call("DOM.scrollIntoViewIfNeeded", {"nodeId": node})
+        quad = self._call("DOM.getContentQuads", {"nodeId": node})["quads"][0]
+        x, y = sum(quad[0::2]) / 4, sum(quad[1::2]) / 4
+        for kind in ("mousePressed", "mouseReleased"):
+            self._call(
+                "Input.dispatchMouseEvent",
+                {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1},
+            )
+
+    def screenshot(self, path: Path, width: int = 1200) -> tuple[int, int]:
+        """Save the whole page, `width` CSS pixels wide, as a PNG; its width and height."""
+        self._call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": 800, "deviceScaleFactor": 1, "mobile": False},
+        )
+        size = self._call("Page.getLayoutMetrics")["cssContentSize"]
+        height = int(size["height"] + 0.5)
+        self._call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
+        shot = self._call("Page.captureScreenshot", {"format": "png"})
+        path.write_bytes(base64.b64decode(shot["data"]))
+        return width, height
+
+    def close(self) -> None:
+        """Close the tab."""
+        self.browser.call("Target.closeTarget", {"targetId": self.target})
 
 
 def _message(event: dict[str, Any]) -> str:
