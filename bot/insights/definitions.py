@@ -216,6 +216,10 @@ class Insights:
     reviews: Reviews
     services: tuple[ServiceReliability, ...]
     version: int = DEFINITIONS_VERSION
+    # For the charts: per severity value, the counts per week (in `per_week`'s order); per
+    # `YYYY-MM`, each metric's spread over that month's incidents.
+    per_week_by_severity: dict[str, tuple[Count, ...]] = field(default_factory=dict)
+    per_month_metrics: dict[str, dict[MetricName, Spread]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -233,3 +237,5 @@ class MonthlyReport:
     month: date  # the first day of the month
     trend: Trend
     rows: tuple[IncidentFigures, ...]
+    # The six months up to and including this one, for the trend chart (None: not read).
+    history: Insights | None = None

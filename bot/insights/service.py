@@ -1,0 +1,246 @@
+"""Insights as a service: the figures of a period, its trend, the monthly report, the incidents
+behind them. Each call reads in one read-only transaction off the event loop.
+
+The zone the periods are cut in and the clock are given; hours on call come through a port
+(`on_call_hours(start, end)`: hours per user id), filled from on-call by the wiring with
+`oncall_hours_from(oncall_service)`.
+"""
+
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.insights.definitions import (
+    Filters,
+    IncidentFigures,
+    Insights,
+    MonthlyReport,
+    Period,
+    PeriodKind,
+    Trend,
+)
+from bot.insights.rules.durations import IncidentTimes, figures_of
+from bot.insights.rules.pager import Page
+from bot.insights.rules.periods import (
+    month_period,
+    period_for,
+    previous_period,
+    zone_named,
+)
+from bot.insights.rules.tally import Followups, PeriodRows, keep, tally
+from bot.kernel.transactions import read
+from storage.queries import insights as queries
+
+HoursPort = Callable[[datetime, datetime], Mapping[str, float] | Awaitable[Mapping[str, float]]]
+PEOPLE = ("U", "W")  # Slack user ids: groups and channels paged are not people
+HISTORY_MONTHS = 6
+ALL = Filters()  # no filter: every incident
+
+
+class InsightsService:
+    """The figures every surface shows, from the database and the on-call port."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Callable[[], datetime],
+        zone: str,
+        on_call_hours: HoursPort | None = None,
+    ) -> None:
+        zone_named(zone)
+        self.engine = engine
+        self.clock = clock
+        self.zone = zone
+        self.on_call_hours = on_call_hours
+
+    def period(self, kind: PeriodKind | str, *, now: datetime | None = None) -> Period:
+        """The period `kind` (7d|30d|90d|quarter|year) up to `now`; InvalidInput when unknown."""
+        return period_for(kind, now or self.clock(), self.zone)
+
+    def month(self, year: int, month: int) -> Period:
+        """Calendar month `year`-`month` in the team's zone."""
+        return month_period(year, month, self.zone)
+
+    def previous(self, period: Period) -> Period:
+        """The period just before `period`, to compare with."""
+        return previous_period(period)
+
+    async def insights(self, period: Period, filters: Filters = ALL) -> Insights:
+        """Every figure of `period` under `filters`."""
+        hours = await self._hours(period)
+        today = self._today()
+        rows = await read(self.engine, lambda s: read_period(s, period, today))
+        return tally(period, filters, _with_hours(rows, hours))
+
+    async def trend(self, period: Period, filters: Filters = ALL) -> Trend:
+        """`period`'s figures beside the previous period's (one transaction)."""
+        before = previous_period(period)
+        hours, hours_before = await self._hours(period), await self._hours(before)
+        today = self._today()
+
+        def both(session: Session) -> tuple[PeriodRows, PeriodRows]:
+            return read_period(session, period, today), read_period(session, before, today)
+
+        now_rows, before_rows = await read(self.engine, both)
+        return Trend(
+            current=tally(period, filters, _with_hours(now_rows, hours)),
+            previous=tally(before, filters, _with_hours(before_rows, hours_before)),
+        )
+
+    async def monthly_report(self, year: int, month: int) -> MonthlyReport:
+        """Month `year`-`month`: its figures beside the previous month's, its incidents, and
+        the six months up to it for the trend chart."""
+        period = self.month(year, month)
+        before = previous_period(period)
+        first = period
+        for _ in range(HISTORY_MONTHS - 1):
+            first = previous_period(first)
+        history = Period(
+            PeriodKind.MONTH, first.start, period.end, f"{first.label} to {period.label}", self.zone
+        )
+        hours, hours_before = await self._hours(period), await self._hours(before)
+        today = self._today()
+
+        def everything(session: Session) -> tuple[PeriodRows, PeriodRows, PeriodRows]:
+            return (
+                read_period(session, period, today),
+                read_period(session, before, today),
+                read_period(session, history, today, details=False),
+            )
+
+        now_rows, before_rows, history_rows = await read(self.engine, everything)
+        current = tally(period, Filters(), _with_hours(now_rows, hours))
+        return MonthlyReport(
+            month=period.start.astimezone(zone_named(self.zone)).date(),
+            trend=Trend(current, tally(before, Filters(), _with_hours(before_rows, hours_before))),
+            rows=tuple(figures_of(row) for row in now_rows.incidents),
+            history=tally(history, Filters(), history_rows),
+        )
+
+    async def incidents(
+        self,
+        period: Period,
+        filters: Filters = ALL,
+        *,
+        search: str = "",
+        limit: int = 100,
+        offset: int = 0,
+        drills: bool = True,
+    ) -> list[IncidentFigures]:
+        """The period's incidents kept by `filters` and matching `search` (title words or a
+        number), newest impact start first; drills included and marked unless `drills` is
+        False."""
+
+        def find(session: Session) -> list[IncidentTimes]:
+            rows = queries.list_incident_times(
+                session, start=period.start, end=period.end, search=search, newest_first=True
+            )
+            return [times_of(row) for row in rows]
+
+        rows = [r for r in await read(self.engine, find) if keep(r, filters)]
+        if not drills:
+            rows = [r for r in rows if not r.drill]
+        return [figures_of(row) for row in rows[offset : offset + limit]]
+
+    async def services(self) -> list[str]:
+        """Every service incidents named (the filter's choices), sorted."""
+        return await read(self.engine, queries.list_service_names)
+
+    async def _hours(self, period: Period) -> Mapping[str, float]:
+        if self.on_call_hours is None:
+            return {}
+        found = self.on_call_hours(period.start, period.end)
+        if inspect.isawaitable(found):
+            found = await found
+        return dict(found)
+
+    def _today(self) -> date:
+        return self.clock().astimezone(zone_named(self.zone)).date()
+
+
+def _with_hours(rows: PeriodRows, hours: Mapping[str, float]) -> PeriodRows:
+    return PeriodRows(rows.incidents, rows.followups, rows.pages, hours)
+
+
+def times_of(row: Any) -> IncidentTimes:
+    """An incident row of `list_incident_times` as the rules read it."""
+    first_pages = [t for t in (row[-2], row[-1]) if t is not None]
+    return IncidentTimes(
+        id=row[0],
+        number=row[1],
+        title=row[2],
+        severity=row[3],
+        status=row[4],
+        source=row[5],
+        services=tuple(row[6] or ()),
+        drill=bool(row[7]),
+        detected_at=row[8],
+        declared_at=row[9],
+        acknowledged_at=row[10],
+        identified_at=row[11],
+        mitigated_at=row[12],
+        resolved_at=row[13],
+        closed_at=row[14],
+        reviewed_at=row[15],
+        ack_breached_at=row[16],
+        paged_at=min(first_pages) if first_pages else None,
+    )
+
+
+def read_period(
+    session: Session, period: Period, today: date, *, details: bool = True
+) -> PeriodRows:
+    """Everything the rules need for `period`, in a few grouped statements (only the
+    incidents when `details` is False)."""
+    start, end = period.start, period.end
+    incidents = [
+        times_of(row) for row in queries.list_incident_times(session, start=start, end=end)
+    ]
+    if not details:
+        return PeriodRows(incidents)
+    followups: dict[int, dict[str, int]] = {}
+    for incident_id, on_time, missed in queries.count_update_marks(session, start=start, end=end):
+        followups.setdefault(incident_id, {}).update(
+            updates_on_time=int(on_time or 0), updates_missed=int(missed or 0)
+        )
+    for incident_id, opened, overdue, done in queries.count_action_items(
+        session, start=start, end=end, today=today
+    ):
+        followups.setdefault(incident_id, {}).update(
+            actions_open=int(opened or 0),
+            actions_overdue=int(overdue or 0),
+            actions_done=int(done or 0),
+        )
+    pages: dict[int, list[Page]] = {}
+    for incident_id, target, sent_at in queries.list_pages(session, start=start, end=end):
+        if str(target).startswith(PEOPLE):
+            pages.setdefault(incident_id, []).append(Page(target, sent_at))
+    return PeriodRows(incidents, {i: Followups(**f) for i, f in followups.items()}, pages)
+
+
+def oncall_hours_from(oncall: Any) -> Callable[[datetime, datetime], Awaitable[dict[str, float]]]:
+    """The hours-on-call port from the on-call service: each person's hours over `[start,
+    end)` across every schedule, time on call in two schedules at once counted once."""
+
+    async def hours(start: datetime, end: datetime) -> dict[str, float]:
+        spans: dict[str, list[tuple[datetime, datetime]]] = {}
+        for name in oncall.names:
+            for shift in await oncall.shifts(name, start, end):
+                if shift.user:
+                    lo, hi = max(shift.start, start), min(shift.end, end)
+                    if lo < hi:
+                        spans.setdefault(shift.user, []).append((lo, hi))
+        return {user: _union(found) / timedelta(hours=1) for user, found in spans.items()}
+
+    return hours
+
+
+def _union(spans: list[tuple[datetime, datetime]]) -> timedelta:
+    from bot.insights.rules.reliability import union_seconds
+
+    return timedelta(seconds=union_seconds(spans))
