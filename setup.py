@@ -31,6 +31,7 @@ BUNDLED = (
     "templates/email/status_confirm.txt.j2",
     "templates/email/status_publication.html.j2",
     "templates/email/status_publication.txt.j2",
+    "templates/insights/report.html.j2",
     "manifest.yml",
     "warroom.example.yml",
     ".env.example",

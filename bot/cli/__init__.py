@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from bot import __version__
-from bot.cli import maintenance, oncall, status_webhooks
+from bot.cli import maintenance, oncall, report, status_webhooks
 from bot.cli.oncall_startup import (
     check_schedule_people,
     load_communication_or_stop,
@@ -299,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     oncall.add_commands(commands)
     maintenance.add_commands(commands)
     status_webhooks.add_commands(commands)
+    report.add_commands(commands)
     return parser
 
 

@@ -118,7 +118,7 @@ class InsightsService:
         return MonthlyReport(
             month=period.start.astimezone(zone_named(self.zone)).date(),
             trend=Trend(current, tally(before, Filters(), _with_hours(before_rows, hours_before))),
-            rows=tuple(figures_of(row) for row in now_rows.incidents),
+            rows=tuple(figures_of(row) for row in now_rows.incidents if not row.drill),
             history=tally(history, Filters(), history_rows),
         )
 

@@ -33,6 +33,7 @@ PAGE_TEMPLATES = (
     "templates/email/status_confirm.txt.j2",
     "templates/email/status_publication.html.j2",
     "templates/email/status_publication.txt.j2",
+    "templates/insights/report.html.j2",
 )
 BUNDLED = (POSTMORTEM_TEMPLATE, *PAGE_TEMPLATES, MANIFEST, EXAMPLE_CONFIG, EXAMPLE_ENV)
 
