@@ -60,6 +60,7 @@ from bot.web.slack_guard import SlackRequestGuard
 from bot.web.twilio_webhooks import build_twilio_router
 from bot.web.webhooks import build_webhook_router
 from bot.wiring import (
+    Insights,
     Kernel,
     Paging,
     Public,
@@ -67,10 +68,12 @@ from bot.wiring import (
     build_senders,
     wire_alerts,
     wire_incidents,
+    wire_insights,
     wire_oncall,
     wire_paging,
     wire_public,
 )
+from bot.wiring.web_app import wire_web_app
 from storage.database import Timeouts, make_engine
 
 log = logging.getLogger("warroom")
@@ -106,6 +109,7 @@ class Warroom:
     handoffs: HandoffService
     paging: Paging
     public: Public
+    insights: Insights | None = None
 
     async def settle(self, *, timeout: float = 30.0, horizon: float = 2.0) -> None:
         """Carry out every stored request and every effect due within `horizon` seconds
@@ -160,6 +164,8 @@ def build_warroom(
     paging = wire_paging(kernel, incidents, oncall.service, paging_config, senders)
     public = wire_public(kernel, incidents, reminders, senders, comms_config, statuspage_config)
     alerts = wire_alerts(kernel, incidents, routing, paging.service)
+    insights = wire_insights(kernel, incidents, oncall.service, replies)
+    web_app = wire_web_app(kernel, oncall.service, people)
     retention = RetentionService(
         engine, clock=clock, webhook_retention=settings.warroom_webhook_retention
     )
@@ -180,6 +186,8 @@ def build_warroom(
         reach=paging.reach,
         comms=public.comms,
         status_page=public.updates,
+        corrections=insights.corrections,
+        stats=insights.stats,
     )
     identity = BotIdentity(client)
     slack = _slack_app(kernel, deps, identity)
@@ -190,11 +198,13 @@ def build_warroom(
             "people": (people.sync, PEOPLE_SYNC),
             **oncall.jobs(settings.warroom_tick_interval),
             **public.jobs(settings.warroom_tick_interval),
+            **insights.jobs(settings.warroom_tick_interval),
         },
         metrics=metrics,
     )
     calendars = PublishedCalendars(oncall.service, people.display_names, clock=clock)
-    http = _http_app(kernel, slack, alerts, scheduler, timeouts, calendars, public.routers)
+    routers = (*public.routers, web_app)
+    http = _http_app(kernel, slack, alerts, scheduler, timeouts, calendars, routers)
     return Warroom(
         settings,
         engine,
@@ -214,6 +224,7 @@ def build_warroom(
         oncall.handoffs,
         paging,
         public,
+        insights=insights,
     )
 
 
