@@ -34,6 +34,11 @@ PAGE_TEMPLATES = (
     "templates/email/status_publication.html.j2",
     "templates/email/status_publication.txt.j2",
     "templates/insights/report.html.j2",
+    "templates/app/base.html.j2",
+    "templates/app/message.html.j2",
+    "templates/app/incidents.html.j2",
+    "templates/app/incident.html.j2",
+    "templates/app/oncall.html.j2",
 )
 BUNDLED = (POSTMORTEM_TEMPLATE, *PAGE_TEMPLATES, MANIFEST, EXAMPLE_CONFIG, EXAMPLE_ENV)
 
