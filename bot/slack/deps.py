@@ -5,10 +5,12 @@ from dataclasses import dataclass, field
 from bot.alerts.service import AlertService
 from bot.comms.public import PublicUpdates
 from bot.comms.service import CommsService
+from bot.incidents.corrections import CorrectionService
 from bot.incidents.followups import FollowUpService
 from bot.incidents.service import IncidentService
 from bot.incidents.timeline import TimelineService
 from bot.incidents.updates import UpdateService
+from bot.insights.posting import StatsPosts
 from bot.kernel.inbox import Inbox
 from bot.observability.metrics import Metrics
 from bot.oncall.service import OncallService
@@ -41,6 +43,8 @@ class SlackDeps:
     reach: Reach | None = None  # contact methods and test pages (None: as above)
     comms: CommsService | None = None  # stakeholder updates (None: as above)
     status_page: PublicUpdates | None = None  # publishing from an incident (None: as above)
+    corrections: CorrectionService | None = None  # times and drill marks (None: as above)
+    stats: StatsPosts | None = None  # `/incident stats` (None: as above)
 
     @property
     def alert_channels(self) -> frozenset[str]:

@@ -9,6 +9,7 @@ from bot.kernel.errors import InvalidInput
 from bot.kernel.text import is_person
 from bot.slack.blocks.modals import (
     CUSTOMERS_OPTION,
+    DRILL_OPTION,
     PRIVATE_OPTION,
     SHARE_OPTION,
     UNCHANGED_STATUS,
@@ -36,6 +37,7 @@ class DeclareForm:
     private: bool = False
     commander: str | None = None
     customers_affected: bool = False
+    drill: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ def parse_declare_form(values: Values) -> DeclareForm:
         customers_affected=_ticked(
             values, BlockId.CUSTOMERS_AFFECTED, ActionId.CUSTOMERS_AFFECTED, CUSTOMERS_OPTION
         ),
+        drill=_ticked(values, BlockId.DRILL, ActionId.DRILL, DRILL_OPTION),
     )
 
 

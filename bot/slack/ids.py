@@ -62,6 +62,12 @@ class ActionId(StrEnum):
     MAINTENANCE_FROM = "maintenance_from"
     MAINTENANCE_TO = "maintenance_to"
     MAINTENANCE_BODY = "maintenance_body"
+    # corrections
+    DRILL = "drill"
+    DETECTED_AT = "detected_at"
+    IDENTIFIED_AT = "identified_at"
+    MITIGATED_AT = "mitigated_at"
+    RESOLVED_AT = "resolved_at"
 
 
 class CallbackId(StrEnum):
@@ -78,6 +84,7 @@ class CallbackId(StrEnum):
     ONCALL_CONTACT = "oncall_contact_form"
     STATUSPAGE = "statuspage_publish_form"
     MAINTENANCE = "statuspage_maintenance_form"
+    CORRECT_TIMES = "incident_timestamps_form"
 
 
 class BlockId(StrEnum):
@@ -122,3 +129,9 @@ class BlockId(StrEnum):
     MAINTENANCE_FROM = "maintenance_from"
     MAINTENANCE_TO = "maintenance_to"
     MAINTENANCE_BODY = "maintenance_body"
+    # corrections
+    DRILL = "drill"
+    DETECTED_AT = "detected_at"
+    IDENTIFIED_AT = "identified_at"
+    MITIGATED_AT = "mitigated_at"
+    RESOLVED_AT = "resolved_at"

@@ -36,6 +36,7 @@ def test_declare_modal_asks_for_everything(block_kit):
         BlockId.PRIVATE,
         BlockId.COMMANDER,
         BlockId.CUSTOMERS_AFFECTED,
+        BlockId.DRILL,
     ]
     title = block(view, BlockId.TITLE)
     assert title["optional"] is False

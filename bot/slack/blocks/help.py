@@ -8,7 +8,10 @@ MAX_UNKNOWN = 60
 
 # (usage, what it does); both are plain text and escaped when rendered.
 COMMANDS: tuple[tuple[str, str], ...] = (
-    ("declare [sev1|sev2|sev3|sev4] <title>", "Declare an incident (`declare` alone opens a form)"),
+    (
+        "declare [sev1|sev2|sev3|sev4] <title>",
+        "Declare an incident (`declare` alone opens a form; add `--drill` for a drill or test)",
+    ),
     ("update <text>", "Post a status update (alone, opens a form)"),
     ("severity <sev1-4>", "Change the severity"),
     ("status <triage|investigating|identified|mitigated|resolved|closed>", "Move the status"),
@@ -35,6 +38,15 @@ COMMANDS: tuple[tuple[str, str], ...] = (
         "statuspage [investigating|identified|monitoring|resolved <message>]",
         "Publish on the status page (alone, opens a form)",
     ),
+    (
+        "timestamps",
+        "Correct the impact start, identified, mitigated and resolved times (opens a form)",
+    ),
+    ("drill on|off", "Mark this incident as a drill or test: insights leave it out"),
+    (
+        "stats [7d|30d|90d|quarter|year]",
+        "Post the headline numbers and a chart here, with the trend against the period before",
+    ),
     ("list", "List open incidents"),
     ("help", "Show this help"),
 )
@@ -52,8 +64,8 @@ def build_help_blocks(unknown: str = "") -> list[Block]:
     blocks.append(section("*Incident commands*\n" + "\n".join(lines)))
     blocks.append(
         context(
-            "Everything except `declare`, `list`, `actions` and `help` works inside an "
-            "incident channel."
+            "Everything except `declare`, `list`, `actions`, `stats` and `help` works inside "
+            "an incident channel."
         )
     )
     return blocks

@@ -22,6 +22,7 @@ MAX_CONTEXT_TITLE = 200
 PRIVATE_OPTION = "private"
 CUSTOMERS_OPTION = "customers_affected"
 SHARE_OPTION = "share"
+DRILL_OPTION = "drill"
 UNCHANGED_STATUS = "unchanged"
 
 
@@ -31,8 +32,10 @@ def build_declare_modal(
     severity: Severity = Severity.SEV3,
     private_metadata: str = "",
     summary: str = "",
+    drill: bool = False,
 ) -> Block:
-    """The form behind `/incident declare` with no title; `title` and `summary` prefill it."""
+    """The form behind `/incident declare` with no title; `title` and `summary` prefill it,
+    `drill` ticks the drill box (`/incident declare --drill`)."""
     title_input: Block = {
         "type": "plain_text_input",
         "action_id": ActionId.TITLE.value,
@@ -94,8 +97,19 @@ def build_declare_modal(
             optional=True,
             hint="Customer success hears of it at once.",
         ),
+        _input(BlockId.DRILL, "Drill", _drill_box(drill), optional=True),
     ]
     return _modal(CallbackId.DECLARE, "Declare an incident", blocks, "Declare", private_metadata)
+
+
+def _drill_box(ticked: bool) -> Block:
+    """The "This is a drill or test" checkbox, ticked or not."""
+    option = _option("This is a drill or test", DRILL_OPTION)
+    option["description"] = plain("Left out of insights and reports")
+    box: Block = {"type": "checkboxes", "action_id": ActionId.DRILL.value, "options": [option]}
+    if ticked:
+        box["initial_options"] = [option]
+    return box
 
 
 def build_update_modal(incident: Incident) -> Block:

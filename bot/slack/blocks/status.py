@@ -45,6 +45,14 @@ MAX_SUMMARY = 1000
 MAX_RESPONDERS = 600
 NO_UPDATE_OPEN = "_No update yet — post one with the button below or `/incident update`._"
 NO_UPDATE_DONE = "_No updates were posted._"
+DRILL_LINE = "🧪 *Drill* · a drill or test: left out of insights (`/incident drill off` counts it)"
+# The lifecycle times insights measure from, as `/incident timestamps` corrects them.
+TIMES = (
+    ("Impact start", "detected_at"),
+    ("identified", "identified_at"),
+    ("mitigated", "mitigated_at"),
+    ("resolved", "resolved_at"),
+)
 
 
 def build_status_blocks(
@@ -62,9 +70,14 @@ def build_status_blocks(
     At most 28 blocks whatever the input (each part caps its own), well inside Slack's 50.
     """
     blocks: list[Block] = [_header(incident)]
+    if incident.drill:
+        blocks.append(context(DRILL_LINE))
     if incident.summary.strip():
         blocks.append(section(fit_mrkdwn(incident.summary.strip(), MAX_SUMMARY)))
     blocks.extend(field_sections(_fields(incident, roles, now=now)))
+    times = _times_line(incident)
+    if times is not None:
+        blocks.append(times)
     blocks.append({"type": "divider"})
     if incident.resolution.strip() and not is_open(Status(incident.status)):
         blocks.append(titled_section("*Resolution*", incident.resolution.strip()))
@@ -104,7 +117,8 @@ def build_topic(incident: Incident, commander_id: str | None) -> str:
 
 
 def _header(incident: Incident) -> Block:
-    text = f"{headline_emoji(incident)} {incident_ref(incident)}: {incident.title}"
+    drill = "[Drill] " if incident.drill else ""
+    text = f"{headline_emoji(incident)} {drill}{incident_ref(incident)}: {incident.title}"
     return {"type": "header", "text": plain(fit_plain(text, MAX_HEADER))}
 
 
@@ -124,6 +138,17 @@ def _fields(incident: Incident, roles: Sequence[IncidentRole], *, now: datetime)
         field("Next update due", _next_update(incident, now=now)),
         field("Affected services", fit_mrkdwn(services, MAX_FIELD - 30) if services else "—"),
     ]
+
+
+def _times_line(incident: Incident) -> Block | None:
+    """Impact start, identified, mitigated, resolved: shown once the incident has moved past
+    its start, or its impact began before it was declared."""
+    shown = [(label, getattr(incident, name)) for label, name in TIMES]
+    set_times = [(label, when) for label, when in shown if when is not None]
+    started_earlier = incident.detected_at != incident.declared_at
+    if not set_times or (len(set_times) == 1 and not started_earlier):
+        return None
+    return context(" · ".join(f"{label} {date_token(when)}" for label, when in set_times))
 
 
 def _people(roles: Sequence[IncidentRole], role: Role, nobody: str, limit: int) -> str:

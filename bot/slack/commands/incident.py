@@ -20,6 +20,15 @@ from bot.slack.commands.incident_page import (
     parse_acknowledge,
     parse_page,
 )
+from bot.slack.commands.insights import (
+    CorrectTimes,
+    MarkDrill,
+    ShowStats,
+    parse_drill,
+    parse_stats,
+    parse_timestamps,
+    take_drill_flag,
+)
 from bot.slack.mrkdwn import escape_mrkdwn, plain_from_slack, user_ids_in
 from storage.enums import Role, Severity, Status
 
@@ -32,6 +41,7 @@ class Declare:
 
     title: str
     severity: Severity | None = None
+    drill: bool = False  # `--drill`: a drill or test, left out of insights
 
 
 @dataclass(frozen=True)
@@ -152,6 +162,9 @@ Command = (
     | ShareWithStakeholders
     | PublishStatusPage
     | SetCustomerImpact
+    | ShowStats
+    | CorrectTimes
+    | MarkDrill
 )
 
 ROLE_WORDS: dict[str, Role] = {
@@ -179,6 +192,8 @@ CHANNEL_BOUND = (
     ShareWithStakeholders,
     PublishStatusPage,
     SetCustomerImpact,
+    CorrectTimes,
+    MarkDrill,
 )
 MAX_USERS_AFFECTED = 2**31 - 1  # users_affected is an INTEGER column: 32 bits on PostgreSQL
 _DUE = re.compile(r"(?:^|\s)due\s+(\S+)\s*$", re.IGNORECASE)
@@ -198,6 +213,7 @@ def parse_command(raw: str, *, user_id: str) -> Command:
 
 
 def _declare(rest: str, _user: str) -> Declare:
+    rest, drill = take_drill_flag(rest)
     first, _, remainder = rest.partition(" ")
     severity: Severity | None = None
     if first.lower() in {s.value for s in Severity}:
@@ -210,7 +226,7 @@ def _declare(rest: str, _user: str) -> Declare:
     title = plain_from_slack(rest).strip()
     if len(title) > MAX_TITLE:
         raise InvalidInput(f"The title is {len(title)} characters; keep it under {MAX_TITLE}.")
-    return Declare(title=title, severity=severity)
+    return Declare(title=title, severity=severity, drill=drill)
 
 
 def _update(rest: str, _user: str) -> PostUpdate:
@@ -354,6 +370,10 @@ _PARSERS: dict[str, Callable[[str, str], Command]] = {
     "stakeholders": parse_stakeholders,
     "statuspage": parse_statuspage,
     "status-page": parse_statuspage,
+    "stats": parse_stats,
+    "timestamps": parse_timestamps,
+    "times": parse_timestamps,
+    "drill": parse_drill,
 }
 _USER_TOKEN = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 

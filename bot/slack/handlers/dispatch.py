@@ -13,6 +13,7 @@ from bot.slack.handlers import (
     comms,
     events,
     incident_buttons,
+    incident_corrections,
     incident_forms,
     oncall_buttons,
     paging_buttons,
@@ -38,6 +39,7 @@ BUTTONS: Mapping[str, Handler] = {
 }
 FORMS: Mapping[str, Handler] = {
     **incident_forms.FORMS,
+    **incident_corrections.FORMS,
     **alerts.FORMS,
     **comms.FORMS,
     CallbackId.ONCALL_OVERRIDE: handle_override_form,
@@ -100,7 +102,9 @@ async def _form_channel(deps: SlackDeps, view: Mapping[str, Any]) -> str | None:
     metadata = str(view.get("private_metadata") or "")
     if metadata[:1] in ("C", "G", "D"):
         return metadata
-    about_incident = incident_forms.FORMS.keys() | comms.ABOUT_INCIDENT
+    about_incident = (
+        incident_forms.FORMS.keys() | incident_corrections.FORMS.keys() | comms.ABOUT_INCIDENT
+    )
     if view.get("callback_id") in about_incident and metadata.isascii():
         try:
             incident_id = parse_id(metadata, "")

@@ -28,7 +28,9 @@ from bot.slack.commands.incident import (
     SetStatus,
     parse_command,
 )
+from bot.slack.commands.insights import ShowStats
 from bot.slack.handlers.comms import COMMS_COMMANDS
+from bot.slack.handlers.incident_corrections import CORRECTION_COMMANDS, share_stats
 from bot.slack.handlers.incident_paging import PAGING_COMMANDS
 from bot.slack.places import SLACK
 from bot.slack.requests import SlackRequest
@@ -46,10 +48,16 @@ async def handle_incident_command(request: SlackRequest) -> None:
         await list_open(request)
     elif isinstance(parsed, ListActions):
         await list_actions(request)
+    elif isinstance(parsed, ShowStats):
+        await share_stats(request, parsed)
     elif isinstance(parsed, CHANNEL_BOUND):
         incident = await request.deps.incidents.in_channel(SLACK, ROOM, request.channel or "")
         assert incident.id is not None
-        feature = PAGING_COMMANDS.get(type(parsed)) or COMMS_COMMANDS.get(type(parsed))
+        feature = (
+            PAGING_COMMANDS.get(type(parsed))
+            or COMMS_COMMANDS.get(type(parsed))
+            or CORRECTION_COMMANDS.get(type(parsed))
+        )
         if feature is not None:
             await feature(request, parsed, incident)
         else:
@@ -64,6 +72,7 @@ async def declare(request: SlackRequest, parsed: Declare) -> None:
             severity=parsed.severity or Severity.SEV3,
             declared_by=request.user,
             idempotency_key=f"slash:{request.body.get('trigger_id')}",
+            drill=parsed.drill,
             reply_to=request.reply_to,
         )
     )

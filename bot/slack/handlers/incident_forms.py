@@ -45,6 +45,7 @@ async def declare(request: SlackRequest) -> None:
         services=form.services,
         private=form.private,
         commander=form.commander,
+        drill=form.drill,
         declared_by=request.user,
         idempotency_key=f"view:{view.get('id')}",
         reply_to=request.reply_to,

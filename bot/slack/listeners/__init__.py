@@ -12,6 +12,7 @@ from bot.slack.listeners.commands import COMMAND, handle_incident_command
 from bot.slack.listeners.events import store_events
 from bot.slack.listeners.oncall import ONCALL, handle_oncall_command, handle_override_submission
 from bot.slack.listeners.statuspage import MAINTENANCE, handle_maintenance_command
+from bot.slack.listeners.timestamps import handle_timestamps_submission
 from bot.slack.listeners.views import handle_form_submission
 
 EVERY = re.compile(r".+")
@@ -37,4 +38,5 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     app.action(EVERY)(handle_button)
     # Before the catch-all: the override form is checked against the schedules.
     app.view(CallbackId.ONCALL_OVERRIDE.value)(handle_override_submission)
+    app.view(CallbackId.CORRECT_TIMES.value)(handle_timestamps_submission)
     app.view(EVERY)(handle_form_submission)

@@ -16,6 +16,7 @@ from bot.slack.blocks.modals import (
     build_resolve_modal,
     build_update_modal,
 )
+from bot.slack.blocks.timestamps import build_timestamps_modal
 from bot.slack.commands.comms import PublishStatusPage
 from bot.slack.commands.incident import (
     AddAction,
@@ -26,6 +27,7 @@ from bot.slack.commands.incident import (
     ShowHelp,
     parse_command,
 )
+from bot.slack.commands.insights import CorrectTimes
 from bot.slack.deps import SlackDeps
 from bot.slack.listeners.statuspage import open_statuspage_form
 from bot.slack.places import SLACK
@@ -37,6 +39,7 @@ INCIDENT_FORMS = {
     PostUpdate(text=""): build_update_modal,
     AddAction(text=""): build_action_modal,
     Resolve(summary=""): build_resolve_modal,
+    CorrectTimes(): build_timestamps_modal,
 }
 
 
@@ -71,8 +74,9 @@ async def _open_form(
 ) -> bool:
     """Open the form a bare command asks for; whether it was one."""
     trigger = str(command.get("trigger_id") or "")
-    if parsed == Declare(title=""):
-        modal = build_declare_modal(private_metadata=str(command.get("channel_id") or ""))
+    if isinstance(parsed, Declare) and not parsed.title:
+        channel = str(command.get("channel_id") or "")
+        modal = build_declare_modal(private_metadata=channel, drill=parsed.drill)
         await deps.calls.call(lambda: client.views_open(trigger_id=trigger, view=modal))
         return True
     if parsed == PublishStatusPage():
