@@ -53,6 +53,7 @@ from bot.slack.surfaces.people import SlackDirectory
 from bot.slack.surfaces.replies import SlackReplies
 from bot.slack.watched import WatchedChannels
 from bot.statuspage.definitions import StatusPageConfig
+from bot.web.app.dashboard import build_dashboard_section
 from bot.web.health import Readiness
 from bot.web.http import build_http_app
 from bot.web.oncall_feeds import build_oncall_feed_router
@@ -165,7 +166,8 @@ def build_warroom(
     public = wire_public(kernel, incidents, reminders, senders, comms_config, statuspage_config)
     alerts = wire_alerts(kernel, incidents, routing, paging.service)
     insights = wire_insights(kernel, incidents, oncall.service, replies)
-    web_app = wire_web_app(kernel, oncall.service, people)
+    dashboard = build_dashboard_section(insights.service, names=people.display_names)
+    web_app = wire_web_app(kernel, oncall.service, people, sections=[dashboard])
     retention = RetentionService(
         engine, clock=clock, webhook_retention=settings.warroom_webhook_retention
     )

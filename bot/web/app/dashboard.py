@@ -1,0 +1,134 @@
+"""The insights dashboard, `GET /app/insights` (the app's home page): a period and severity and
+service filters as a plain GET form, the headline numbers beside the previous period's, the
+charts drawn on the server with the tables of their numbers, per-person load, action items,
+reviews, MTBF per service, and the published definitions.
+
+Every figure comes from `InsightsService.trend`; this module only chooses, words and lays out.
+A query it cannot answer gets a 400 page saying what is accepted.
+"""
+
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from bot.insights.definitions import DEFINITIONS, DEFINITIONS_VERSION, Insights, Period, Trend
+from bot.insights.service import InsightsService
+from bot.web.app.dashboard_charts import ChartDrawer
+from bot.web.app.dashboard_query import PERIOD_WORDS, PERIODS, BadQuery, Query, parse_query
+from bot.web.app.dashboard_view import (
+    SHORT,
+    TREND_METRICS,
+    headlines,
+    metric_rows,
+    month_rows,
+    person_rows,
+    service_rows,
+    shares,
+    week_rows,
+)
+from bot.web.app.shell import APP_PATH, AppSection, render_message, render_page, require_viewer
+from storage.enums import Severity
+
+PATH = "/insights"
+NamesPort = Callable[[list[str]], Awaitable[dict[str, str]]]
+
+
+def build_dashboard_section(
+    insights: InsightsService, *, names: NamesPort | None = None, drawer: ChartDrawer | None = None
+) -> AppSection:
+    """The dashboard as a section of `/app`; `names` turns user ids into people's names."""
+    router = APIRouter()
+    charts = drawer or ChartDrawer()
+
+    # The shell guards every section; asking again here keeps the page closed if it is ever
+    # mounted without the shell's guard.
+    @router.get(PATH, response_class=HTMLResponse, dependencies=[Depends(require_viewer)])
+    async def dashboard(request: Request) -> HTMLResponse:
+        known = await insights.services()
+        try:
+            query = parse_query(list(request.query_params.multi_items()), known)
+        except BadQuery as refused:
+            return render_message(
+                request, 400, "The dashboard cannot show that", f"{refused}.", sign_in=False
+            )
+        trend = await insights.trend(insights.period(query.period), query.filters)
+        people = [p.user for p in trend.current.people]
+        named = await names(people) if names is not None and people else {}
+        context = dashboard_context(query, trend, known, named)
+        context["charts"] = await charts.draw(trend.current)
+        return render_page(request, "app/dashboard.html.j2", context)
+
+    return AppSection(router, "Insights", PATH)
+
+
+def dashboard_context(
+    query: Query, trend: Trend, services: list[str], names: Mapping[str, str]
+) -> dict[str, Any]:
+    """Everything the template shows, in words and numbers (charts apart)."""
+    now: Insights = trend.current
+    severities = tuple(s.value for s in Severity)
+    return {
+        "title": f"Insights · {now.period.label}",
+        "action": APP_PATH + PATH,
+        "query": query,
+        "period": now.period,
+        "period_range": period_range(now.period),
+        "previous": trend.previous.period,
+        "filters_text": filters_text(query),
+        "periods": [{"value": p.value, "words": PERIOD_WORDS[p]} for p in PERIODS],
+        "severities": severities,
+        "chosen_severities": {s.value for s in query.filters.severities},
+        "services": services,
+        "chosen_services": set(query.filters.services),
+        "insights": now,
+        "headlines": headlines(trend),
+        "metrics": metric_rows(trend),
+        "weeks": week_rows(now, severities),
+        "months": month_rows(now),
+        "trend_metrics": [SHORT[m] for m in TREND_METRICS],
+        "mixes": [
+            _mix("severity", "By severity", "Severity", now.by_severity, now.incidents),
+            _mix(
+                "service",
+                "By service (an incident may name several)",
+                "Service",
+                now.by_service,
+                now.incidents,
+            ),
+            _mix("source", "By how they began", "Source", now.by_source, now.incidents),
+        ],
+        "reliability": service_rows(now),
+        "people": person_rows(now, names),
+        "definitions": DEFINITIONS,
+        "short": SHORT,
+        "version": DEFINITIONS_VERSION,
+    }
+
+
+def period_range(period: Period) -> str:
+    """`4 Nov 2026 to 4 Dec 2026` (with a dash) in the period's zone."""
+    zone = ZoneInfo(period.zone)
+    start, end = period.start.astimezone(zone), period.end.astimezone(zone)
+    return f"{_day(start)} \N{EN DASH} {_day(end)}"
+
+
+def _day(moment: datetime) -> str:
+    return f"{moment.day} {moment:%b %Y}"
+
+
+def filters_text(query: Query) -> str:
+    """The filters in words, or nothing when every incident counts."""
+    parts = []
+    if query.filters.severities:
+        parts.append("severity " + ", ".join(s.value.upper() for s in query.filters.severities))
+    if query.filters.services:
+        parts.append("service " + ", ".join(query.filters.services))
+    return "; ".join(parts)
+
+
+def _mix(key: str, caption: str, column: str, counts: Any, whole: int) -> dict[str, Any]:
+    return {"key": key, "caption": caption, "column": column, "rows": shares(counts, whole)}

@@ -1,0 +1,81 @@
+"""A chart's SVG placed inside the dashboard: a hostile service name drawn by matplotlib, or a
+drawing carrying script, handlers, foreign content or outside links, leaves only drawing behind;
+ids are made unique per chart and the drawing is named for screen readers."""
+
+import io
+import xml.etree.ElementTree as ET
+
+import lxml.html
+import matplotlib
+import pytest
+from matplotlib.figure import Figure
+
+from bot.web.app.inline_svg import SVG, UnsafeSvg, inline_svg
+
+HOSTILE = '</text><script>alert(1)</script><!-- --> "quoted" & <b>bold</b>'
+
+
+def matplotlib_svg(label: str, fonttype: str = "none") -> str:
+    figure = Figure(figsize=(4, 2))
+    axes = figure.add_subplot()
+    axes.bar([label.replace("$", r"\$"), "checkout"], [3, 5])
+    axes.set_title(label.replace("$", r"\$"))
+    out = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": fonttype}):
+        figure.savefig(out, format="svg")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fonttype", ["none", "path"])
+def test_a_hostile_service_name_stays_text(fonttype: str) -> None:
+    drawing = inline_svg(matplotlib_svg(HOSTILE, fonttype), prefix="c1", label="Incidents")
+    page = lxml.html.fromstring(f"<div>{drawing.markup}</div>")
+
+    assert page.xpath("//script") == [] and page.xpath("//b") == []
+    assert "<script>" not in drawing.markup and "<!--" not in drawing.markup
+    if fonttype == "none":  # the name is text a person (and a screen reader) reads as typed
+        assert any(HOSTILE in t.text_content() for t in page.xpath("//*[local-name()='text']"))
+    svg = page.xpath("//*[local-name()='svg']")[0]
+    assert svg.get("role") == "img" and svg.get("aria-labelledby") == "c1-title"
+    assert page.xpath("//*[@id='c1-title']")[0].text_content() == "Incidents"
+
+
+def test_only_drawing_is_kept() -> None:
+    hostile = f"""<svg xmlns="{SVG}" xmlns:xlink="http://www.w3.org/1999/xlink"
+        width="400" height="200" viewBox="0 0 400 200" onload="alert(1)">
+      <script>alert(2)</script>
+      <foreignObject><div xmlns="http://www.w3.org/1999/xhtml">hi</div></foreignObject>
+      <a href="https://evil.example/"><rect width="5" height="5"/></a>
+      <defs><clipPath id="clip"><rect width="10" height="10"/></clipPath></defs>
+      <g clip-path="url(#clip)" onclick="alert(3)" style="fill: red">
+        <use xlink:href="#glyph"/><use href="https://evil.example/x.svg#a"/>
+        <rect fill="url(https://evil.example/paint)" width="1" height="1"/>
+        <rect style="background: url(https://evil.example/)" width="1" height="1"/>
+      </g>
+      <path id="glyph" d="M0 0L1 1"/>
+    </svg>"""
+    markup = str(inline_svg(hostile, prefix="c7", label="Chart").markup)
+    root = ET.fromstring(markup)
+    tags = {element.tag.rsplit("}", 1)[-1] for element in root.iter()}
+
+    assert tags == {"svg", "title", "defs", "clipPath", "rect", "g", "use", "path"}
+    for word in ("alert", "evil.example", "onload", "onclick", "foreignObject", 'width="400"'):
+        assert word not in markup
+    assert 'clip-path="url(#c7-clip)"' in markup and 'id="c7-clip"' in markup
+    assert 'href="#c7-glyph"' in markup and 'id="c7-glyph"' in markup
+    assert 'style="fill: red"' in markup and 'viewBox="0 0 400 200"' in markup
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not xml at all",
+        "<html><body>hi</body></html>",
+        '<svg xmlns="x"><unclosed></svg>',
+        '<svg xmlns="urn:other"/>',
+    ],
+    ids=["text", "html", "broken", "other-namespace"],
+)
+def test_what_is_not_an_svg_drawing_is_refused(text: str) -> None:
+    with pytest.raises(UnsafeSvg):
+        inline_svg(text, prefix="c1", label="Chart")
