@@ -3,7 +3,8 @@ protection, the incident and on-call pages, and the sections other modules add.
 
 The shell's API, for a module adding a section (see `bot.web.app.shell` for an example):
 
-- `Viewer`, `require_viewer`: the signed-in person, `viewer: Viewer = Depends(require_viewer)`.
+- `Viewer`, `SignedIn`, `require_viewer`: the signed-in person, `viewer: SignedIn` in a route
+  (`SignedIn` is `Annotated[Viewer, Depends(require_viewer)]`).
 - `render_page(request, "app/<page>.html.j2", context)`: a page in the common frame; the
   template extends "app/base.html.j2" and fills `title` and `content` (and may add CSS to
   `head`). POST forms carry `{{ csrf_field() }}`; `read_form(request)` gives their fields.
@@ -14,11 +15,18 @@ The shell's API, for a module adding a section (see `bot.web.app.shell` for an e
 from bot.web.app.config import AppConfig
 from bot.web.app.csrf import read_form
 from bot.web.app.session import Viewer
-from bot.web.app.shell import AppSection, render_message, render_page, require_viewer
+from bot.web.app.shell import (
+    AppSection,
+    SignedIn,
+    render_message,
+    render_page,
+    require_viewer,
+)
 
 __all__ = [
     "AppConfig",
     "AppSection",
+    "SignedIn",
     "Viewer",
     "read_form",
     "render_message",

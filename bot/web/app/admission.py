@@ -53,4 +53,5 @@ def admit(claims: Mapping[str, Any], *, domains: Sequence[str], workspace: str |
         )
     if not reasons:
         return Admission(False, "nobody may sign in: no e-mail domain or workspace is allowed")
-    return Admission(False, "; ".join(reasons).capitalize() + ".")
+    sentence = "; ".join(reasons)
+    return Admission(False, sentence[0].upper() + sentence[1:] + ".")

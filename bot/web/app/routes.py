@@ -3,6 +3,7 @@ cookie, refusal pages and error handling), holding the sign-in routes, the incid
 on-call pages and the sections other modules add (the dashboard)."""
 
 import logging
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
@@ -142,6 +143,15 @@ def _handle_refusals(app: FastAPI, config: AppConfig) -> None:
     @app.exception_handler(FormTooLarge)
     async def too_large(request: Request, _error: FormTooLarge) -> Response:
         return render_message(request, 413, "Form too large", "The form sent was too large.")
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, error: Exception) -> Response:
+        # A fault of ours: logged with a reference the person can quote, never a trace.
+        reference = uuid.uuid4().hex[:8]
+        log.error("/app failed (reference %s)", reference, exc_info=error)
+        return render_message(
+            request, 500, "Something went wrong", f"This page failed. Reference {reference}."
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:

@@ -6,15 +6,16 @@ A section is a plain `APIRouter` whose paths are relative to `/app`:
     router = APIRouter()
 
     @router.get("/dashboard")  # served at /app/dashboard
-    async def dashboard(request: Request, viewer: Viewer = Depends(require_viewer)) -> Response:
+    async def dashboard(request: Request, viewer: SignedIn) -> Response:
         return render_page(request, "app/dashboard.html.j2", {"title": "Dashboard", ...})
 
     build_app_router(config, ..., sections=[AppSection(router, "Dashboard", "/dashboard")])
 
 Every route of a section is signed-in only and every unsafe request (POST, PUT, PATCH, DELETE)
 must carry the session's CSRF token: `build_app_router` adds both checks to the whole section,
-so a route cannot forget them. Declaring `viewer: Viewer = Depends(require_viewer)` gives the
-route the person (computed once per request). GET routes must never change state.
+so a route cannot forget them. Declaring `viewer: SignedIn` (that is,
+`Annotated[Viewer, Depends(require_viewer)]`) gives the route the person (computed once per
+request). GET routes must never change state.
 """
 
 from collections.abc import Mapping, Sequence
@@ -22,10 +23,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
@@ -96,13 +97,17 @@ class Shell:
 
 
 async def require_viewer(request: Request) -> Viewer:
-    """The signed-in person (a FastAPI dependency): `viewer: Viewer = Depends(require_viewer)`.
+    """The signed-in person (a FastAPI dependency): `viewer: SignedIn` in a route.
     Raises `SignInRequired` when nobody is signed in or the session is past its lifetime."""
     viewer = read_viewer(request.session, datetime.now(UTC))
     if viewer is None:
         raise SignInRequired()
     request.state.viewer = viewer
     return viewer
+
+
+# A route's parameter `viewer: SignedIn` is the signed-in person.
+SignedIn = Annotated[Viewer, Depends(require_viewer)]
 
 
 def render_page(
