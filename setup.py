@@ -37,6 +37,7 @@ BUNDLED = (
     "templates/app/incidents.html.j2",
     "templates/app/incident.html.j2",
     "templates/app/oncall.html.j2",
+    "templates/app/dashboard.html.j2",
     "manifest.yml",
     "warroom.example.yml",
     ".env.example",

@@ -39,6 +39,7 @@ PAGE_TEMPLATES = (
     "templates/app/incidents.html.j2",
     "templates/app/incident.html.j2",
     "templates/app/oncall.html.j2",
+    "templates/app/dashboard.html.j2",
 )
 BUNDLED = (POSTMORTEM_TEMPLATE, *PAGE_TEMPLATES, MANIFEST, EXAMPLE_CONFIG, EXAMPLE_ENV)
 
