@@ -8,6 +8,7 @@ The zone the periods are cut in and the clock are given; hours on call come thro
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -169,7 +170,6 @@ def _with_hours(rows: PeriodRows, hours: Mapping[str, float]) -> PeriodRows:
 
 def times_of(row: Any) -> IncidentTimes:
     """An incident row of `list_incident_times` as the rules read it."""
-    first_pages = [t for t in (row[-2], row[-1]) if t is not None]
     return IncidentTimes(
         id=row[0],
         number=row[1],
@@ -188,7 +188,7 @@ def times_of(row: Any) -> IncidentTimes:
         closed_at=row[14],
         reviewed_at=row[15],
         ack_breached_at=row[16],
-        paged_at=min(first_pages) if first_pages else None,
+        paged_at=row[17],
     )
 
 
@@ -217,10 +217,20 @@ def read_period(
             actions_done=int(done or 0),
         )
     pages: dict[int, list[Page]] = {}
+    first_sent: dict[int, datetime] = {}
     for incident_id, target, sent_at in queries.list_pages(session, start=start, end=end):
+        if incident_id not in first_sent or sent_at < first_sent[incident_id]:
+            first_sent[incident_id] = sent_at
         if str(target).startswith(PEOPLE):
             pages.setdefault(incident_id, []).append(Page(target, sent_at))
+    incidents = [_first_page(row, first_sent.get(row.id)) for row in incidents]
     return PeriodRows(incidents, {i: Followups(**f) for i, f in followups.items()}, pages)
+
+
+def _first_page(row: IncidentTimes, sent: datetime | None) -> IncidentTimes:
+    """The row with its first page: the earlier of its first escalation and first send."""
+    found = [t for t in (row.paged_at, sent) if t is not None]
+    return replace(row, paged_at=min(found)) if found else row
 
 
 def oncall_hours_from(oncall: Any) -> Callable[[datetime, datetime], Awaitable[dict[str, float]]]:

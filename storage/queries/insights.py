@@ -54,21 +54,8 @@ def list_incident_times(
     search: str = "",
     newest_first: bool = False,
 ) -> Sequence[tuple[Any, ...]]:
-    """The period's incidents (drills included): the INCIDENT_COLUMNS, then `paged_at`, the
-    first page sent for it (a notification sent, or an escalation that paged a level)."""
-    sent = (
-        select(
-            col(Notification.incident_id).label("incident_id"),
-            func.min(col(Notification.sent_at)).label("first"),
-        )
-        .where(
-            col(Notification.incident_id).in_(_period_ids(start, end)),
-            col(Notification.purpose) == "page",
-            col(Notification.sent_at).is_not(None),
-        )
-        .group_by(col(Notification.incident_id))
-        .subquery()
-    )
+    """The period's incidents (drills included): the INCIDENT_COLUMNS, then when its first
+    escalation that paged a level began (None: none did). `list_pages` gives the sends."""
     escalated = (
         select(
             col(Escalation.incident_id).label("incident_id"),
@@ -79,8 +66,7 @@ def list_incident_times(
         .subquery()
     )
     query = (
-        select(*INCIDENT_COLUMNS, sent.c.first, escalated.c.first)
-        .outerjoin(sent, sent.c.incident_id == col(Incident.id))
+        select(*INCIDENT_COLUMNS, escalated.c.first)
         .outerjoin(escalated, escalated.c.incident_id == col(Incident.id))
         .where(_in_period(start, end))
     )
