@@ -146,4 +146,3 @@ def _monthly_metrics(
         spans = [durations_of(row) for row in members]
         found[month] = {name: spread_of(d[name] for d in spans) for name in MetricName}
     return found
-
