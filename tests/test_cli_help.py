@@ -32,6 +32,13 @@ HELP = {
     ("db", "current"): ["usage: warroom db current", "DATABASE_URL", "`empty`"],
     ("postmortem",): ["usage: warroom postmortem", "DATABASE_URL", "WARROOM_POSTMORTEM_TEMPLATE"],
     ("demo",): ["usage: warroom demo", "--database", "no Slack workspace"],
+    ("report",): [
+        "usage: warroom report",
+        "--month",
+        "--format",
+        "WARROOM_TIMEZONE",
+        "DATABASE_URL",
+    ],
     ("doctor",): [
         "usage: warroom doctor",
         "SLACK_BOT_TOKEN",
