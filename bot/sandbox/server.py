@@ -12,6 +12,7 @@ from bot.sandbox.errors import SlackError
 from bot.sandbox.fault_routes import build_fault_router
 from bot.sandbox.methods.files import receive_upload
 from bot.sandbox.multipart import parse_multipart
+from bot.sandbox.oidc import build_oidc_router
 from bot.sandbox.responses import handle_response_url_post
 from bot.sandbox.socket_routes import build_socket_router
 from bot.sandbox.transport import send_answer
@@ -39,6 +40,8 @@ def create_sandbox_app(world: World) -> FastAPI:
     app.state.world = world
     # First: `apps.connections.open` takes the app-level token, not the bot token.
     app.include_router(build_socket_router())
+    # Before `/api/{method}`: Sign in with Slack's token and userInfo calls live under /api.
+    app.include_router(build_oidc_router())
 
     @app.api_route("/api/{method}", methods=["GET", "POST"])
     async def web_api(method: str, request: Request) -> Response:
