@@ -1,8 +1,11 @@
 """What guards /app once someone is signed in: CSRF tokens on every unsafe request, a cookie
 that cannot be forged or altered, a bounded session; and /app off until configured."""
 
+import base64
+import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -13,6 +16,7 @@ from servers.oidc_provider import OidcProvider, OidcUser, sign_in, start_oidc_pr
 from sqlalchemy.engine import Engine
 
 from bot.web.app import AppSection, SignedIn, read_form, render_page
+from bot.web.app.session import LIFETIME
 
 ANN = OidcUser("ann@example.com", "Ann", "Allowed")
 TITLE = "Search results empty for every query"
@@ -34,6 +38,10 @@ def notes_section(received: list[str]) -> AppSection:
         return render_page(
             request, "app/message.html.j2", {"title": "Notes", "message": viewer.email}
         )
+
+    @router.get("/broken")
+    async def broken() -> Response:
+        raise RuntimeError("a bug in a section, with internal details")
 
     @router.post("/notes")
     async def add_note(request: Request) -> Response:
@@ -129,3 +137,44 @@ def test_without_an_allow_list_app_stays_off(engine: Engine, okta: OidcProvider)
         assert page.status_code == 503
         assert "WARROOM_APP_ALLOWED_DOMAINS" in page.text
         assert "WARROOM_APP_ALLOWED_WORKSPACE" in page.text
+
+
+def session_cookie(at: datetime) -> str:
+    """A session cookie as the app signs it, for Ann, signed in at `at`."""
+    session = {
+        "viewer": {"sub": "00u1", "email": ANN.email, "name": "Ann", "workspace": None},
+        "at": int(at.timestamp()),
+        "csrf": "token",
+    }
+    data = base64.b64encode(json.dumps(session).encode())
+    return TimestampSigner(SECRET).sign(data).decode()
+
+
+def test_a_session_ends_twelve_hours_after_sign_in(engine: Engine, okta: OidcProvider) -> None:
+    add_incident(engine, 1, TITLE)
+    config = app_config(okta.issuer, okta.client_id, okta.client_secret)
+    now = datetime.now(UTC)
+    with serve_app(engine, config) as site:
+        for signed_in, shown in ((now - timedelta(minutes=1), True), (now - LIFETIME, False)):
+            with site.browser() as client:
+                client.cookies.set(
+                    "warroom_app", session_cookie(signed_in), domain="warroom.test", path="/app"
+                )
+                page = client.get(f"{PUBLIC_URL}/app/incidents")
+                assert (TITLE in page.text) is shown
+                assert page.status_code == (200 if shown else 303)
+
+
+def test_a_failing_page_says_so_with_a_reference_and_no_details(
+    engine: Engine, okta: OidcProvider
+) -> None:
+    config = app_config(okta.issuer, okta.client_id, okta.client_secret)
+    sections = [notes_section([])]
+    with serve_app(engine, config, sections=sections) as site, site.browser() as client:
+        sign_in(client, f"{PUBLIC_URL}/app/notes", ANN.email)
+        page = client.get(f"{PUBLIC_URL}/app/broken")
+        assert page.status_code == 500
+        assert "This page failed. Reference " in page.text
+        assert "internal details" not in page.text and "Traceback" not in page.text
+        assert "Signed in as" in page.text
+        assert client.get(f"{PUBLIC_URL}/app/notes").status_code == 200

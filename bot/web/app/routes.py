@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.oncall.service import OncallService
 from bot.web.app.auth import build_auth_router, build_oauth
@@ -89,6 +90,8 @@ def _pages(
 def _on(config: AppConfig, shell: Shell, pages: Sequence[APIRouter], home: str) -> FastAPI:
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.shell = shell
+    app.add_middleware(PageFailures)
+    # Added last, so outside PageFailures: a failure's page still knows who is signed in.
     app.add_middleware(SessionMiddleware, **cookie_options(config.secret, config.public_url))
     app.include_router(build_auth_router(config, build_oauth(config)))
     guarded = [Depends(require_viewer), Depends(check_csrf)]
@@ -144,15 +147,6 @@ def _handle_refusals(app: FastAPI, config: AppConfig) -> None:
     async def too_large(request: Request, _error: FormTooLarge) -> Response:
         return render_message(request, 413, "Form too large", "The form sent was too large.")
 
-    @app.exception_handler(Exception)
-    async def failed(request: Request, error: Exception) -> Response:
-        # A fault of ours: logged with a reference the person can quote, never a trace.
-        reference = uuid.uuid4().hex[:8]
-        log.error("/app failed (reference %s)", reference, exc_info=error)
-        return render_message(
-            request, 500, "Something went wrong", f"This page failed. Reference {reference}."
-        )
-
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         if not wants_html(request):
@@ -162,3 +156,38 @@ def _handle_refusals(app: FastAPI, config: AppConfig) -> None:
             )
         title = "Not found" if error.status_code == 404 else "Request refused"
         return render_message(request, error.status_code, title, str(error.detail))
+
+
+class PageFailures:
+    """A fault of ours answers a page with a reference the person can quote, never a trace;
+    the error is logged, and not raised further (the server would drop the connection)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; answer 500 if it fails before its answer began."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as error:
+            reference = uuid.uuid4().hex[:8]
+            log.error("/app failed (reference %s)", reference, exc_info=error)
+            if started:
+                return
+            page = render_message(
+                Request(scope),
+                500,
+                "Something went wrong",
+                f"This page failed. Reference {reference}.",
+            )
+            await page(scope, receive, send)
