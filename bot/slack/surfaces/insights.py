@@ -14,11 +14,15 @@ from bot.insights.posting import Attachment
 from bot.kernel.outbox import Permanent
 from bot.slack.blocks.insights import build_monthly_message, build_stats_message
 from bot.slack.blocks.parts import Block
-from bot.slack.calls import UNREADABLE, SlackCalls, marker
+from bot.slack.calls import UNREADABLE, SlackCalls, SlackRefused, marker
 from bot.slack.surfaces.replies import SlackReplies
 
 INSIGHTS_EVENT = "warroom_insights"
 THREAD_LOOKBACK = 200
+NO_FILES = (
+    ":paperclip: The charts could not be shared here (`{error}`): invite me to the channel "
+    "(`/invite @warroom`) and ask again."
+)
 
 
 class SlackInsights:
@@ -92,10 +96,22 @@ class SlackInsights:
         uploads = [
             {"content": f.content, "filename": f.filename, "title": f.title} for f in missing
         ]
-        await self.calls.call(
-            lambda: self.client.files_upload_v2(
-                file_uploads=uploads, channel=channel, thread_ts=thread_ts
+        try:
+            await self.calls.call(
+                lambda: self.client.files_upload_v2(
+                    file_uploads=uploads, channel=channel, thread_ts=thread_ts
+                )
             )
+        except SlackRefused as refused:
+            # The message went out (chat:write.public) but files need the bot in the channel.
+            if refused.error not in UNREADABLE:
+                raise
+            await self._say_why_no_files(channel, thread_ts, refused.error)
+
+    async def _say_why_no_files(self, channel: str, thread_ts: str, error: str) -> None:
+        text = NO_FILES.format(error=error)
+        await self.calls.call(
+            lambda: self.client.chat_postMessage(channel=channel, text=text, thread_ts=thread_ts)
         )
 
     async def _shared_names(self, channel: str, thread_ts: str) -> set[str]:
