@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from bot.kernel.bundled import MANIFEST, BundledFileMissing, bundled_text
 from bot.ops.database import current_revision, schema_problem, shown, sqlite_place_problem
+from bot.ops.doctor_app import check_web_app
 from bot.ops.findings import Finding, Outcome
 from bot.ops.outside import MAIL_SETTINGS, TWILIO_SETTINGS, check_smtp, check_twilio
 from bot.ops.problems import APPS_PAGE, SetupError, app_token_refused, bot_token_refused
@@ -115,6 +116,7 @@ def diagnose() -> Iterator[Finding]:
         yield check_service("SMS", TWILIO_SETTINGS, settings, check_twilio)
         yield check_routing(settings)
         yield check_schedules(settings)
+        yield from check_web_app(settings)
         from bot.ops.doctor_feeds import check_feeds  # it builds on this module's Finding
 
         yield from check_feeds(settings)
