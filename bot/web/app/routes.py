@@ -58,7 +58,7 @@ def build_app_router(
     shell = Shell(nav=nav, zone=config.timezone, templates=templates)
     problem = config.problem()
     if problem is not None:
-        log.warning("/app is off: %s", problem)
+        log.info("/app is off: %s", problem)  # the default: `warroom doctor` says it
         app = _off(shell, problem)
     else:
         home = sections[0].path if sections else "/incidents" if incidents else "/oncall"
