@@ -7,8 +7,9 @@ Every figure comes from `InsightsService.trend`; this module only chooses, words
 A query it cannot answer gets a 400 page saying what is accepted.
 """
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,8 +18,16 @@ from fastapi.responses import HTMLResponse
 
 from bot.insights.definitions import DEFINITIONS, DEFINITIONS_VERSION, Insights, Period, Trend
 from bot.insights.service import InsightsService
+from bot.web.app.dashboard_cache import FRESH_FOR, FreshFor
 from bot.web.app.dashboard_charts import ChartDrawer
-from bot.web.app.dashboard_query import PERIOD_WORDS, PERIODS, BadQuery, Query, parse_query
+from bot.web.app.dashboard_query import (
+    PERIOD_WORDS,
+    PERIODS,
+    BadQuery,
+    Query,
+    check_services,
+    parse_query,
+)
 from bot.web.app.dashboard_view import (
     SHORT,
     TREND_METRICS,
@@ -38,27 +47,43 @@ NamesPort = Callable[[list[str]], Awaitable[dict[str, str]]]
 
 
 def build_dashboard_section(
-    insights: InsightsService, *, names: NamesPort | None = None, drawer: ChartDrawer | None = None
+    insights: InsightsService,
+    *,
+    names: NamesPort | None = None,
+    drawer: ChartDrawer | None = None,
+    fresh_for: timedelta = FRESH_FOR,
 ) -> AppSection:
-    """The dashboard as a section of `/app`; `names` turns user ids into people's names."""
+    """The dashboard as a section of `/app`; `names` turns user ids into people's names; a
+    query's figures are kept `fresh_for` (the page says when they were computed)."""
     router = APIRouter()
     charts = drawer or ChartDrawer()
+    figures: FreshFor[tuple[list[str], Trend]] = FreshFor(insights.clock, fresh_for)
+
+    async def compute(query: Query) -> tuple[list[str], Trend]:
+        # Both at once: the filter's services are checked once the figures are read too (an
+        # unknown service only ever gives empty figures, which are then thrown away).
+        period = insights.period(query.period)
+        known, trend = await asyncio.gather(
+            insights.services(), insights.trend(period, query.filters)
+        )
+        return known, trend
 
     # The shell guards every section; asking again here keeps the page closed if it is ever
     # mounted without the shell's guard.
     @router.get(PATH, response_class=HTMLResponse, dependencies=[Depends(require_viewer)])
     async def dashboard(request: Request) -> HTMLResponse:
-        known = await insights.services()
         try:
-            query = parse_query(list(request.query_params.multi_items()), known)
+            query = parse_query(list(request.query_params.multi_items()))
+            kept = await figures.get(query, lambda: compute(query))
+            known, trend = kept.value
+            check_services(query, known)
         except BadQuery as refused:
-            return render_message(
-                request, 400, "The dashboard cannot show that", f"{refused}.", sign_in=False
-            )
-        trend = await insights.trend(insights.period(query.period), query.filters)
+            return render_message(request, 400, "The dashboard cannot show that", f"{refused}.")
         people = [p.user for p in trend.current.people]
         named = await names(people) if names is not None and people else {}
         context = dashboard_context(query, trend, known, named)
+        context["computed_at"] = kept.at
+        context["fresh_for"] = round(fresh_for.total_seconds())
         context["charts"] = await charts.draw(trend.current)
         return render_page(request, "app/dashboard.html.j2", context)
 

@@ -50,21 +50,30 @@ class Query:
         ]
 
 
-def parse_query(items: Sequence[tuple[str, str]], known_services: Sequence[str]) -> Query:
-    """The dashboard query from the URL's (key, value) pairs; BadQuery saying what is accepted."""
+def parse_query(items: Sequence[tuple[str, str]]) -> Query:
+    """The dashboard query from the URL's (key, value) pairs; BadQuery saying what is accepted.
+    Service names are only trimmed here: `check_services` says whether incidents name them."""
     unknown = sorted({key for key, _ in items if key not in KEYS})
     if unknown:
         raise BadQuery(f"unknown parameter {unknown[0]!r}: the dashboard takes {', '.join(KEYS)}")
     if len(items) > MAX_VALUES:
         raise BadQuery(f"too many values: at most {MAX_VALUES} in all")
-    periods = [value for key, value in items if key == "period"]
+    services = [value.strip() for key, value in items if key == "service"]
     return Query(
-        _period(periods),
+        _period([value for key, value in items if key == "period"]),
         Filters(
             severities=_severities([v for k, v in items if k == "severity"]),
-            services=_services([v for k, v in items if k == "service"], known_services),
+            services=tuple(dict.fromkeys(services)),
         ),
     )
+
+
+def check_services(query: Query, known: Sequence[str]) -> None:
+    """BadQuery naming the services there are when the query names one no incident names."""
+    for name in query.filters.services:
+        if name not in known:
+            listed = ", ".join(known) if known else "none yet (no incident names a service)"
+            raise BadQuery(f"unknown service {_shown(name)}: the services are {listed}")
 
 
 def _period(values: list[str]) -> PeriodKind:
@@ -88,17 +97,6 @@ def _severities(values: list[str]) -> tuple[Severity, ...]:
             choices = ", ".join(s.value for s in Severity)
             raise BadQuery(f"unknown severity {_shown(value)}: use {choices}") from None
     return tuple(s for s in Severity if s in chosen)  # in order, once each
-
-
-def _services(values: list[str], known: Sequence[str]) -> tuple[str, ...]:
-    chosen: list[str] = []
-    for value in values:
-        name = value.strip()
-        if name not in known:
-            listed = ", ".join(known) if known else "none yet (no incident names a service)"
-            raise BadQuery(f"unknown service {_shown(value)}: the services are {listed}")
-        chosen.append(name)
-    return tuple(dict.fromkeys(chosen))
 
 
 def _shown(value: str) -> str:
