@@ -34,10 +34,19 @@ class Loaded:
 class Chromium:
     """One headless browser process; each `load` opens a tab of its own."""
 
-    def __init__(self, executable: str, profile: Path, *, javascript: bool = True) -> None:
+    def __init__(
+        self,
+        executable: str,
+        profile: Path,
+        *,
+        javascript: bool = True,
+        host_rules: str | None = None,
+    ) -> None:
         self.executable = executable
         self.profile = profile
         self.javascript = javascript
+        # e.g. "MAP warroom.test:80 127.0.0.1:8123": a public name reaches a local server
+        self.host_rules = host_rules
         self._ids = itertools.count(1)
         self._events: list[dict[str, Any]] = []
 
@@ -56,6 +65,7 @@ class Chromium:
             f"--user-data-dir={self.profile}",
             *(["--no-sandbox"] if os.geteuid() == 0 else []),  # chromium refuses root otherwise
             *([] if self.javascript else ["--blink-settings=scriptEnabled=false"]),
+            *([f"--host-resolver-rules={self.host_rules}"] if self.host_rules else []),
             "about:blank",
         ]
         self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._log)
@@ -242,7 +252,8 @@ def _message(event: dict[str, Any]) -> str:
     params = event.get("params", {})
     if event.get("method") == "Log.entryAdded":
         entry = params.get("entry", {})
-        return f"{entry.get('level')}: {entry.get('source')}: {entry.get('text')}"
+        where = f" ({entry['url']})" if entry.get("url") else ""
+        return f"{entry.get('level')}: {entry.get('source')}: {entry.get('text')}{where}"
     if event.get("method") == "Runtime.consoleAPICalled":
         values = [
             str(arg.get("value", arg.get("description", ""))) for arg in params.get("args", [])

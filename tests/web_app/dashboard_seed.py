@@ -14,7 +14,7 @@ from sqlmodel import Session
 from storage.enums import EventKind, IncidentSource, Severity, Status
 from storage.models import ActionItem, Incident, Notification, TimelineEvent
 
-HOSTILE_SERVICE = '<script>alert("svc")</script> & co'
+HOSTILE_SERVICE = 'search <b>eu</b> & "beta"'  # typed by a person: markup stays text
 CHECKOUT = "checkout"
 
 
@@ -48,6 +48,19 @@ PLAN: tuple[tuple[Seeded, tuple[int, int, int, int]], ...] = (
     (Seeded(11, 100, Severity.SEV1, (CHECKOUT,)), (2, 10, 20, 30)),
 )
 PEOPLE = ("U0ALICE", "U0BOB")
+TITLES = {
+    1: "Checkout returns 502 for card payments",
+    2: "Search results stale after index rebuild",
+    3: "Game day: primary database failover",
+    4: "Checkout slow for logged-in users",
+    5: "Payment webhooks delayed",
+    6: "Typo on the pricing page",
+    7: "Search cluster out of disk",
+    8: "Checkout error rate above 2%",
+    9: "Drill: region evacuation",
+    10: "Cart totals wrong for some currencies",
+    11: "Checkout down after certificate expiry",
+}
 
 
 def seed_incidents(engine: Engine, now: datetime) -> list[Seeded]:
@@ -60,7 +73,7 @@ def seed_incidents(engine: Engine, now: datetime) -> list[Seeded]:
             ack, identified, mitigated, resolved = (start + timedelta(minutes=m) for m in minutes)
             incident = Incident(
                 number=seeded.number,
-                title=f"Incident {seeded.number}: {', '.join(seeded.services) or 'no service'}",
+                title=TITLES[seeded.number],
                 severity=seeded.severity,
                 status=Status.RESOLVED,
                 services=list(seeded.services),
@@ -78,7 +91,7 @@ def seed_incidents(engine: Engine, now: datetime) -> list[Seeded]:
             session.add(incident)
             session.flush()
             assert incident.id is not None
-            _timeline(session, incident.id, start, ack, resolved)
+            _timeline(session, incident.id, (start, ack, mitigated, resolved))
             _page(session, incident.id, PEOPLE[seeded.number % 2], start + timedelta(seconds=30))
             if seeded.number % 3 == 0:
                 session.add(
@@ -94,15 +107,31 @@ def seed_incidents(engine: Engine, now: datetime) -> list[Seeded]:
     return [seeded for seeded, _ in PLAN]
 
 
-def _timeline(
-    session: Session, incident_id: int, start: datetime, ack: datetime, resolved: datetime
-) -> None:
-    for kind, at, text in (
-        (EventKind.DECLARED, start + timedelta(minutes=1), "Declared"),
-        (EventKind.ACKNOWLEDGED, ack, "Acknowledged"),
-        (EventKind.STATUS_CHANGED, resolved, "Status changed to resolved"),
+def _timeline(session: Session, incident_id: int, times: tuple[datetime, ...]) -> None:
+    start, ack, mitigated, resolved = times
+    alice, bob = PEOPLE
+    for kind, at, text, actor in (
+        (EventKind.DECLARED, start + timedelta(minutes=1), "Declared", alice),
+        (EventKind.ACKNOWLEDGED, ack, "Acknowledged the page", bob),
+        (
+            EventKind.NOTE,
+            ack + timedelta(minutes=2),
+            f"Rolled back the last deploy, @{bob} watches",
+            alice,
+        ),
+        (EventKind.STATUS_CHANGED, mitigated, "Status: mitigated", bob),
+        (EventKind.STATUS_CHANGED, resolved, "Status: resolved", bob),
     ):
-        session.add(TimelineEvent(incident_id=incident_id, kind=kind, text=text, occurred_at=at))
+        session.add(
+            TimelineEvent(
+                incident_id=incident_id,
+                kind=kind,
+                text=text,
+                mentions=[bob] if "@" in text else [],
+                actor=actor,
+                occurred_at=at,
+            )
+        )
 
 
 def _page(session: Session, incident_id: int, user: str, at: datetime) -> None:

@@ -105,11 +105,12 @@ def headlines(trend: Trend) -> list[Headline]:
 def _count_headline(key: str, title: str, now: int, before: int, *, detail: str = "") -> Headline:
     """A count where fewer is better (incidents, breaches)."""
     if now == before:
-        change, direction = "no change", "same"
+        change, direction = f"no change from {before}", "same"
     else:
         change = f"{'up' if now > before else 'down'} {abs(now - before)} from {before}"
         direction = "better" if now < before else "worse"
-    return Headline(key, title, str(now), str(before), change, direction, detail)
+    # The change says the previous count already ("up 3 from 5").
+    return Headline(key, title, str(now), "", change, direction, detail)
 
 
 def _duration_headline(name: MetricName, now: Spread | None, before: Spread | None) -> Headline:
