@@ -199,6 +199,17 @@ def test_demo_plays_an_alert_born_incident_through_the_webhook(
     assert "INC-2 timeline (from the database)" in story and "alert_resolved" in story
 
 
+def test_demo_signs_in_with_slack_and_reads_the_dashboard(demo_run: tuple[Path, str]) -> None:
+    _, out = demo_run
+    story = out[out.index("insights: the web app") :]
+    assert "is sent to Sign in with Slack (the sandbox's), picks herself" in story
+    assert "last 30 days · 8 Feb 2026 \N{EN DASH} 10 Mar 2026" in story
+    assert "Incidents 2 (drills left out: 0)" in story
+    # The demo's clock runs at real speed: its seconds vary a little from run to run.
+    assert re.search(r"MTTA \d+ s · MTTI \N{EM DASH} · MTTM \d+ s · MTTR \d+ s \(medians\)", story)
+    assert "3 charts drawn on the server as SVG" in story
+
+
 def test_demo_database_holds_the_alert_incident_resolved(demo_run: tuple[Path, str]) -> None:
     folder, _ = demo_run
     engine = create_engine(f"sqlite:///{folder / 'warroom-demo.db'}")

@@ -19,6 +19,7 @@ from bot.app import build_warroom
 from bot.demo import declared
 from bot.demo.alerts import ALERT_INCIDENT, play_alerts, show_alerts, write_config
 from bot.demo.clock import DemoClock
+from bot.demo.insights import app_settings, show_insights
 from bot.demo.narrator import Demo, show_channels, show_postmortem, show_timeline
 from bot.demo.oncall import play_oncall, prepare_workspace
 from bot.sandbox import SandboxServer, serve_in_thread
@@ -61,6 +62,8 @@ def run_demo(*, database: str | None = None, out: TextIO = sys.stdout) -> int:
             # Webhooks on, routed by a real warroom.yml read from disk as a deployment does.
             warroom_webhook_token=token,
             warroom_config=write_config(Path(folder)),
+            # The web app on, signing in with the sandbox's Sign in with Slack.
+            **app_settings(sandbox.url),
         )
         warroom = build_warroom(settings, clock=clock)
         with serve_in_thread(warroom.http) as app:
@@ -70,6 +73,7 @@ def run_demo(*, database: str | None = None, out: TextIO = sys.stdout) -> int:
             demo = Demo(driver, warroom.engine, out, clock)
             started = time.monotonic()
             webhooks = play(demo, f"{app.url}/webhooks/alertmanager", token)
+            show_insights(demo, app.url)
             _summary(demo, time.monotonic() - started, webhooks)
             driver.close()
         warroom.engine.dispose()
