@@ -117,3 +117,30 @@ def test_next_never_leads_off_the_app(engine: Engine, okta: OidcProvider) -> Non
         )
         page = sign_in(client, f"{PUBLIC_URL}/app/auth/login?next=https://evil.example/", ANN.email)
         assert str(page.url).startswith(f"{PUBLIC_URL}/app/")
+
+
+def test_a_provider_out_of_reach_gets_a_page_saying_so(engine: Engine) -> None:
+    add_incident(engine, 1, TITLE)
+    with start_oidc_provider([REDIRECT_URI], [ANN]) as okta:
+        config = config_for(okta)
+        app = serve_app(engine, config)
+        site = app.__enter__()
+        client = site.browser()
+        picker = client.get(f"{PUBLIC_URL}/app/incidents", follow_redirects=True)
+        form = next(f for f in forms_of(picker.text) if ANN.email in f.text)
+        chosen = client.post(httpx.URL(str(picker.url)).join(form.action), data=form.fields)
+        callback = chosen.headers["location"]
+        assert callback.startswith(f"{REDIRECT_URI}?code=")
+    try:
+        # The provider is gone now: the code cannot be exchanged, nor a new sign-in begun.
+        exchanged = client.get(callback)
+        assert exchanged.status_code == 400
+        assert "Sign-in did not complete" in exchanged.text and TITLE not in exchanged.text
+        with serve_app(engine, config) as fresh, fresh.browser() as other:
+            started = other.get(f"{PUBLIC_URL}/app/auth/login")
+            assert started.status_code == 502
+            assert "The sign-in provider cannot be reached" in started.text
+            assert okta.issuer in started.text
+    finally:
+        client.close()
+        app.__exit__(None, None, None)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import httpx2
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.starlette_client import OAuth
 from fastapi import APIRouter, Depends, Request, Response
@@ -30,8 +31,17 @@ log = logging.getLogger("warroom.app")
 PROVIDER = "warroom"
 SCOPES = "openid email profile"
 PROVIDER_TIMEOUT = 10.0  # seconds for each call to the provider (discovery, token, keys)
-# What a failed exchange with the provider can raise: its answers, the network, the token.
-PROVIDER_ERRORS = (AuthlibBaseError, JoseError, httpx.HTTPError, ValueError, KeyError, TypeError)
+# What a failed exchange with the provider can raise: its answers, the network (Authlib speaks
+# through httpx2, or httpx where that is missing), the token.
+PROVIDER_ERRORS = (
+    AuthlibBaseError,
+    JoseError,
+    httpx2.HTTPError,
+    httpx.HTTPError,
+    ValueError,
+    KeyError,
+    TypeError,
+)
 
 
 def build_oauth(config: AppConfig) -> Any:
