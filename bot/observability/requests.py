@@ -86,7 +86,12 @@ class ObservedRequests:
         route = scope.get("route")
         if route is None:  # answered before routing (the Slack guard refused it, say)
             route = next((r for r in self.routes() if r.matches(scope)[0] is not Match.NONE), None)
-        return str(getattr(route, "path", UNMATCHED))
+        path = getattr(route, "path", None)
+        if path is None:
+            return UNMATCHED
+        # A mounted app's routes (`/app`'s) are relative to its mount: routing left the mount
+        # in root_path (Warroom is served at the root, so that is all root_path holds).
+        return str(scope.get("root_path", "")) + str(path)
 
 
 def request_id_of(scope: Scope) -> str:

@@ -110,12 +110,16 @@ def test_routes_are_templates_never_raw_paths(harness: Harness) -> None:
     assert httpx.post(f"{url}/webhooks/nosuch-abc", json={}).status_code == 404
     assert httpx.get(f"{url}/no/such/page-xyz").status_code == 404
     assert httpx.post(f"{url}/slack/events", content=b"x=1").status_code == 401  # the guard
+    assert httpx.get(f"{url}/app/incidents/12345").status_code == 503  # /app is off here
     samples = scrape(harness)
     count = "warroom_http_request_duration_seconds_count"
     assert value(samples, count, method="POST", route="/webhooks/{source}", status="404") == 1
     assert value(samples, count, method="GET", route="unmatched", status="404") == 1
     assert value(samples, count, method="POST", route="/slack/events", status="401") == 1
+    app_routes = {dict(labels)["route"] for name, labels in samples if name == count}
+    assert [r for r in app_routes if r.startswith("/app/")], app_routes  # under its mount
     assert not [key for key in samples if "xyz" in str(key) or "abc" in str(key)]
+    assert not [key for key in samples if "12345" in str(key)]
 
 
 def test_pages_sent_and_acknowledgements_are_counted(
