@@ -1,5 +1,6 @@
 """Insights as a service: the figures of a period, its trend, the monthly report, the incidents
-behind them. Each call reads in one read-only transaction off the event loop.
+behind them. Each call reads in one read-only transaction off the event loop, with one
+statement per kind of row for all the periods it shows (a trend's two, a report's months).
 
 The zone the periods are cut in and the clock are given; hours on call come through a port
 (`on_call_hours(start, end)`: hours per user id), filled from on-call by the wiring with
@@ -7,8 +8,8 @@ The zone the periods are cut in and the clock are given; hours on call come thro
 """
 
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import replace
+import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -24,7 +25,12 @@ from bot.insights.definitions import (
     PeriodKind,
     Trend,
 )
-from bot.insights.rules.durations import IncidentTimes, figures_of
+from bot.insights.rules.durations import (
+    IncidentMarks,
+    IncidentTimes,
+    figures_of,
+    figures_of_marks,
+)
 from bot.insights.rules.pager import Page
 from bot.insights.rules.periods import (
     month_period,
@@ -32,7 +38,7 @@ from bot.insights.rules.periods import (
     previous_period,
     zone_named,
 )
-from bot.insights.rules.tally import Followups, PeriodRows, keep, tally
+from bot.insights.rules.tally import Followups, PeriodRows, in_period, keep, tally
 from bot.kernel.transactions import read
 from storage.queries import insights as queries
 
@@ -75,22 +81,18 @@ class InsightsService:
         """Every figure of `period` under `filters`."""
         hours = await self._hours(period)
         today = self._today()
-        rows = await read(self.engine, lambda s: read_period(s, period, today))
+        rows = await read(self.engine, lambda s: read_periods(s, [period], today))
         return tally(period, filters, _with_hours(rows, hours))
 
     async def trend(self, period: Period, filters: Filters = ALL) -> Trend:
-        """`period`'s figures beside the previous period's (one transaction)."""
+        """`period`'s figures beside the previous period's (one read serving both)."""
         before = previous_period(period)
         hours, hours_before = await self._hours(period), await self._hours(before)
         today = self._today()
-
-        def both(session: Session) -> tuple[PeriodRows, PeriodRows]:
-            return read_period(session, period, today), read_period(session, before, today)
-
-        now_rows, before_rows = await read(self.engine, both)
+        rows = await read(self.engine, lambda s: read_periods(s, [before, period], today))
         return Trend(
-            current=tally(period, filters, _with_hours(now_rows, hours)),
-            previous=tally(before, filters, _with_hours(before_rows, hours_before)),
+            current=tally(period, filters, _with_hours(rows, hours)),
+            previous=tally(before, filters, _with_hours(rows, hours_before)),
         )
 
     async def monthly_report(self, year: int, month: int) -> MonthlyReport:
@@ -107,19 +109,23 @@ class InsightsService:
         hours, hours_before = await self._hours(period), await self._hours(before)
         today = self._today()
 
-        def everything(session: Session) -> tuple[PeriodRows, PeriodRows, PeriodRows]:
-            return (
-                read_period(session, period, today),
-                read_period(session, before, today),
-                read_period(session, history, today, details=False),
-            )
+        def everything(session: Session) -> tuple[PeriodRows, PeriodRows]:
+            # The six months' incidents once; the rest only for the two months compared.
+            incidents = read_incidents(session, [history], titles=True)
+            return read_details(session, incidents, [before, period], today), PeriodRows(incidents)
 
-        now_rows, before_rows, history_rows = await read(self.engine, everything)
-        current = tally(period, Filters(), _with_hours(now_rows, hours))
+        both, history_rows = await read(self.engine, everything)
+        current = tally(period, Filters(), _with_hours(both, hours))
+        listed = sorted(in_period(both.incidents, period), key=lambda r: (r.start, r.number))
         return MonthlyReport(
             month=period.start.astimezone(zone_named(self.zone)).date(),
-            trend=Trend(current, tally(before, Filters(), _with_hours(before_rows, hours_before))),
-            rows=tuple(figures_of(row) for row in now_rows.incidents if not row.drill),
+            trend=Trend(current, tally(before, Filters(), _with_hours(both, hours_before))),
+            rows=tuple(
+                figures_of_marks(row, both.first_sent.get(row.id))
+                for row in listed
+                if not row.drill
+            ),
+            # As before: the history's first pages are its escalations only (no sends read).
             history=tally(history, Filters(), history_rows),
         )
 
@@ -165,7 +171,7 @@ class InsightsService:
 
 
 def _with_hours(rows: PeriodRows, hours: Mapping[str, float]) -> PeriodRows:
-    return PeriodRows(rows.incidents, rows.followups, rows.pages, hours)
+    return PeriodRows(rows.incidents, rows.followups, rows.pages, hours, rows.first_sent)
 
 
 def times_of(row: Any) -> IncidentTimes:
@@ -192,45 +198,55 @@ def times_of(row: Any) -> IncidentTimes:
     )
 
 
-def read_period(
-    session: Session, period: Period, today: date, *, details: bool = True
+def read_incidents(
+    session: Session, periods: Sequence[Period], *, titles: bool = False
+) -> list[IncidentMarks]:
+    """The incidents starting in any of `periods`, as figures read them."""
+    ranges = [(period.start, period.end) for period in periods]
+    services: dict[str, tuple[str, ...]] = {}  # each distinct JSON list decoded once
+    found = []
+    for row in queries.list_incident_marks(session, ranges=ranges, titles=titles):
+        text = row[4] or "[]"
+        named = services.get(text)
+        if named is None:
+            named = services[text] = tuple(json.loads(text))
+        found.append(IncidentMarks(row[0], row[1], row[2], row[3], named, bool(row[5]), *row[6:]))
+    return found
+
+
+def read_details(
+    session: Session, incidents: list[IncidentMarks], periods: Sequence[Period], today: date
 ) -> PeriodRows:
-    """Everything the rules need for `period`, in a few grouped statements (only the
-    incidents when `details` is False)."""
-    start, end = period.start, period.end
-    incidents = [
-        times_of(row) for row in queries.list_incident_times(session, start=start, end=end)
-    ]
-    if not details:
-        return PeriodRows(incidents)
-    followups: dict[int, dict[str, int]] = {}
-    for incident_id, on_time, missed in queries.count_update_marks(session, start=start, end=end):
-        followups.setdefault(incident_id, {}).update(
-            updates_on_time=int(on_time or 0), updates_missed=int(missed or 0)
-        )
+    """`incidents` with the follow-ups and pages of those starting in `periods`."""
+    ranges = [(period.start, period.end) for period in periods]
+    marks = {
+        incident_id: (int(on_time or 0), int(missed or 0))
+        for incident_id, on_time, missed in queries.count_update_marks(session, ranges=ranges)
+    }
+    followups: dict[int, Followups] = {}
     for incident_id, opened, overdue, done in queries.count_action_items(
-        session, start=start, end=end, today=today
+        session, ranges=ranges, today=today
     ):
-        followups.setdefault(incident_id, {}).update(
-            actions_open=int(opened or 0),
-            actions_overdue=int(overdue or 0),
-            actions_done=int(done or 0),
+        on_time, missed = marks.pop(incident_id, (0, 0))
+        followups[incident_id] = Followups(
+            on_time, missed, int(opened or 0), int(overdue or 0), int(done or 0)
         )
+    for incident_id, (on_time, missed) in marks.items():
+        followups[incident_id] = Followups(on_time, missed)
     pages: dict[int, list[Page]] = {}
-    first_sent: dict[int, datetime] = {}
-    for incident_id, target, sent_at in queries.list_pages(session, start=start, end=end):
-        if incident_id not in first_sent or sent_at < first_sent[incident_id]:
-            first_sent[incident_id] = sent_at
+    first_sent: dict[int, int] = {}
+    for incident_id, target, sent in queries.list_pages(session, ranges=ranges):
+        known = first_sent.get(incident_id)
+        if known is None or sent < known:
+            first_sent[incident_id] = sent
         if str(target).startswith(PEOPLE):
-            pages.setdefault(incident_id, []).append(Page(target, sent_at))
-    incidents = [_first_page(row, first_sent.get(row.id)) for row in incidents]
-    return PeriodRows(incidents, {i: Followups(**f) for i, f in followups.items()}, pages)
+            pages.setdefault(incident_id, []).append(Page(target, sent))
+    return PeriodRows(incidents, followups, pages, first_sent=first_sent)
 
 
-def _first_page(row: IncidentTimes, sent: datetime | None) -> IncidentTimes:
-    """The row with its first page: the earlier of its first escalation and first send."""
-    found = [t for t in (row.paged_at, sent) if t is not None]
-    return replace(row, paged_at=min(found)) if found else row
+def read_periods(session: Session, periods: Sequence[Period], today: date) -> PeriodRows:
+    """Everything the rules need for `periods`, in four grouped statements."""
+    return read_details(session, read_incidents(session, periods), periods, today)
 
 
 def oncall_hours_from(oncall: Any) -> Callable[[datetime, datetime], Awaitable[dict[str, float]]]:

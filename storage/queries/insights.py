@@ -1,16 +1,37 @@
-"""What insights read: the period's incidents' timestamps and, grouped per incident, their
+"""What insights read: the periods' incidents' timestamps and, grouped per incident, their
 first page, status update marks, action items and pages. Only the needed columns; every
-aggregate is grouped in SQL so a period costs a handful of statements, whatever its size.
+aggregate is grouped in SQL so a read costs a handful of statements, whatever its size, and one
+read serves several periods (`ranges`: a trend's two, a report's months).
+
+Figures read timestamps as whole microseconds since 1970 (UTC) worked out by the database
+(`EpochMicros`): turning tens of thousands of stored values into datetimes one by one cost more
+than the figures themselves, and integer microseconds subtract exactly as datetimes do.
 
 An incident belongs to a period by its impact start: detected_at, else declared_at.
 """
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal_column, or_, select
-from sqlalchemy.sql import Select
+from sqlalchemy import (
+    BigInteger,
+    String,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col
 
 from storage.enums import EventKind
@@ -38,12 +59,106 @@ INCIDENT_COLUMNS = (
 )
 
 
+Ranges = Sequence[tuple[datetime, datetime]]
+
+
+class EpochMicros(FunctionElement[int]):
+    """A timestamp column as whole microseconds since 1970-01-01 UTC (NULL stays NULL)."""
+
+    type = BigInteger()
+    name = "epoch_micros"
+    inherit_cache = True
+
+
+@compiles(EpochMicros, "postgresql")
+def _epoch_micros_postgresql(element: EpochMicros, compiler: SQLCompiler, **kw: Any) -> str:
+    # extract(epoch) is an exact numeric (PostgreSQL 14+; a double with 0.24 us to spare
+    # before), so the cast to an integer of microseconds rounds nothing away.
+    value = compiler.process(element.clauses, **kw)
+    return f"CAST(EXTRACT(EPOCH FROM {value}) * 1000000 AS BIGINT)"
+
+
+@compiles(EpochMicros, "sqlite")
+def _epoch_micros_sqlite(element: EpochMicros, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite holds 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds from strftime given the
+    # text up to the point (given the fraction it rounds to milliseconds first, a second too
+    # many from .9995 on), and the microseconds from the text after the point (padded: a
+    # value written without them).
+    value = compiler.process(element.clauses, **kw)
+    return (
+        f"(CAST(strftime('%s', substr({value}, 1, 19)) AS INTEGER) * 1000000"
+        f" + CAST(substr({value} || '000000', 21, 6) AS INTEGER))"
+    )
+
+
 def _in_period(start: datetime, end: datetime) -> Any:
     return and_(start <= IMPACT_START, end > IMPACT_START)
 
 
+def _in_ranges(ranges: Ranges) -> Any:
+    return or_(*(_in_period(start, end) for start, end in ranges))
+
+
 def _period_ids(start: datetime, end: datetime) -> Select[Any]:
     return select(col(Incident.id)).where(_in_period(start, end))
+
+
+def _range_ids(ranges: Ranges) -> Select[Any]:
+    return select(col(Incident.id)).where(_in_ranges(ranges))
+
+
+def _micros(column: Any) -> ColumnElement[int]:
+    return EpochMicros(column)
+
+
+def list_incident_marks(
+    session: Session, *, ranges: Ranges, titles: bool = False
+) -> Sequence[tuple[Any, ...]]:
+    """The incidents starting in any of `ranges` (drills included), as plain values: id,
+    number, severity, source, services (JSON text), drill, then in microseconds the impact
+    start, declared, acknowledged, identified, mitigated, resolved, closed and reviewed times
+    and the first escalation that paged a level (None: none did), then whether the
+    acknowledge target was breached; with `titles`, the title and the status after those."""
+    escalated = (
+        select(
+            col(Escalation.incident_id).label("incident_id"),
+            func.min(col(Escalation.created_at)).label("first"),
+        )
+        .where(col(Escalation.incident_id).in_(_range_ids(ranges)), col(Escalation.level) >= 0)
+        .group_by(col(Escalation.incident_id))
+        .subquery()
+    )
+    columns: list[Any] = [
+        col(Incident.id),
+        col(Incident.number),
+        type_coerce(col(Incident.severity), String),
+        type_coerce(col(Incident.source), String),
+        cast(col(Incident.services), Text),
+        col(Incident.drill),
+        _micros(IMPACT_START),
+        *(
+            _micros(col(column))
+            for column in (
+                Incident.declared_at,
+                Incident.acknowledged_at,
+                Incident.identified_at,
+                Incident.mitigated_at,
+                Incident.resolved_at,
+                Incident.closed_at,
+                Incident.reviewed_at,
+            )
+        ),
+        _micros(escalated.c.first),
+        col(Incident.ack_breached_at).is_not(None),
+    ]
+    if titles:
+        columns += [col(Incident.title), type_coerce(col(Incident.status), String)]
+    query = (
+        select(*columns)
+        .outerjoin(escalated, escalated.c.incident_id == col(Incident.id))
+        .where(_in_ranges(ranges))
+    )
+    return session.execute(query).all()
 
 
 def list_incident_times(
@@ -85,10 +200,8 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def count_update_marks(
-    session: Session, *, start: datetime, end: datetime
-) -> Sequence[tuple[Any, ...]]:
-    """Per incident of the period: (incident_id, updates posted on time, reminders sent).
+def count_update_marks(session: Session, *, ranges: Ranges) -> Sequence[tuple[Any, ...]]:
+    """Per incident of the ranges: (incident_id, updates posted on time, reminders sent).
 
     An update is on time when no reminder came since the previous update (or the
     declaration); every reminder (`update_missed` event) is an update due and missed."""
@@ -105,7 +218,7 @@ def count_update_marks(
             .label("before"),
         )
         .where(
-            col(TimelineEvent.incident_id).in_(_period_ids(start, end)),
+            col(TimelineEvent.incident_id).in_(_range_ids(ranges)),
             col(TimelineEvent.kind).in_(kinds),
         )
         .subquery()
@@ -121,13 +234,13 @@ def count_update_marks(
         func.sum(on_time),
         func.sum(case((marks.c.kind == missed, 1), else_=0)),
     ).group_by(marks.c.incident_id)
-    return [tuple(row) for row in session.execute(query)]
+    return session.execute(query).all()
 
 
 def count_action_items(
-    session: Session, *, start: datetime, end: datetime, today: date
+    session: Session, *, ranges: Ranges, today: date
 ) -> Sequence[tuple[Any, ...]]:
-    """Per incident of the period: (incident_id, open, overdue, done) action items; overdue
+    """Per incident of the ranges: (incident_id, open, overdue, done) action items; overdue
     ones (open and due before `today`) are among the open ones."""
     is_open = col(ActionItem.done_at).is_(None)
     query = (
@@ -137,23 +250,23 @@ def count_action_items(
             func.sum(case((and_(is_open, col(ActionItem.due_on) < today), 1), else_=0)),
             func.sum(case((is_open, 0), else_=1)),
         )
-        .where(col(ActionItem.incident_id).in_(_period_ids(start, end)))
+        .where(col(ActionItem.incident_id).in_(_range_ids(ranges)))
         .group_by(col(ActionItem.incident_id))
     )
-    return [tuple(row) for row in session.execute(query)]
+    return session.execute(query).all()
 
 
-def list_pages(session: Session, *, start: datetime, end: datetime) -> Sequence[tuple[Any, ...]]:
-    """The period's incidents' pages: (incident_id, target, first send) per escalation,
-    level, loop and target that at least one notification reached."""
+def list_pages(session: Session, *, ranges: Ranges) -> Sequence[tuple[Any, ...]]:
+    """The ranges' incidents' pages: (incident_id, target, first send in microseconds) per
+    escalation, level, loop and target that at least one notification reached."""
     query = (
         select(
             col(Notification.incident_id),
             col(Notification.target),
-            func.min(col(Notification.sent_at)),
+            _micros(func.min(col(Notification.sent_at))),
         )
         .where(
-            col(Notification.incident_id).in_(_period_ids(start, end)),
+            col(Notification.incident_id).in_(_range_ids(ranges)),
             col(Notification.purpose) == "page",
             col(Notification.state) == "sent",
             col(Notification.sent_at).is_not(None),
@@ -166,13 +279,13 @@ def list_pages(session: Session, *, start: datetime, end: datetime) -> Sequence[
             col(Notification.target),
         )
     )
-    return [tuple(row) for row in session.execute(query)]
+    return session.execute(query).all()
 
 
 def list_service_names(session: Session, *, since: datetime | None = None) -> list[str]:
     """Every service named by an incident (since `since`), sorted."""
-    query = select(col(Incident.services))
+    # Distinct lists as JSON text: a handful of rows to decode instead of one per incident.
+    query = select(cast(col(Incident.services), Text)).distinct()
     if since is not None:
         query = query.where(since <= IMPACT_START)
-    names = {name for (services,) in session.execute(query) for name in services or ()}
-    return sorted(names)
+    return sorted({name for (text,) in session.execute(query) for name in json.loads(text or "[]")})

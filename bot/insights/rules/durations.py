@@ -3,10 +3,15 @@
 Impact start = `detected_at`, else `declared_at`. A duration whose end is not recorded is
 unknown (None) and left out of the spreads; one that comes out negative (an acknowledgement
 before the first page, say) counts from the declaration, and never below zero.
+
+Figures are worked out on `IncidentMarks`: the times as whole microseconds since 1970 (UTC).
+Subtracting those and dividing by 10**6 gives exactly the float `timedelta.total_seconds()`
+gives, so a figure is the same to the last bit as one worked out on datetimes.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from bot.insights.definitions import IncidentFigures, MetricName
 from storage.enums import IncidentSource, Severity, Status
@@ -41,6 +46,72 @@ class IncidentTimes:
         return self.detected_at or self.declared_at
 
 
+MICROS = 1_000_000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+METRICS = tuple(MetricName)  # the order of `mark_durations`' tuple
+
+
+class IncidentMarks(NamedTuple):
+    """One incident as figures read it: its times in microseconds since 1970 UTC (None: not
+    recorded), `paged` being its first escalation that paged a level. Title and status are
+    only read for the rows a report lists."""
+
+    id: int
+    number: int
+    severity: str  # a Severity value
+    source: str  # an IncidentSource value
+    services: tuple[str, ...]
+    drill: bool
+    start: int  # the impact start: detected_at, else the declaration
+    declared: int | None
+    acknowledged: int | None
+    identified: int | None
+    mitigated: int | None
+    resolved: int | None
+    closed: int | None
+    reviewed: int | None
+    paged: int | None
+    ack_breached: bool
+    title: str = ""
+    status: str = ""
+
+
+def micros_of(moment: datetime) -> int:
+    """`moment` (aware) as whole microseconds since 1970 UTC."""
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def moment_of(micros: int | None) -> datetime | None:
+    """Microseconds since 1970 as an aware UTC datetime (None stays None)."""
+    return None if micros is None else EPOCH + timedelta(microseconds=micros)
+
+
+def _span(start: int | None, end: int | None) -> float | None:
+    if start is None or end is None:
+        return None
+    took = end - start
+    return took / MICROS if took > 0 else 0.0
+
+
+def mark_durations(row: IncidentMarks, first_page: int | None = None) -> tuple[float | None, ...]:
+    """The incident's five durations in seconds, in `METRICS` order (None: not recorded).
+
+    MTTA starts at the first page (the earlier of the first escalation and `first_page`, the
+    first send) when there was one before the acknowledgement, else at the declaration."""
+    page, acked = row.paged, row.acknowledged
+    if first_page is not None and (page is None or first_page < page):
+        page = first_page
+    ack_from = page if page is not None and (acked is None or page <= acked) else row.declared
+    start, resolved = row.start, row.resolved
+    return (
+        _span(ack_from, acked),
+        _span(start, row.identified),
+        _span(start, row.mitigated if row.mitigated is not None else resolved),
+        _span(start, resolved),
+        _span(row.declared, resolved),
+    )
+
+
 def _seconds(start: datetime | None, end: datetime | None) -> float | None:
     if start is None or end is None:
         return None
@@ -57,7 +128,8 @@ def ack_start(row: IncidentTimes) -> datetime | None:
 
 
 def durations_of(row: IncidentTimes) -> dict[MetricName, float | None]:
-    """The incident's five durations in seconds (None: its end is not recorded)."""
+    """The incident's five durations in seconds (None: its end is not recorded); the same
+    as `mark_durations` (tests/insights/test_perf_shape.py holds them together)."""
     start = row.impact_start
     return {
         MetricName.MTTA: _seconds(ack_start(row), row.acknowledged_at),
@@ -85,4 +157,24 @@ def figures_of(row: IncidentTimes) -> IncidentFigures:
         mitigated_at=row.mitigated_at,
         resolved_at=row.resolved_at,
         durations=durations_of(row),
+    )
+
+
+def figures_of_marks(row: IncidentMarks, first_page: int | None = None) -> IncidentFigures:
+    """The incident as a row of the CSV and the dashboard's tables, from its marks."""
+    return IncidentFigures(
+        number=row.number,
+        title=row.title,
+        severity=Severity(row.severity),
+        status=row.status,
+        source=row.source,
+        services=row.services,
+        drill=row.drill,
+        detected_at=moment_of(row.start),
+        declared_at=moment_of(row.declared),
+        acknowledged_at=moment_of(row.acknowledged),
+        identified_at=moment_of(row.identified),
+        mitigated_at=moment_of(row.mitigated),
+        resolved_at=moment_of(row.resolved),
+        durations=dict(zip(METRICS, mark_durations(row, first_page), strict=True)),
     )

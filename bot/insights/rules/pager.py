@@ -7,8 +7,8 @@ team's wall clock (holidays are not known here, so they count as their weekday).
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, time
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.insights.definitions import PersonLoad
@@ -16,20 +16,30 @@ from bot.insights.definitions import PersonLoad
 BUSINESS = (time(9, 0), time(18, 0))
 
 
-@dataclass(frozen=True)
-class Page:
-    """One person reached by one level of one escalation, at the first send."""
+class Page(NamedTuple):
+    """One person reached by one level of one escalation, at the first send (microseconds
+    since 1970 UTC)."""
 
     user: str
-    sent_at: datetime
+    sent: int
 
 
 def is_off_hours(instant: datetime, zone: ZoneInfo) -> bool:
     """Whether `instant` is outside Monday-Friday 09:00-18:00 in `zone`."""
-    local = instant.astimezone(zone)
+    return _off_hours_local(instant.astimezone(zone))
+
+
+def _off_hours_local(local: datetime) -> bool:
     if local.weekday() >= 5:
         return True
     return not BUSINESS[0] <= local.time() < BUSINESS[1]
+
+
+def is_off_hours_micros(micros: int, zone: ZoneInfo) -> bool:
+    """`is_off_hours` of an instant given in microseconds since 1970 UTC."""
+    # Whole seconds are enough: the business hours begin and end on a whole second, and the
+    # zone's offsets are whole seconds, so dropping the fraction never crosses either.
+    return _off_hours_local(datetime.fromtimestamp(micros // 1_000_000, zone))
 
 
 def people_loads(
@@ -37,10 +47,10 @@ def people_loads(
 ) -> tuple[PersonLoad, ...]:
     """Each person's pages, off-hours pages and hours on call; most pages first."""
     counts: dict[str, list[int]] = {}
-    for page in pages:
-        tally = counts.setdefault(page.user, [0, 0])
+    for user, sent in pages:
+        tally = counts.setdefault(user, [0, 0])
         tally[0] += 1
-        tally[1] += is_off_hours(page.sent_at, zone)
+        tally[1] += is_off_hours_micros(sent, zone)
     users = set(counts) | {user for user, h in hours.items() if h > 0}
     loads = []
     for user in users:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from bot.insights.definitions import Period, ServiceReliability
-from bot.insights.rules.durations import IncidentTimes
+from bot.insights.rules.durations import MICROS, IncidentMarks, micros_of
 
 
 def union_seconds(spans: Iterable[tuple[datetime, datetime]]) -> float:
@@ -26,22 +26,36 @@ def union_seconds(spans: Iterable[tuple[datetime, datetime]]) -> float:
     return total
 
 
-def reliability(rows: Iterable[IncidentTimes], period: Period) -> tuple[ServiceReliability, ...]:
+def union_micros(spans: Iterable[tuple[int, int]]) -> float:
+    """`union_seconds` of spans given in microseconds: the same float, piece by piece."""
+    total, reach = 0.0, None
+    for start, end in sorted(spans):
+        if reach is None or start > reach:
+            total += (end - start) / MICROS
+            reach = end
+        elif end > reach:
+            total += (end - reach) / MICROS
+            reach = end
+    return total
+
+
+def reliability(rows: Iterable[IncidentMarks], period: Period) -> tuple[ServiceReliability, ...]:
     """Each named service's incidents, impact seconds and MTBF, most incidents first."""
-    spans: dict[str, list[tuple[datetime, datetime]]] = {}
+    spans: dict[str, list[tuple[int, int]]] = {}
     counts: dict[str, int] = {}
+    first, last = micros_of(period.start), micros_of(period.end)
     for row in rows:
-        start = row.impact_start
-        if start is None:
+        if not row.services:
             continue
-        end = min(row.resolved_at or period.end, period.end)
-        span = (max(start, period.start), max(end, max(start, period.start)))
+        end = last if row.resolved is None else min(row.resolved, last)
+        begin = max(row.start, first)
+        span = (begin, max(end, begin))
         for service in dict.fromkeys(row.services):
             counts[service] = counts.get(service, 0) + 1
             spans.setdefault(service, []).append(span)
     length = (period.end - period.start).total_seconds()
     found = []
     for service, count in counts.items():
-        impact = union_seconds(spans[service])
+        impact = union_micros(spans[service])
         found.append(ServiceReliability(service, count, impact, (length - impact) / count))
     return tuple(sorted(found, key=lambda s: (-s.incidents, s.service)))
