@@ -118,11 +118,12 @@ async def render(
     """The report of `year`-`month` rendered as `form`, read from `engine`."""
     from bot.insights.report import render_report
     from bot.insights.service import InsightsService, oncall_hours_from
-    from bot.oncall.service import OncallService
 
     clock = _utc_now
     hours = None
     if schedules:
+        from bot.oncall.service import OncallService
+
         hours = oncall_hours_from(OncallService(engine, schedules, clock=clock))
     service = InsightsService(engine, clock=clock, zone=zone, on_call_hours=hours)
     report = await service.monthly_report(year, month)
@@ -130,6 +131,8 @@ async def render(
 
 
 def _schedules(path: str | None) -> Any:
+    if path is None:  # no warroom.yml: no schedules, and on-call's modules left unimported
+        return ()
     from bot.oncall.config import ConfigError, load_schedules
 
     try:
