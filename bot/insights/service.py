@@ -203,14 +203,16 @@ def read_incidents(
 ) -> list[IncidentMarks]:
     """The incidents starting in any of `periods`, as figures read them."""
     ranges = [(period.start, period.end) for period in periods]
-    services: dict[str, tuple[str, ...]] = {}  # each distinct JSON list decoded once
+    services: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
     found = []
+    untitled = () if titles else ("", "")
     for row in queries.list_incident_marks(session, ranges=ranges, titles=titles):
         text = row[4] or "[]"
         named = services.get(text)
-        if named is None:
-            named = services[text] = tuple(json.loads(text))
-        found.append(IncidentMarks(row[0], row[1], row[2], row[3], named, bool(row[5]), *row[6:]))
+        if named is None:  # each distinct JSON list decoded once
+            listed = tuple(json.loads(text))
+            named = services[text] = (listed, tuple(dict.fromkeys(listed)))
+        found.append(IncidentMarks._make((*row[:4], *named, bool(row[5]), *row[6:], *untitled)))
     return found
 
 

@@ -60,7 +60,8 @@ class IncidentMarks(NamedTuple):
     number: int
     severity: str  # a Severity value
     source: str  # an IncidentSource value
-    services: tuple[str, ...]
+    services: tuple[str, ...]  # as stored
+    distinct: tuple[str, ...]  # the services, each once
     drill: bool
     start: int  # the impact start: detected_at, else the declaration
     declared: int | None

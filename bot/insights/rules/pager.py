@@ -12,8 +12,10 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.insights.definitions import PersonLoad
+from bot.insights.rules.periods import DAY_MICROS, LocalClock
 
 BUSINESS = (time(9, 0), time(18, 0))
+OPENS, CLOSES = 9 * 3_600_000_000, 18 * 3_600_000_000  # BUSINESS in microseconds
 
 
 class Page(NamedTuple):
@@ -35,11 +37,13 @@ def _off_hours_local(local: datetime) -> bool:
     return not BUSINESS[0] <= local.time() < BUSINESS[1]
 
 
-def is_off_hours_micros(micros: int, zone: ZoneInfo) -> bool:
-    """`is_off_hours` of an instant given in microseconds since 1970 UTC."""
-    # Whole seconds are enough: the business hours begin and end on a whole second, and the
-    # zone's offsets are whole seconds, so dropping the fraction never crosses either.
-    return _off_hours_local(datetime.fromtimestamp(micros // 1_000_000, zone))
+def off_hours_at(wall: int) -> bool:
+    """`is_off_hours` of a wall-clock reading (`LocalClock.wall`: local microseconds since
+    1970-01-01 00:00, a Thursday)."""
+    day, at = divmod(wall, DAY_MICROS)
+    if (day + 3) % 7 >= 5:
+        return True
+    return not OPENS <= at < CLOSES
 
 
 def people_loads(
@@ -47,10 +51,11 @@ def people_loads(
 ) -> tuple[PersonLoad, ...]:
     """Each person's pages, off-hours pages and hours on call; most pages first."""
     counts: dict[str, list[int]] = {}
+    clock = LocalClock(zone)
     for user, sent in pages:
         tally = counts.setdefault(user, [0, 0])
         tally[0] += 1
-        tally[1] += is_off_hours_micros(sent, zone)
+        tally[1] += off_hours_at(clock.wall(sent))
     users = set(counts) | {user for user, h in hours.items() if h > 0}
     loads = []
     for user in users:

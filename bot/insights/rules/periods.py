@@ -154,3 +154,52 @@ def _last_instant(period: Period) -> datetime:
 
 def _next_month(first: date) -> date:
     return date(first.year + first.month // 12, first.month % 12 + 1, 1)
+
+
+DAY_MICROS = 86_400_000_000
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH_WALL = datetime(1970, 1, 1)
+_UNKNOWN = object()
+
+
+class LocalClock:
+    """Instants in microseconds since 1970 UTC read on `zone`'s wall clock, for thousands of
+    rows at a time: each UTC day's offset is looked up once, and an instant on a day whose
+    offset changes (a daylight-saving day) is converted on its own, as `astimezone` does."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self._offsets: dict[int, object] = {}
+        self._days: dict[int, tuple[str, str]] = {}
+
+    def wall(self, micros: int) -> int:
+        """The local wall-clock reading of `micros`, as microseconds since 1970-01-01 00:00."""
+        day = micros // DAY_MICROS
+        offset = self._offsets.get(day, _UNKNOWN)
+        if offset is _UNKNOWN:
+            offset = self._offsets[day] = self._offset_of(day)
+        if isinstance(offset, int):
+            return micros + offset
+        local = (EPOCH_UTC + timedelta(microseconds=micros)).astimezone(self.zone)
+        return (local.replace(tzinfo=None) - EPOCH_WALL) // timedelta(microseconds=1)
+
+    def _offset_of(self, day: int) -> int | None:
+        """The UTC day's offset in microseconds, or None when it changes that day."""
+        first = EPOCH_UTC + timedelta(days=day)
+        last = first + timedelta(days=1, microseconds=-1)
+        before = first.astimezone(self.zone).utcoffset()
+        after = last.astimezone(self.zone).utcoffset()
+        if before is None or before != after:
+            return None
+        return before // timedelta(microseconds=1)
+
+    def week_and_month(self, micros: int) -> tuple[str, str]:
+        """`week_of(...).isoformat()` and `month_of(...)` of the instant `micros`."""
+        day = self.wall(micros) // DAY_MICROS
+        keys = self._days.get(day)
+        if keys is None:
+            local = date.fromordinal(day + EPOCH_ORDINAL)
+            monday = local - timedelta(days=local.weekday())
+            keys = self._days[day] = (monday.isoformat(), f"{local:%Y-%m}")
+        return keys

@@ -45,12 +45,12 @@ def reliability(rows: Iterable[IncidentMarks], period: Period) -> tuple[ServiceR
     counts: dict[str, int] = {}
     first, last = micros_of(period.start), micros_of(period.end)
     for row in rows:
-        if not row.services:
+        if not row.distinct:
             continue
         end = last if row.resolved is None else min(row.resolved, last)
         begin = max(row.start, first)
         span = (begin, max(end, begin))
-        for service in dict.fromkeys(row.services):
+        for service in row.distinct:
             counts[service] = counts.get(service, 0) + 1
             spans.setdefault(service, []).append(span)
     length = (period.end - period.start).total_seconds()

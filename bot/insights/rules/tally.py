@@ -9,7 +9,6 @@ each period keeps the incidents whose impact start falls in it.
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from bot.insights.definitions import (
@@ -32,7 +31,7 @@ from bot.insights.rules.durations import (
     micros_of,
 )
 from bot.insights.rules.pager import Page, people_loads
-from bot.insights.rules.periods import months_in, weeks_in, zone_named
+from bot.insights.rules.periods import LocalClock, months_in, weeks_in, zone_named
 from bot.insights.rules.reliability import reliability
 from bot.insights.rules.spreads import spread_of
 from storage.enums import IncidentSource, Severity
@@ -95,11 +94,10 @@ def tally(period: Period, filters: Filters, read: PeriodRows) -> Insights:
     months = months_in(period)
     sent = read.first_sent
     durations = [mark_durations(row, sent.get(row.id)) for row in real]
-    # The local day of each impact start, once: its week's Monday and its month are the keys.
-    # Whole seconds give the same local day (midnights and offsets are whole seconds).
-    days = [datetime.fromtimestamp(row.start // MICROS, zone).date() for row in real]
-    week_keys = [(day - timedelta(days=day.weekday())).isoformat() for day in days]
-    month_keys = [f"{day.year:04d}-{day.month:02d}" for day in days]
+    clock = LocalClock(zone)
+    keys = [clock.week_and_month(row.start) for row in real]
+    week_keys = [week for week, _ in keys]
+    month_keys = [month for _, month in keys]
     followups = [read.followups.get(row.id, NONE_FOLLOWED) for row in real]
     return Insights(
         period=period,
@@ -107,7 +105,7 @@ def tally(period: Period, filters: Filters, read: PeriodRows) -> Insights:
         incidents=len(real),
         drills=len(chosen) - len(real),
         by_severity=_counts(Counter(r.severity for r in real), [s.value for s in Severity]),
-        by_service=_counts(Counter(s for r in real for s in dict.fromkeys(r.services))),
+        by_service=_counts(Counter(s for r in real for s in r.distinct)),
         by_source=_counts(Counter(r.source for r in real), [s.value for s in IncidentSource]),
         per_week=_counts(Counter(week_keys), weeks),
         per_month=_counts(Counter(month_keys), months),
