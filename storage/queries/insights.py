@@ -165,7 +165,7 @@ def list_incident_marks(
         .outerjoin(escalated, escalated.c.incident_id == col(Incident.id))
         .where(_in_ranges(ranges))
     )
-    return session.execute(query).all()
+    return session.connection().execute(query).all()
 
 
 def list_incident_times(
@@ -241,7 +241,7 @@ def count_update_marks(session: Session, *, ranges: Ranges) -> Sequence[tuple[An
         func.sum(on_time),
         func.sum(case((marks.c.kind == missed, 1), else_=0)),
     ).group_by(marks.c.incident_id)
-    return session.execute(query).all()
+    return session.connection().execute(query).all()
 
 
 def count_action_items(
@@ -260,7 +260,7 @@ def count_action_items(
         .where(col(ActionItem.incident_id).in_(_range_ids(ranges)))
         .group_by(col(ActionItem.incident_id))
     )
-    return session.execute(query).all()
+    return session.connection().execute(query).all()
 
 
 def list_pages(session: Session, *, ranges: Ranges) -> Sequence[tuple[Any, ...]]:
@@ -286,7 +286,7 @@ def list_pages(session: Session, *, ranges: Ranges) -> Sequence[tuple[Any, ...]]
             col(Notification.target),
         )
     )
-    return session.execute(query).all()
+    return session.connection().execute(query).all()
 
 
 def list_service_names(session: Session, *, since: datetime | None = None) -> list[str]:
