@@ -1,10 +1,11 @@
 """Insights as a service: the figures of a period, its trend, the monthly report, the incidents
 behind them. Each call reads in one read-only transaction off the event loop, with one
 statement per kind of row for all the periods it shows (a trend's two, a report's months);
-the status update marks, the longest statement and nearly all of it the database's work, are
-counted at the same time on a connection of their own (`SIDE_READS`). PostgreSQL reads in
-READ COMMITTED, where each statement sees what was committed when it began: a statement on
-another connection sees no less consistent a state than the next one on this connection.
+the follow-ups (status update marks, the longest statement and nearly all of it the
+database's work, and action items) are counted meanwhile on a connection of their own
+(`SIDE_READS`). PostgreSQL reads in READ COMMITTED, where each statement sees what was
+committed when it began: a statement on another connection sees no less consistent a state
+than the next one on this connection would.
 
 The zone the periods are cut in and the clock are given; hours on call come through a port
 (`on_call_hours(start, end)`: hours per user id), filled from on-call by the wiring with
@@ -52,7 +53,6 @@ HoursPort = Callable[[datetime, datetime], Mapping[str, float] | Awaitable[Mappi
 PEOPLE = ("U", "W")  # Slack user ids: groups and channels paged are not people
 HISTORY_MONTHS = 6
 Ranges = list[tuple[datetime, datetime]]
-Marks = dict[int, tuple[int, int]]  # per incident: updates on time, reminders
 SIDE_READS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="insights-side-read")
 ALL = Filters()  # no filter: every incident
 
@@ -120,8 +120,10 @@ class InsightsService:
 
         def everything(session: Session) -> tuple[PeriodRows, PeriodRows]:
             # The six months' incidents once; the rest only for the two months compared.
+            followups = followups_aside(session, [before, period], today)
             incidents = read_incidents(session, [history], titles=True)
-            return read_details(session, incidents, [before, period], today), PeriodRows(incidents)
+            compared = read_details(session, incidents, [before, period], followups)
+            return compared, PeriodRows(incidents)
 
         both, history_rows = await read(self.engine, everything)
         current = tally(period, Filters(), _with_hours(both, hours))
@@ -229,68 +231,67 @@ def _ranges(periods: Sequence[Period]) -> Ranges:
     return [(period.start, period.end) for period in periods]
 
 
-def _count_marks(session: Session, ranges: Ranges) -> Marks:
-    return {
+def read_followups(session: Session, ranges: Ranges, today: date) -> dict[int, Followups]:
+    """Per incident of `ranges`: its status updates on time and missed, and its action items."""
+    marks = {
         incident_id: (int(on_time or 0), int(missed or 0))
         for incident_id, on_time, missed in queries.count_update_marks(session, ranges=ranges)
     }
+    followups: dict[int, Followups] = {}
+    for incident_id, opened, overdue, done in queries.count_action_items(
+        session, ranges=ranges, today=today
+    ):
+        on_time, missed = marks.pop(incident_id, (0, 0))
+        followups[incident_id] = Followups(
+            on_time, missed, int(opened or 0), int(overdue or 0), int(done or 0)
+        )
+    for incident_id, (on_time, missed) in marks.items():
+        followups[incident_id] = Followups(on_time, missed)
+    return followups
 
 
-def _count_marks_apart(engine: Engine, ranges: Ranges) -> Marks:
+def _read_followups_apart(engine: Engine, ranges: Ranges, today: date) -> dict[int, Followups]:
     with unit_of_work(engine) as session:
-        return _count_marks(session, ranges)
+        return read_followups(session, ranges, today)
 
 
-def count_marks_aside(session: Session, periods: Sequence[Period]) -> "Future[Marks]":
-    """Per incident of `periods`, (updates on time, reminders), counted on a connection of
-    its own while this one reads the rest (in line for an in-memory SQLite database, which
-    has one connection)."""
+def followups_aside(
+    session: Session, periods: Sequence[Period], today: date
+) -> "Future[dict[int, Followups]]":
+    """`read_followups` of `periods` on a connection of its own, while this one reads the
+    rest (in line for an in-memory SQLite database, which has one connection)."""
     engine = session.get_bind()
     assert isinstance(engine, Engine)
     if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
-        done: Future[Marks] = Future()
-        done.set_result(_count_marks(session, _ranges(periods)))
+        done: Future[dict[int, Followups]] = Future()
+        done.set_result(read_followups(session, _ranges(periods), today))
         return done
-    return SIDE_READS.submit(_count_marks_apart, engine, _ranges(periods))
+    return SIDE_READS.submit(_read_followups_apart, engine, _ranges(periods), today)
 
 
 def read_details(
     session: Session,
     incidents: list[IncidentMarks],
     periods: Sequence[Period],
-    today: date,
-    marks: "Future[Marks] | None" = None,
+    followups: "Future[dict[int, Followups]]",
 ) -> PeriodRows:
-    """`incidents` with the follow-ups and pages of those starting in `periods` (the update
-    marks from `marks` when they are being counted aside)."""
-    ranges = _ranges(periods)
+    """`incidents` with the pages of those starting in `periods`, and their `followups`."""
     pages: dict[int, list[Page]] = {}
     first_sent: dict[int, int] = {}
-    for incident_id, target, sent in queries.list_pages(session, ranges=ranges):
+    for incident_id, target, sent in queries.list_pages(session, ranges=_ranges(periods)):
         known = first_sent.get(incident_id)
         if known is None or sent < known:
             first_sent[incident_id] = sent
         if str(target).startswith(PEOPLE):
             pages.setdefault(incident_id, []).append(Page(target, sent))
-    actions = queries.count_action_items(session, ranges=ranges, today=today)
-    counted = marks.result() if marks is not None else _count_marks(session, ranges)
-    followups: dict[int, Followups] = {}
-    for incident_id, opened, overdue, done in actions:
-        on_time, missed = counted.pop(incident_id, (0, 0))
-        followups[incident_id] = Followups(
-            on_time, missed, int(opened or 0), int(overdue or 0), int(done or 0)
-        )
-    for incident_id, (on_time, missed) in counted.items():
-        followups[incident_id] = Followups(on_time, missed)
-    return PeriodRows(incidents, followups, pages, first_sent=first_sent)
+    return PeriodRows(incidents, followups.result(), pages, first_sent=first_sent)
 
 
 def read_periods(session: Session, periods: Sequence[Period], today: date) -> PeriodRows:
-    """Everything the rules need for `periods`, in four grouped statements (the update
-    marks counted aside meanwhile)."""
-    marks = count_marks_aside(session, periods)
-    incidents = read_incidents(session, periods)
-    return read_details(session, incidents, periods, today, marks)
+    """Everything the rules need for `periods`, in four grouped statements (the follow-ups
+    counted aside meanwhile)."""
+    followups = followups_aside(session, periods, today)
+    return read_details(session, read_incidents(session, periods), periods, followups)
 
 
 def oncall_hours_from(oncall: Any) -> Callable[[datetime, datetime], Awaitable[dict[str, float]]]:
