@@ -50,12 +50,15 @@ def people_loads(
     pages: Iterable[Page], hours: Mapping[str, float], zone: ZoneInfo
 ) -> tuple[PersonLoad, ...]:
     """Each person's pages, off-hours pages and hours on call; most pages first."""
+    listed = list(pages)
+    walls = LocalClock(zone).walls(page.sent for page in listed)
     counts: dict[str, list[int]] = {}
-    clock = LocalClock(zone)
-    for user, sent in pages:
-        tally = counts.setdefault(user, [0, 0])
+    for page, wall in zip(listed, walls, strict=True):
+        tally = counts.get(page.user)
+        if tally is None:
+            tally = counts[page.user] = [0, 0]
         tally[0] += 1
-        tally[1] += off_hours_at(clock.wall(sent))
+        tally[1] += off_hours_at(wall)
     users = set(counts) | {user for user, h in hours.items() if h > 0}
     loads = []
     for user in users:

@@ -5,6 +5,7 @@ Bounds are computed on the local wall clock and turned into UTC with `zoneinfo`,
 holding a daylight-saving change is an hour shorter or longer in UTC, as it really was.
 """
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -183,6 +184,14 @@ class LocalClock:
             return micros + offset
         local = (EPOCH_UTC + timedelta(microseconds=micros)).astimezone(self.zone)
         return (local.replace(tzinfo=None) - EPOCH_WALL) // timedelta(microseconds=1)
+
+    def walls(self, instants: Iterable[int]) -> list[int]:
+        """`wall` of each instant, in order (the same readings, in one pass)."""
+        offsets, found = self._offsets, []
+        for micros in instants:
+            offset = offsets.get(micros // DAY_MICROS)
+            found.append(micros + offset if type(offset) is int else self.wall(micros))
+        return found
 
     def _offset_of(self, day: int) -> int | None:
         """The UTC day's offset in microseconds, or None when it changes that day."""
