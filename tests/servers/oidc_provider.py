@@ -11,22 +11,17 @@ then redirects to the client's redirect URI with a code. Tests skip, saying how 
 only when Node or the npm package is missing.
 """
 
-import json
 import socket
 import subprocess
-import tempfile
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urljoin
 
 import httpx
-import pytest
 
-from servers.twilio_server import EMULATE_DIR, STARTUP_SECONDS, require_emulate
+from servers.emulate_process import run_emulate
 
 CLIENT_ID = "warroom-test-client"
 CLIENT_SECRET = "warroom-test-client-secret"
@@ -94,51 +89,12 @@ def start_oidc_provider(
     redirect_uris: Sequence[str], users: Sequence[OidcUser]
 ) -> Iterator[OidcProvider]:
     """Start emulate's Okta on a free port with `users` and our client, stop it at the end."""
-    node, script = require_emulate()
     port = _free_port()
     # Told its own address, so the issuer it puts in tokens is the one we reach it at.
     url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory(prefix="emulate-okta-") as folder:
-        seed_file = Path(folder) / "seed.json"
-        seed_file.write_text(json.dumps({"okta": okta_seed(url, redirect_uris, users)}))
-        process = subprocess.Popen(
-            [node, str(script), "okta", str(port), str(seed_file)],
-            cwd=EMULATE_DIR,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            _wait_started(process)
-            yield OidcProvider(url=url, process=process)
-        finally:
-            _stop(process)
-
-
-def _wait_started(process: subprocess.Popen[str]) -> None:
-    stdout = process.stdout
-    assert stdout is not None
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.append(stdout.readline()))
-    reader.start()
-    reader.join(STARTUP_SECONDS)
-    if not lines or not lines[0].startswith("http://"):
-        _stop(process)
-        pytest.fail(f"emulate's okta did not start: {lines}", pytrace=False)
-    threading.Thread(target=stdout.read, daemon=True).start()
-
-
-def _stop(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-    if process.stdin is not None:
-        process.stdin.close()
+    seed = okta_seed(url, redirect_uris, users)
+    with run_emulate("okta", port=port, seed=seed) as (_, process):
+        yield OidcProvider(url=url, process=process)
 
 
 @dataclass

@@ -8,24 +8,18 @@ how to install it, only when Node or the npm packages are missing (`.ci/run` ins
 """
 
 import html
-import json
 import re
-import shutil
 import subprocess
-import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-EMULATE_DIR = Path(__file__).resolve().parent / "emulate"
-INSTALL_HINT = "npm ci --prefix tests/servers/emulate"
-STARTUP_SECONDS = 20.0
+from servers.emulate_process import run_emulate
+
 # emulate's seeded account: its defaults, stated here so the tests read what they rely on.
 ACCOUNT_SID = "AC00000000000000000000000000000000"
 AUTH_TOKEN = "twilio_test_auth_token"
@@ -80,68 +74,11 @@ class TwilioEmulator:
             client.post(path, data={"SmsUrl": url, "SmsMethod": "POST"}).raise_for_status()
 
 
-def require_emulate() -> tuple[str, Path]:
-    """Node and the start script; skip the test, saying how to install, when they are missing."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("Node is not installed (apt-get install nodejs npm)")
-    if not (EMULATE_DIR / "node_modules" / "emulate" / "package.json").exists():
-        pytest.skip(f"the emulate npm package is not installed ({INSTALL_HINT})")
-    return node, EMULATE_DIR / "start.mjs"
-
-
 @contextmanager
 def start_twilio_emulator(seed: dict[str, Any] | None = None) -> Iterator[TwilioEmulator]:
     """Start the emulator on a free port, wait for its URL, stop it at the end."""
-    node, script = require_emulate()
-    with tempfile.TemporaryDirectory(prefix="emulate-") as folder:
-        command = [node, str(script), "twilio", "0"]
-        if seed is not None:
-            seed_file = Path(folder) / "seed.json"
-            seed_file.write_text(json.dumps({"twilio": seed}))
-            command.append(str(seed_file))
-        # Standard input stays open while we run: the script exits when it closes.
-        process = subprocess.Popen(
-            command,
-            cwd=EMULATE_DIR,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            yield TwilioEmulator(url=_first_line(process), process=process)
-        finally:
-            _stop(process)
-
-
-def _first_line(process: subprocess.Popen[str]) -> str:
-    """The URL the script prints, or a failure with everything it printed."""
-    stdout = process.stdout
-    assert stdout is not None
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.append(stdout.readline()))
-    reader.start()
-    reader.join(STARTUP_SECONDS)
-    line = lines[0].strip() if lines else ""
-    if not line.startswith("http://"):
-        _stop(process)
-        pytest.fail(f"the Twilio emulator did not start: {line}\n{stdout.read()}", pytrace=False)
-    # Keep draining its output, so that a chatty emulator never blocks on a full pipe.
-    threading.Thread(target=stdout.read, daemon=True).start()
-    return line
-
-
-def _stop(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-    if process.stdin is not None:
-        process.stdin.close()
+    with run_emulate("twilio", seed=seed) as (url, process):
+        yield TwilioEmulator(url=url, process=process)
 
 
 def twilio_emulator_fixture(scope: str = "module") -> Callable[..., Any]:
