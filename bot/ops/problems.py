@@ -1,6 +1,9 @@
 """What stops Warroom from starting, in one line: the setting to look at and what to do."""
 
-from bot.slack.identity import TokenRefused
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # every command imports this module: Slack's client stack only when needed
+    from bot.slack.identity import TokenRefused
 
 APPS_PAGE = "api.slack.com/apps"
 
@@ -20,7 +23,7 @@ _BOT_TOKEN_FIX = {
 }
 
 
-def bot_token_refused(refused: TokenRefused) -> str:
+def bot_token_refused(refused: "TokenRefused") -> str:
     """SLACK_BOT_TOKEN was refused: which code, and where to find a good token."""
     fix = _BOT_TOKEN_FIX.get(
         refused.code,
@@ -30,7 +33,7 @@ def bot_token_refused(refused: TokenRefused) -> str:
     return f"SLACK_BOT_TOKEN was refused by Slack ({refused.code}): {fix}"
 
 
-def app_token_refused(refused: TokenRefused) -> str:
+def app_token_refused(refused: "TokenRefused") -> str:
     """SLACK_APP_TOKEN was refused: Socket Mode can never connect with it."""
     return (
         f"SLACK_APP_TOKEN was refused by Slack ({refused.code}): create an app-level token "
