@@ -1,11 +1,11 @@
 """Insights as a service: the figures of a period, its trend, the monthly report, the incidents
-behind them. Each call reads in one read-only transaction off the event loop, with one
-statement per kind of row for all the periods it shows (a trend's two, a report's months);
-the follow-ups (status update marks, the longest statement and nearly all of it the
-database's work, and action items) are counted meanwhile on a connection of their own
-(`SIDE_READS`). PostgreSQL reads in READ COMMITTED, where each statement sees what was
-committed when it began: a statement on another connection sees no less consistent a state
-than the next one on this connection would.
+behind them. Each call reads with one statement per kind of row for all the periods it shows
+(a trend's two, a report's months), in a read-only transaction off the event loop, where the
+figures are worked out too. The follow-ups (status update marks, the longest statement and
+nearly all of it the database's work, and action items) are read meanwhile on a connection
+of their own (`SIDE_READS`). PostgreSQL reads in READ COMMITTED, where each
+statement sees what was committed when it began: a statement on another connection sees no
+less consistent a state than the next one on this connection would.
 
 The zone the periods are cut in and the clock are given; hours on call come through a port
 (`on_call_hours(start, end)`: hours per user id), filled from on-call by the wiring with
@@ -16,8 +16,9 @@ import inspect
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -53,6 +54,7 @@ HoursPort = Callable[[datetime, datetime], Mapping[str, float] | Awaitable[Mappi
 PEOPLE = ("U", "W")  # Slack user ids: groups and channels paged are not people
 HISTORY_MONTHS = 6
 Ranges = list[tuple[datetime, datetime]]
+T = TypeVar("T")
 SIDE_READS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="insights-side-read")
 ALL = Filters()  # no filter: every incident
 
@@ -90,19 +92,25 @@ class InsightsService:
         """Every figure of `period` under `filters`."""
         hours = await self._hours(period)
         today = self._today()
-        rows = await read(self.engine, lambda s: read_periods(s, [period], today))
-        return tally(period, filters, _with_hours(rows, hours))
+        return await read(
+            self.engine,
+            lambda s: tally(period, filters, _with_hours(read_periods(s, [period], today), hours)),
+        )
 
     async def trend(self, period: Period, filters: Filters = ALL) -> Trend:
         """`period`'s figures beside the previous period's (one read serving both)."""
         before = previous_period(period)
         hours, hours_before = await self._hours(period), await self._hours(before)
         today = self._today()
-        rows = await read(self.engine, lambda s: read_periods(s, [before, period], today))
-        return Trend(
-            current=tally(period, filters, _with_hours(rows, hours)),
-            previous=tally(before, filters, _with_hours(rows, hours_before)),
-        )
+
+        def both(session: Session) -> Trend:
+            rows = read_periods(session, [before, period], today)
+            return Trend(
+                current=tally(period, filters, _with_hours(rows, hours)),
+                previous=tally(before, filters, _with_hours(rows, hours_before)),
+            )
+
+        return await read(self.engine, both)
 
     async def monthly_report(self, year: int, month: int) -> MonthlyReport:
         """Month `year`-`month`: its figures beside the previous month's, its incidents, and
@@ -118,27 +126,28 @@ class InsightsService:
         hours, hours_before = await self._hours(period), await self._hours(before)
         today = self._today()
 
-        def everything(session: Session) -> tuple[PeriodRows, PeriodRows]:
+        def everything(session: Session) -> MonthlyReport:
             # The six months' incidents once; the rest only for the two months compared.
-            followups = followups_aside(session, [before, period], today)
+            details = start_details(session, [before, period], today)
             incidents = read_incidents(session, [history], titles=True)
-            compared = read_details(session, incidents, [before, period], followups)
-            return compared, PeriodRows(incidents)
+            both = details.rows(session, incidents)
+            listed = sorted(in_period(incidents, period), key=lambda r: (r.start, r.number))
+            return MonthlyReport(
+                month=period.start.astimezone(zone_named(self.zone)).date(),
+                trend=Trend(
+                    tally(period, Filters(), _with_hours(both, hours)),
+                    tally(before, Filters(), _with_hours(both, hours_before)),
+                ),
+                rows=tuple(
+                    figures_of_marks(row, both.first_sent.get(row.id))
+                    for row in listed
+                    if not row.drill
+                ),
+                # The history's first pages are its escalations only (no sends read for it).
+                history=tally(history, Filters(), PeriodRows(incidents)),
+            )
 
-        both, history_rows = await read(self.engine, everything)
-        current = tally(period, Filters(), _with_hours(both, hours))
-        listed = sorted(in_period(both.incidents, period), key=lambda r: (r.start, r.number))
-        return MonthlyReport(
-            month=period.start.astimezone(zone_named(self.zone)).date(),
-            trend=Trend(current, tally(before, Filters(), _with_hours(both, hours_before))),
-            rows=tuple(
-                figures_of_marks(row, both.first_sent.get(row.id))
-                for row in listed
-                if not row.drill
-            ),
-            # As before: the history's first pages are its escalations only (no sends read).
-            history=tally(history, Filters(), history_rows),
-        )
+        return await read(self.engine, everything)
 
     async def incidents(
         self,
@@ -250,48 +259,66 @@ def read_followups(session: Session, ranges: Ranges, today: date) -> dict[int, F
     return followups
 
 
-def _read_followups_apart(engine: Engine, ranges: Ranges, today: date) -> dict[int, Followups]:
-    with unit_of_work(engine) as session:
-        return read_followups(session, ranges, today)
-
-
-def followups_aside(
-    session: Session, periods: Sequence[Period], today: date
-) -> "Future[dict[int, Followups]]":
-    """`read_followups` of `periods` on a connection of its own, while this one reads the
-    rest (in line for an in-memory SQLite database, which has one connection)."""
+def aside(session: Session, work: Callable[[Session], T]) -> "Future[T]":
+    """`work` run on a connection of its own while `session`'s reads the rest (in line for an
+    in-memory SQLite database, which has one connection)."""
     engine = session.get_bind()
     assert isinstance(engine, Engine)
     if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
-        done: Future[dict[int, Followups]] = Future()
-        done.set_result(read_followups(session, _ranges(periods), today))
+        done: Future[T] = Future()
+        done.set_result(work(session))
         return done
-    return SIDE_READS.submit(_read_followups_apart, engine, _ranges(periods), today)
+
+    def apart() -> T:
+        with unit_of_work(engine) as own:
+            return work(own)
+
+    return SIDE_READS.submit(apart)
 
 
-def read_details(
-    session: Session,
-    incidents: list[IncidentMarks],
-    periods: Sequence[Period],
-    followups: "Future[dict[int, Followups]]",
-) -> PeriodRows:
-    """`incidents` with the pages of those starting in `periods`, and their `followups`."""
+Pages = tuple[dict[int, list[Page]], dict[int, int]]
+
+
+def read_pages(session: Session, ranges: Ranges) -> Pages:
+    """The people paged for each incident of `ranges`, and each one's first page sent."""
     pages: dict[int, list[Page]] = {}
     first_sent: dict[int, int] = {}
-    for incident_id, target, sent in queries.list_pages(session, ranges=_ranges(periods)):
+    for incident_id, target, sent in queries.list_pages(session, ranges=ranges):
         known = first_sent.get(incident_id)
         if known is None or sent < known:
             first_sent[incident_id] = sent
         if str(target).startswith(PEOPLE):
             pages.setdefault(incident_id, []).append(Page(target, sent))
-    return PeriodRows(incidents, followups.result(), pages, first_sent=first_sent)
+    return pages, first_sent
+
+
+@dataclass(frozen=True)
+class Details:
+    """The follow-ups of some periods being read on a connection of their own, and the
+    periods' ranges, whose pages are read beside the incidents."""
+
+    followups: "Future[dict[int, Followups]]"
+    ranges: Ranges
+
+    def rows(self, session: Session, incidents: list[IncidentMarks]) -> PeriodRows:
+        """`incidents` with their pages (read now) and follow-ups (once read)."""
+        pages, first_sent = read_pages(session, self.ranges)
+        return PeriodRows(incidents, self.followups.result(), pages, first_sent=first_sent)
+
+
+def start_details(session: Session, periods: Sequence[Period], today: date) -> Details:
+    """Start reading the follow-ups of `periods` aside: the caller reads the incidents
+    meanwhile, then asks for `rows`. (Reading the pages aside as well gained nothing: their
+    rows are turned into pages in Python, which waits for the interpreter's lock.)"""
+    ranges = _ranges(periods)
+    return Details(aside(session, lambda own: read_followups(own, ranges, today)), ranges)
 
 
 def read_periods(session: Session, periods: Sequence[Period], today: date) -> PeriodRows:
     """Everything the rules need for `periods`, in four grouped statements (the follow-ups
-    counted aside meanwhile)."""
-    followups = followups_aside(session, periods, today)
-    return read_details(session, read_incidents(session, periods), periods, followups)
+    read aside while the incidents and pages are read here)."""
+    details = start_details(session, periods, today)
+    return details.rows(session, read_incidents(session, periods))
 
 
 def oncall_hours_from(oncall: Any) -> Callable[[datetime, datetime], Awaitable[dict[str, float]]]:
