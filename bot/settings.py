@@ -39,6 +39,18 @@ def _retention(value: Any) -> Any:
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 OptionalDuration = Annotated[timedelta | None, BeforeValidator(_duration)]
 Retention = Annotated[timedelta, BeforeValidator(_retention)]
+
+
+def _zone_name(value: Any) -> str:
+    name = str(value).strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not an IANA time zone like Europe/Paris") from None
+    return name
+
+
+ZoneName = Annotated[str, BeforeValidator(_zone_name)]
 # What .env.example holds until someone fills it in: refused, with where to find the real one.
 PLACEHOLDERS = frozenset(
     {"xoxb-your-bot-token", "your-signing-secret", "change-me-to-a-long-random-string"}
@@ -157,7 +169,7 @@ class Settings(OncallSettings):
     warroom_smtp_url: str | None = None
     warroom_mail_from: str | None = None
     # Insights: the zone reports are cut in, and the monthly report's channel and time there.
-    warroom_timezone: str = "UTC"
+    warroom_timezone: ZoneName = "UTC"
     warroom_report_channel: str | None = None
     warroom_report_time: str = "09:00"
     # The signed-in web app under /app: an OpenID Connect provider (off without one), who may
@@ -169,15 +181,6 @@ class Settings(OncallSettings):
     warroom_app_allowed_domains: str = ""
     warroom_app_allowed_workspace: str | None = None
     warroom_app_secret: str | None = None
-
-    @field_validator("warroom_timezone")
-    @classmethod
-    def _timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value.strip())
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone like Europe/Paris") from None
-        return value.strip()
 
     @field_validator("warroom_report_time")
     @classmethod

@@ -8,13 +8,11 @@ import types
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import field_validator
-
 from bot.cli.database import checked_engine
 from bot.cli.oncall import OneLineParser
 from bot.ops.problems import SetupError
 from bot.ops.usage import DATABASE, SETTINGS_SOURCE
-from bot.settings import OncallSettings
+from bot.settings import OncallSettings, ZoneName
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -42,18 +40,7 @@ reads:
 class ReportSettings(OncallSettings):
     """The database, warroom.yml and the zone: all `warroom report` reads."""
 
-    warroom_timezone: str = "UTC"
-
-    @field_validator("warroom_timezone")
-    @classmethod
-    def _timezone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value.strip())
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone like Europe/Paris") from None
-        return value.strip()
+    warroom_timezone: ZoneName = "UTC"
 
 
 def add_commands(commands: Any) -> None:
