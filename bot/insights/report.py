@@ -22,6 +22,7 @@ from bot.insights.definitions import (
     Spread,
 )
 from bot.kernel.bundled import bundled_path
+from bot.kernel.timing import figure_duration
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -45,21 +46,6 @@ class ReportFormat(StrEnum):
     HTML = "html"
     CSV = "csv"
     JSON = "json"
-
-
-def duration_text(seconds: float | None) -> str:
-    """`1h 05m`, `4m 10s`, `35s`, or `-` when unknown."""
-    if seconds is None:
-        return "-"
-    whole = round(seconds)
-    days, rest = divmod(whole, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours:02d}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
 
 
 def _seconds(value: float | None) -> float | None:
@@ -183,10 +169,10 @@ def _context(report: MonthlyReport) -> dict[str, Any]:
             {
                 "name": name.value.upper(),
                 "n": spread.n,
-                "mean": duration_text(spread.mean_s),
-                "median": duration_text(spread.median_s),
-                "p90": duration_text(spread.p90_s),
-                "previous_median": duration_text(before.median_s),
+                "mean": figure_duration(spread.mean_s),
+                "median": figure_duration(spread.median_s),
+                "p90": figure_duration(spread.p90_s),
+                "previous_median": figure_duration(before.median_s),
                 "change": _change(spread.median_s, before.median_s),
             }
         )
@@ -197,7 +183,7 @@ def _context(report: MonthlyReport) -> dict[str, Any]:
         "metric_rows": rows,
         "declared_to_resolved": current.metrics[MetricName.DECLARED_TO_RESOLVED],
         "definitions": DEFINITIONS,
-        "duration": duration_text,
+        "duration": figure_duration,
         "percent": lambda share: "-" if share.ratio is None else f"{share.ratio:.0%}",
     }
 
@@ -223,8 +209,8 @@ def report_markdown(report: MonthlyReport) -> str:
     d2r = c["declared_to_resolved"]
     lines += [
         "",
-        f"Declared to resolved: median {duration_text(d2r.median_s)}, "
-        f"p90 {duration_text(d2r.p90_s)} (n={d2r.n}).",
+        f"Declared to resolved: median {figure_duration(d2r.median_s)}, "
+        f"p90 {figure_duration(d2r.p90_s)} (n={d2r.n}).",
         "",
         "## Incidents",
         "- By severity: " + _pairs(current.by_severity),
@@ -256,8 +242,8 @@ def _markdown_tables(current: Insights) -> list[str]:
         lines += ["", "## Services", "", "| Service | Incidents | Impact | MTBF |"]
         lines += ["|---|---:|---:|---:|"]
         lines += [
-            f"| {s.service} | {s.incidents} | {duration_text(s.impact_s)} "
-            f"| {duration_text(s.mtbf_s)} |"
+            f"| {s.service} | {s.incidents} | {figure_duration(s.impact_s)} "
+            f"| {figure_duration(s.mtbf_s)} |"
             for s in current.services
         ]
     if current.people:

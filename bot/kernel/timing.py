@@ -35,6 +35,21 @@ def format_span(span: timedelta) -> str:
     return f"{secs}s"
 
 
+def figure_duration(seconds: float | None) -> str:
+    """A measured duration to the second, as insights show it everywhere (Slack, the report,
+    the dashboard): `35s`, `4m 10s`, `1h 05m`, `2d 04h`; `—` when there is none."""
+    if seconds is None:
+        return "—"
+    days, rest = divmod(max(0, round(seconds)), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours:02d}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
 def slack_ts_to_datetime(ts: str) -> datetime:
     """A Slack message ts (`1700000000.000100`) as an aware UTC datetime."""
     return datetime.fromtimestamp(float(ts), tz=UTC)

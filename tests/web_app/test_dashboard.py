@@ -12,8 +12,8 @@ from dashboard_stack import DASHBOARD, DashboardApp, Shown, dashboard_app, read_
 from sqlmodel import Session, select
 
 from bot.insights.definitions import Count, Filters, Insights, MetricName, Trend
+from bot.kernel.timing import figure_duration as duration
 from bot.sandbox import SandboxServer
-from bot.web.app.shell import duration
 from storage.enums import Severity
 from storage.models import Incident
 

@@ -7,7 +7,6 @@ arrow up is worse; the words say which way it went, never whether that is good.
 """
 
 from collections.abc import Sequence
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.insights.definitions import (
@@ -20,7 +19,7 @@ from bot.insights.definitions import (
     Spread,
     Trend,
 )
-from bot.kernel.timing import format_span
+from bot.kernel.timing import figure_duration as duration
 from bot.slack.blocks.limits import MAX_HEADER, fit_plain
 from bot.slack.blocks.parts import Block, context, field, field_sections, plain, section
 from bot.slack.mrkdwn import escape_mrkdwn
@@ -91,13 +90,6 @@ def arrow(now: float | None, before: float | None) -> str:
     if round(change) == 0:
         return "→ 0%"
     return f"{'↑' if change > 0 else '↓'} {abs(change):.0f}%"
-
-
-def duration(seconds: float | None) -> str:
-    """A duration for people: `45s`, `12m`, `3h 05m`, `2d 4h`; `—` when there is none."""
-    if seconds is None:
-        return "—"
-    return format_span(timedelta(seconds=round(seconds)))
 
 
 def period_span(period: Period) -> str:

@@ -15,7 +15,7 @@ from bot.insights.definitions import (
     Spread,
     Trend,
 )
-from bot.web.app.shell import duration
+from bot.kernel.timing import figure_duration as duration
 
 NONE = "\N{EM DASH}"  # a figure with nothing to measure (as the shell writes it)
 HEADLINE_METRICS = (MetricName.MTTA, MetricName.MTTI, MetricName.MTTM, MetricName.MTTR)

@@ -31,6 +31,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from bot.kernel.timing import figure_duration as duration
 from bot.web.app.session import Viewer, read_viewer
 from bot.web.status.render import templates_root
 
@@ -179,20 +180,3 @@ def label(value: Any) -> str:
     if word.lower().startswith("sev") and word[3:].isdigit():
         return word.upper()
     return word.replace("_", " ").capitalize()
-
-
-def duration(seconds: float | None) -> str:
-    """`2 h 05 min`, `4 min 10 s`, `12 s`; `—` for none."""
-    if seconds is None:
-        return "—"
-    total = round(seconds)
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    if minutes:
-        return f"{minutes} min {secs:02d} s"
-    return f"{secs} s"
