@@ -162,6 +162,9 @@ def test_a_lost_answer_posts_the_report_and_its_files_once(
         app.driver.inject("files.completeUploadExternal", mode="drop_after")
         app.clock.set(paris(2026, 3, 1, 9, 0, 1))  # type: ignore[attr-defined]
         assert tick(app) == KEY
+        # Each lost answer is retried after a back-off (1 s, then 2 s for the effect's next
+        # try): wait for retries further off than settle's default 2 s.
+        app.handle.run(app.warroom.settle(timeout=60.0, horizon=10.0))
         assert len(reports(app)) == 1
         assert len(shared_files(app)) == 4
 
