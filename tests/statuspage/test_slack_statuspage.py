@@ -5,6 +5,7 @@ every request signed, a real database (SQLite and PostgreSQL). `/incident status
 timeline and in the status block; a SEV1/SEV2 affecting customers with nothing public after 15
 minutes reminds the comms lead once; `/maintenance` schedules maintenance."""
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -78,7 +79,8 @@ def test_publishing_at_once_uses_the_prefilled_components(app: CommsHarness) -> 
     (event,) = app.events(EventKind.PUBLIC_UPDATE)
     assert event.text == "Status page: identified (by @U0ALICE): We found the cause"
     assert app.incident().public_status == "identified"
-    assert "*Public:* identified · 0s ago" in status_block_text(app)
+    # A second or two may pass on a busy machine between the publication and the block.
+    assert re.search(r"\*Public:\* identified · [0-5]s ago", status_block_text(app))
     with Session(app.engine) as session:
         effects = session.exec(select(Effect).where(Effect.kind == PUBLISHED)).all()
     assert [e.payload for e in effects] == [{"update_id": app.public_updates()[0].id}]
@@ -94,7 +96,8 @@ def test_publishing_at_once_uses_the_prefilled_components(app: CommsHarness) -> 
         "We found the cause",
         "Fixed and verified",
     ]
-    assert "*Public:* resolved · 0s ago" in status_block_text(app)
+    # A second or two may pass on a busy machine between the publication and the block.
+    assert re.search(r"\*Public:\* resolved · [0-5]s ago", status_block_text(app))
 
 
 @pytest.mark.parametrize(
