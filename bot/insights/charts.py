@@ -3,33 +3,25 @@ per week by severity (stacked bars), MTTA/MTTM/MTTR by month, and the severity m
 
 Output is deterministic: fixed fonts and sizes, a fixed SVG id salt, no dates or software
 names in the files, so the same figures give the same bytes (PNG) and text (SVG).
+
+matplotlib is imported when the first chart is drawn, not with this module: it takes about
+0.4 s, which every `warroom run` start (and every test starting one) would otherwise pay.
 """
 
 import io
 import math
 from collections.abc import Sequence
-
-import matplotlib
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import PolyCollection
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
+from functools import cache
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from bot.insights.definitions import Insights, MetricName
 from storage.enums import Severity
 
-matplotlib.rcParams.update(
-    {
-        "svg.hashsalt": "warroom-insights",
-        "svg.fonttype": "none",  # text stays text: smaller, and the page's font shows
-        "font.family": "DejaVu Sans",  # bundled with matplotlib: the same everywhere
-        "font.size": 9,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-    }
-)
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
 
 COLOURS = {
     Severity.SEV1.value: "#c0392b",
@@ -52,14 +44,50 @@ MARGINS = {"left": 0.09, "right": 0.985, "top": 0.9, "bottom": 0.12}
 BAR_WIDTH = 0.8
 
 
-def _figure() -> Figure:
-    figure = Figure(figsize=SIZE, dpi=DPI)
-    FigureCanvasAgg(figure)
+@cache
+def _mpl() -> SimpleNamespace:
+    """The parts of matplotlib the charts use, imported (and set up) once."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import PolyCollection
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import MaxNLocator
+
+    matplotlib.rcParams.update(
+        {
+            "svg.hashsalt": "warroom-insights",
+            "svg.fonttype": "none",  # text stays text: smaller, and the page's font shows
+            "font.family": "DejaVu Sans",  # bundled with matplotlib: the same everywhere
+            "font.size": 9,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
+    return SimpleNamespace(
+        Canvas=FigureCanvasAgg,
+        Figure=Figure,
+        MaxNLocator=MaxNLocator,
+        Patch=Patch,
+        PolyCollection=PolyCollection,
+    )
+
+
+def warm_up() -> None:
+    """Import and set up matplotlib now (a server does it on a thread at start, so the first
+    chart asked for is not the one that waits for it)."""
+    _mpl()
+
+
+def _figure() -> "Figure":
+    mpl = _mpl()
+    figure = mpl.Figure(figsize=SIZE, dpi=DPI)
+    mpl.Canvas(figure)
     figure.subplots_adjust(**MARGINS)
     return figure
 
 
-def _thin_ticks(axes: Axes, labels: Sequence[str], most: int = 10) -> None:
+def _thin_ticks(axes: "Axes", labels: Sequence[str], most: int = 10) -> None:
     """Label every position when few, else every k-th one, so they stay readable. Only the
     labelled positions get a tick: each tick is an artist of its own, and a year of weeks
     drawn with 52 of them took longer than the bars."""
@@ -68,7 +96,7 @@ def _thin_ticks(axes: Axes, labels: Sequence[str], most: int = 10) -> None:
     axes.set_xticks(positions, [labels[p] for p in positions])
 
 
-def incidents_per_week(insights: Insights) -> Figure:
+def incidents_per_week(insights: Insights) -> "Figure":
     """Stacked bars: each week's incidents (Monday in the zone), by severity."""
     figure = _figure()
     axes = figure.add_subplot()
@@ -81,15 +109,15 @@ def incidents_per_week(insights: Insights) -> Figure:
         colour = COLOURS[severity.value]
         # One collection a severity rather than a patch a bar: a year is 208 bars.
         axes.add_collection(
-            PolyCollection(_bars(bottom, heights), facecolors=colour, edgecolors="none")
+            _mpl().PolyCollection(_bars(bottom, heights), facecolors=colour, edgecolors="none")
         )
-        legend.append(Patch(color=colour, label=severity.value.upper()))
+        legend.append(_mpl().Patch(color=colour, label=severity.value.upper()))
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
     axes.set_xlim(-0.6, max(len(weeks), 1) - 0.4)
     _thin_ticks(axes, [_short_day(week) for week in weeks])
     axes.set_ylabel("incidents")
     axes.set_title(f"Incidents per week by severity, {insights.period.label}")
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_locator(_mpl().MaxNLocator(integer=True))
     axes.legend(handles=legend, loc="upper left", ncols=4, frameon=False)
     axes.set_ylim(0, max([*bottom, 1]) * 1.25)
     return figure
@@ -105,7 +133,7 @@ def _bars(bottom: Sequence[int], heights: Sequence[int]) -> list[list[tuple[floa
     ]
 
 
-def metrics_by_month(insights: Insights) -> Figure:
+def metrics_by_month(insights: Insights) -> "Figure":
     """Lines: each month's MTTA, MTTM and MTTR in minutes (median solid, mean dotted)."""
     figure = _figure()
     axes = figure.add_subplot()
@@ -126,7 +154,7 @@ def metrics_by_month(insights: Insights) -> Figure:
     return figure
 
 
-def severity_mix(insights: Insights) -> Figure:
+def severity_mix(insights: Insights) -> "Figure":
     """Horizontal bars: the period's incidents per severity."""
     figure = _figure()
     axes = figure.add_subplot()
@@ -141,19 +169,19 @@ def severity_mix(insights: Insights) -> Figure:
             str(count), (count, position), xytext=(3, 0), textcoords="offset points", va="center"
         )
     axes.set_xlim(0, max([*counts, 1]) * 1.15)
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.xaxis.set_major_locator(_mpl().MaxNLocator(integer=True))
     axes.set_title(f"Severity mix, {insights.period.label} ({insights.incidents} incidents)")
     return figure
 
 
-def png_bytes(figure: Figure) -> bytes:
+def png_bytes(figure: "Figure") -> bytes:
     """The figure as PNG, with no software name or date in it."""
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
     return out.getvalue()
 
 
-def svg_text(figure: Figure) -> str:
+def svg_text(figure: "Figure") -> str:
     """The figure as an SVG document's text (no XML prolog, no date), to inline in HTML."""
     out = io.StringIO()
     figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
@@ -161,7 +189,7 @@ def svg_text(figure: Figure) -> str:
     return text[text.index("<svg") :]
 
 
-def all_charts(insights: Insights, history: Insights | None = None) -> dict[str, Figure]:
+def all_charts(insights: Insights, history: Insights | None = None) -> dict[str, "Figure"]:
     """The three charts by file stem; the by-month trend drawn from `history` when given."""
     return {
         "incidents-per-week": incidents_per_week(insights),

@@ -13,13 +13,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Any
 
 from bot.insights import charts
 from bot.insights.definitions import Insights
 from bot.web.app.inline_svg import Drawing, inline_svg
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 KEPT = 64
 
@@ -34,7 +35,7 @@ class Chart:
 
 
 # key, heading (also the drawing's accessible name), what it draws, the figures it draws from
-CHARTS: tuple[tuple[str, str, Callable[[Insights], Figure], Callable[[Insights], Any]], ...] = (
+CHARTS: tuple[tuple[str, str, Callable[[Insights], "Figure"], Callable[[Insights], Any]], ...] = (
     (
         "per-week",
         "Incidents per week, by severity",
@@ -64,6 +65,7 @@ class ChartDrawer:
         self._drawings: OrderedDict[tuple[str, str], Drawing] = OrderedDict()
         self._lock = threading.Lock()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
+        self._worker.submit(charts.warm_up)  # matplotlib's import, before the first view
 
     async def draw(self, insights: Insights) -> list[Chart]:
         """The three charts of `insights`, cleaned for the page."""
