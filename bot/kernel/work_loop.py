@@ -57,8 +57,9 @@ class WorkLoop:
                 found = 0
             if found and not self._stopping and not self.exhausted():
                 continue
+            nap = await self._nap()  # before the wait's coroutine exists: a stop here leaves none
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=await self._nap())
+                await asyncio.wait_for(self._wake.wait(), timeout=nap)
             self._wake.clear()
 
     async def _nap(self) -> float:
