@@ -3,8 +3,6 @@ person's methods as they are; on submission every mistake lands on its field and
 kept, and good methods are kept before the acknowledgement closes the form (one small write,
 like storing the request would be)."""
 
-import logging
-import uuid
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck
@@ -14,10 +12,10 @@ from bot.kernel.errors import DomainError
 from bot.paging.reach import Reach
 from bot.slack.blocks.paging_contact import build_contact_modal
 from bot.slack.deps import SlackDeps
+from bot.slack.listeners.form_failures import refuse_on_form
 from bot.slack.oncall_forms import contact_field, parse_contact_form
 
 NOT_SET_UP = "Paging is not set up."
-log = logging.getLogger(__name__)
 
 
 def require_reach(deps: SlackDeps) -> Reach:
@@ -53,9 +51,6 @@ async def handle_contact_submission(
         await ack(response_action="errors", errors={contact_field(error.field): error.message})
         return
     except Exception as error:  # the database down: said on the form, never a trace
-        reference = uuid.uuid4().hex[:8]
-        log.error("contact form not kept (reference %s)", reference, exc_info=error)
-        text = f"Nothing was kept: something went wrong on our side (reference {reference})."
-        await ack(response_action="errors", errors={contact_field(None): text})
+        await refuse_on_form(ack, contact_field(None), "contact form not kept", error)
         return
     await ack()

@@ -2,8 +2,6 @@
 it is (a time out of order, in the future, or one its status needs cleared lands on its field,
 naming the time it conflicts with); a good submission is stored once, then made."""
 
-import logging
-import uuid
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck
@@ -12,9 +10,9 @@ from bot.kernel.errors import DomainError
 from bot.slack.correction_forms import parse_timestamps_form, timestamps_field
 from bot.slack.deps import SlackDeps
 from bot.slack.inputs import parse_id
+from bot.slack.listeners.form_failures import refuse_on_form
 from bot.slack.listeners.views import VIEW
 
-log = logging.getLogger(__name__)
 NOT_SET_UP = "Corrections are not set up."
 
 
@@ -35,10 +33,7 @@ async def handle_timestamps_submission(
         await ack(response_action="errors", errors={timestamps_field(error.field): error.message})
         return
     except Exception as error:  # the database down: said on the form, never a trace
-        reference = uuid.uuid4().hex[:8]
-        log.error("timestamps form not checked (reference %s)", reference, exc_info=error)
-        text = f"Nothing was kept: something went wrong on our side (reference {reference})."
-        await ack(response_action="errors", errors={timestamps_field(None): text})
+        await refuse_on_form(ack, timestamps_field(None), "timestamps form not checked", error)
         return
     await deps.inbox.accept(f"view:{view.get('id')}:{view.get('hash')}", VIEW, body)
     await ack()
