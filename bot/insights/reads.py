@@ -58,7 +58,7 @@ def read_incidents(
     session: Session, periods: Sequence[Period], *, titles: bool = False
 ) -> list[IncidentMarks]:
     """The incidents starting in any of `periods`, as figures read them."""
-    ranges = [(period.start, period.end) for period in periods]
+    ranges = _ranges(periods)
     services: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
     found = []
     untitled = () if titles else ("", "")
