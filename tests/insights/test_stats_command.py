@@ -118,6 +118,9 @@ def test_a_lost_answer_does_not_post_twice(app: Harness) -> None:
     assert app.driver.slash("alice", channel, "stats 90d").status_code == 200
     # The second lost answer's retry is 2 s off (more on a busy machine): wait for it.
     app.handle.run(app.warroom.settle(timeout=60.0, horizon=10.0))
+    # The background loop may still be finishing the retry it claimed when settle returned.
+    app.driver.wait_for(lambda: len(shared_files(app)) >= 1, description="the chart shared")
+    app.settle()
     assert len(stats_posts(app, channel)) == 1
     assert len(shared_files(app)) == 1
     (effect,) = [e for e in app.rows(Effect) if e.kind == "insights.stats"]

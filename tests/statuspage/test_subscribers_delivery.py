@@ -3,6 +3,7 @@ a fan-out run again because its answer was lost, send nobody anything twice (cou
 real SMTP server). Hostile text in a publication reaches the reader inert."""
 
 import asyncio
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -158,7 +159,10 @@ async def test_hostile_text_reaches_the_reader_inert(
             assert raw not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
         assert "&lt;img src=x onerror=alert(3)&gt;" in html
-        assert "${{7*7}} {% raw %}" in html and "49" not in html
+        # Not rendered as a template: the literal stays and no 49 stands outside the links
+        # (whose random port may hold one).
+        assert "${{7*7}} {% raw %}" in html
+        assert "49" not in re.sub(r'href="[^"]*"', "", html)
         # The text part is the text as written, whole.
         assert HOSTILE_MESSAGE.strip() in text
         assert HOSTILE_TITLE in text
