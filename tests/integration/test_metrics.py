@@ -99,8 +99,17 @@ def test_effects_waiting_for_slack_show_as_outbox_depth_and_age(harness: Harness
     assert value(samples, "warroom_open_incidents", severity="sev1") == 1
     harness.driver.clear_faults()
     # On a busy machine more tries failed before the scrape, and the next one is further
-    # off than the 2 s settle waits for by default (1, 2, 4, 8 s...): wait for it.
+    # off than the 2 s settle waits for by default (1, 2, 4, 8 s...): wait for it, then for
+    # the scrape to show nothing pending (the loop may still be recording the outcome).
     harness.handle.run(harness.warroom.settle(timeout=60.0, horizon=20.0))
+    harness.driver.wait_for(
+        lambda: (
+            value(scrape(harness), "warroom_outbox_pending_effects", kind="incident.publish")
+            is None
+        ),
+        timeout=60.0,
+        description="no publish pending once Slack answers",
+    )
     after = scrape(harness)
     assert value(after, "warroom_outbox_pending_effects", kind="incident.publish") is None
 
