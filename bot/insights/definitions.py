@@ -7,7 +7,7 @@ the web app); none of them knows how it is shown.
 the dashboard print it beside the figures.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -195,8 +195,26 @@ class IncidentFigures:
 
 
 @dataclass(frozen=True)
+class Headlines:
+    """The figures a period is compared by: what a trend shows of the period before."""
+
+    period: Period
+    filters: Filters
+    incidents: int  # drills and tests excluded
+    drills: int  # counted apart
+    metrics: dict[MetricName, Spread]
+    unacknowledged: int
+    updates_on_time: Share
+    ack_targets_breached: int
+
+
+HEADLINE_FIELDS = tuple(f.name for f in fields(Headlines))
+
+
+@dataclass(frozen=True)
 class Insights:
-    """Every figure for one period and filter: what every surface shows."""
+    """Every figure for one period and filter: what every surface shows (the `Headlines`
+    among them)."""
 
     period: Period
     filters: Filters
@@ -221,13 +239,18 @@ class Insights:
     per_week_by_severity: dict[str, tuple[Count, ...]] = field(default_factory=dict)
     per_month_metrics: dict[str, dict[MetricName, Spread]] = field(default_factory=dict)
 
+    @property
+    def headlines(self) -> Headlines:
+        """This period's headline figures."""
+        return Headlines(**{name: getattr(self, name) for name in HEADLINE_FIELDS})
+
 
 @dataclass(frozen=True)
 class Trend:
-    """The period's figures beside the previous period of the same length."""
+    """The period's figures beside the previous period's headlines (the same length)."""
 
     current: Insights
-    previous: Insights
+    previous: Headlines
 
 
 @dataclass(frozen=True)
@@ -236,6 +259,7 @@ class MonthlyReport:
 
     month: date  # the first day of the month
     trend: Trend
+    previous: Insights  # every figure of the month before (the trend has its headlines)
     rows: tuple[IncidentFigures, ...]
     # The six months up to and including this one, for the trend chart (None: not read).
     history: Insights | None = None

@@ -128,7 +128,7 @@ def report_json(report: MonthlyReport) -> str:
     """The report as JSON: the month's figures, and the previous month's under "previous"."""
     body = insights_json(report.trend.current)
     body["month"] = f"{report.month:%Y-%m}"
-    body["previous"] = insights_json(report.trend.previous)
+    body["previous"] = insights_json(report.previous)
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 
 

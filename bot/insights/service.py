@@ -25,19 +25,15 @@ from bot.insights.definitions import (
     PeriodKind,
     Trend,
 )
-from bot.insights.reads import read_incidents, read_periods, start_details, times_of
-from bot.insights.rules.durations import (
-    IncidentTimes,
-    figures_of,
-    figures_of_marks,
-)
+from bot.insights.reads import read_incidents, read_periods, start_details
+from bot.insights.rules.durations import IncidentMarks, figures_of
 from bot.insights.rules.periods import (
     month_period,
     period_for,
     previous_period,
     zone_named,
 )
-from bot.insights.rules.tally import PeriodRows, in_period, keep, tally
+from bot.insights.rules.tally import PeriodRows, headlines, in_period, keep, tally
 from bot.kernel.transactions import read
 from storage.queries import insights as queries
 
@@ -85,16 +81,16 @@ class InsightsService:
         )
 
     async def trend(self, period: Period, filters: Filters = ALL) -> Trend:
-        """`period`'s figures beside the previous period's (one read serving both)."""
+        """`period`'s figures beside the previous period's headlines (one read serving both)."""
         before = previous_period(period)
-        hours, hours_before = await self._hours(period), await self._hours(before)
+        hours = await self._hours(period)
         today = self._today()
 
         def both(session: Session) -> Trend:
-            rows = read_periods(session, [before, period], today)
+            rows = read_periods(session, [period], today, compared=[before])
             return Trend(
                 current=tally(period, filters, _with_hours(rows, hours)),
-                previous=tally(before, filters, _with_hours(rows, hours_before)),
+                previous=headlines(before, filters, rows),
             )
 
         return await read(self.engine, both)
@@ -119,18 +115,13 @@ class InsightsService:
             incidents = read_incidents(session, [history], titles=True)
             both = details.rows(session, incidents)
             listed = sorted(in_period(incidents, period), key=lambda r: (r.start, r.number))
+            current = tally(period, Filters(), _with_hours(both, hours))
+            previous = tally(before, Filters(), _with_hours(both, hours_before))
             return MonthlyReport(
                 month=period.start.astimezone(zone_named(self.zone)).date(),
-                trend=Trend(
-                    tally(period, Filters(), _with_hours(both, hours)),
-                    tally(before, Filters(), _with_hours(both, hours_before)),
-                ),
-                rows=tuple(
-                    figures_of_marks(row, both.first_sent.get(row.id))
-                    for row in listed
-                    if not row.drill
-                ),
-                # The history's first pages are its escalations only (no sends read for it).
+                trend=Trend(current, previous.headlines),
+                previous=previous,
+                rows=tuple(figures_of(row) for row in listed if not row.drill),
                 history=tally(history, Filters(), PeriodRows(incidents)),
             )
 
@@ -150,11 +141,8 @@ class InsightsService:
         number), newest impact start first; drills included and marked unless `drills` is
         False."""
 
-        def find(session: Session) -> list[IncidentTimes]:
-            rows = queries.list_incident_times(
-                session, start=period.start, end=period.end, search=search, newest_first=True
-            )
-            return [times_of(row) for row in rows]
+        def find(session: Session) -> list[IncidentMarks]:
+            return read_incidents(session, [period], titles=True, search=search, newest_first=True)
 
         rows = [r for r in await read(self.engine, find) if keep(r, filters)]
         if not drills:
@@ -178,7 +166,7 @@ class InsightsService:
 
 
 def _with_hours(rows: PeriodRows, hours: Mapping[str, float]) -> PeriodRows:
-    return PeriodRows(rows.incidents, rows.followups, rows.pages, hours, rows.first_sent)
+    return PeriodRows(rows.incidents, rows.followups, rows.pages, hours)
 
 
 def oncall_hours_from(oncall: Any) -> Callable[[datetime, datetime], Awaitable[dict[str, float]]]:

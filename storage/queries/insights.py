@@ -37,28 +37,13 @@ from storage.enums import EventKind
 from storage.models import ActionItem, Escalation, Incident, Notification, TimelineEvent
 
 IMPACT_START = func.coalesce(col(Incident.detected_at), col(Incident.declared_at))
-INCIDENT_COLUMNS = (
-    col(Incident.id),
-    col(Incident.number),
-    col(Incident.title),
-    col(Incident.severity),
-    col(Incident.status),
-    col(Incident.source),
-    col(Incident.services),
-    col(Incident.drill),
-    col(Incident.detected_at),
-    col(Incident.declared_at),
-    col(Incident.acknowledged_at),
-    col(Incident.identified_at),
-    col(Incident.mitigated_at),
-    col(Incident.resolved_at),
-    col(Incident.closed_at),
-    col(Incident.reviewed_at),
-    col(Incident.ack_breached_at),
-)
-
-
 Ranges = Sequence[tuple[datetime, datetime]]
+PEOPLE = ("U", "W")  # Slack user ids begin so; groups and channels paged are not people
+_PAGE_SENT = (
+    col(Notification.purpose) == "page",
+    col(Notification.state) == "sent",
+    col(Notification.sent_at).is_not(None),
+)
 
 
 class EpochMicros(FunctionElement[int]):
@@ -105,10 +90,6 @@ def _in_ranges(ranges: Ranges) -> Any:
     return or_(*(_in_period(start, end) for start, end in ranges))
 
 
-def _period_ids(start: datetime, end: datetime) -> Select[Any]:
-    return select(col(Incident.id)).where(_in_period(start, end))
-
-
 def _range_ids(ranges: Ranges) -> Select[Any]:
     return select(col(Incident.id)).where(_in_ranges(ranges))
 
@@ -118,20 +99,38 @@ def _micros(column: Any) -> ColumnElement[int]:
 
 
 def list_incident_marks(
-    session: Session, *, ranges: Ranges, titles: bool = False
+    session: Session,
+    *,
+    ranges: Ranges,
+    titles: bool = False,
+    search: str = "",
+    newest_first: bool = False,
 ) -> Sequence[tuple[Any, ...]]:
     """The incidents starting in any of `ranges` (drills included), as plain values: id,
     number, severity, source, services (JSON text), drill, then in microseconds the impact
-    start, declared, acknowledged, identified, mitigated, resolved, closed and reviewed times
-    and the first escalation that paged a level (None: none did), then whether the
-    acknowledge target was breached; with `titles`, the title and the status after those."""
+    start, declared, acknowledged, identified, mitigated, resolved, closed and reviewed times,
+    the first escalation that paged a level and the first page sent (None: none), then whether
+    the acknowledge target was breached; with `titles`, the title and the status after those.
+
+    `search` keeps the incidents whose title holds it (or whose number it is: `42`, `INC-42`);
+    `newest_first` orders them by impact start, newest first (else in no promised order)."""
+    ids = _range_ids(ranges)
     escalated = (
         select(
             col(Escalation.incident_id).label("incident_id"),
             func.min(col(Escalation.created_at)).label("first"),
         )
-        .where(col(Escalation.incident_id).in_(_range_ids(ranges)), col(Escalation.level) >= 0)
+        .where(col(Escalation.incident_id).in_(ids), col(Escalation.level) >= 0)
         .group_by(col(Escalation.incident_id))
+        .subquery()
+    )
+    sent = (
+        select(
+            col(Notification.incident_id).label("incident_id"),
+            func.min(col(Notification.sent_at)).label("first"),
+        )
+        .where(col(Notification.incident_id).in_(ids), *_PAGE_SENT)
+        .group_by(col(Notification.incident_id))
         .subquery()
     )
     columns: list[Any] = [
@@ -155,6 +154,7 @@ def list_incident_marks(
             )
         ),
         _micros(escalated.c.first),
+        _micros(sent.c.first),
         col(Incident.ack_breached_at).is_not(None),
     ]
     if titles:
@@ -162,34 +162,8 @@ def list_incident_marks(
     query = (
         select(*columns)
         .outerjoin(escalated, escalated.c.incident_id == col(Incident.id))
+        .outerjoin(sent, sent.c.incident_id == col(Incident.id))
         .where(_in_ranges(ranges))
-    )
-    return session.connection().execute(query).all()
-
-
-def list_incident_times(
-    session: Session,
-    *,
-    start: datetime,
-    end: datetime,
-    search: str = "",
-    newest_first: bool = False,
-) -> Sequence[tuple[Any, ...]]:
-    """The period's incidents (drills included): the INCIDENT_COLUMNS, then when its first
-    escalation that paged a level began (None: none did). `list_pages` gives the sends."""
-    escalated = (
-        select(
-            col(Escalation.incident_id).label("incident_id"),
-            func.min(col(Escalation.created_at)).label("first"),
-        )
-        .where(col(Escalation.incident_id).in_(_period_ids(start, end)), col(Escalation.level) >= 0)
-        .group_by(col(Escalation.incident_id))
-        .subquery()
-    )
-    query = (
-        select(*INCIDENT_COLUMNS, escalated.c.first)
-        .outerjoin(escalated, escalated.c.incident_id == col(Incident.id))
-        .where(_in_period(start, end))
     )
     if search.strip():
         words = search.strip()
@@ -198,8 +172,9 @@ def list_incident_times(
         query = query.where(
             or_(match, col(Incident.number) == int(number)) if number.isdigit() else match
         )
-    order = IMPACT_START.desc() if newest_first else IMPACT_START
-    return [tuple(row) for row in session.execute(query.order_by(order, col(Incident.number)))]
+    if newest_first:
+        query = query.order_by(IMPACT_START.desc(), col(Incident.number))
+    return session.connection().execute(query).all()
 
 
 def _escape_like(text: str) -> str:
@@ -258,8 +233,9 @@ def count_action_items(
 
 
 def list_pages(session: Session, *, ranges: Ranges) -> Sequence[tuple[Any, ...]]:
-    """The ranges' incidents' pages: (incident_id, target, first send in microseconds) per
-    escalation, level, loop and target that at least one notification reached."""
+    """The ranges' incidents' pages of people (Slack user ids; not groups or channels):
+    (incident_id, target, first send in microseconds) per escalation, level, loop and target
+    that at least one notification reached."""
     query = (
         select(
             col(Notification.incident_id),
@@ -268,9 +244,8 @@ def list_pages(session: Session, *, ranges: Ranges) -> Sequence[tuple[Any, ...]]
         )
         .where(
             col(Notification.incident_id).in_(_range_ids(ranges)),
-            col(Notification.purpose) == "page",
-            col(Notification.state) == "sent",
-            col(Notification.sent_at).is_not(None),
+            *_PAGE_SENT,
+            or_(*(col(Notification.target).startswith(prefix) for prefix in PEOPLE)),
         )
         .group_by(
             col(Notification.incident_id),

@@ -165,6 +165,23 @@ async def test_monthly_report_compares_with_october(service: InsightsService) ->
     assert [c.count for c in report.history.per_month] == [0, 0, 0, 1, 3, 52]
 
 
+async def test_a_trend_compares_with_the_previous_periods_own_headlines(
+    service: InsightsService,
+) -> None:
+    # A trend reads the period before by its headlines only (no pages or action items): the
+    # same figures as that period's whole tally, filtered or not.
+    november, october = service.month(2026, 11), service.month(2026, 10)
+    trend = await service.trend(november)
+    assert trend.previous == (await service.insights(october)).headlines
+    assert trend.previous.incidents == 3 and trend.previous.updates_on_time.whole == 9
+    sev2 = Filters(severities=(Severity.SEV2,))
+    assert (await service.trend(november, sev2)).previous == (
+        await service.insights(october, sev2)
+    ).headlines
+    report = await service.monthly_report(2026, 11)
+    assert report.trend.previous == report.previous.headlines
+
+
 async def test_the_incident_spanning_the_clock_change(service: InsightsService) -> None:
     rows = await service.incidents(service.month(2026, 11), search="Golden incident 47")
     (row,) = rows

@@ -130,5 +130,5 @@ async def test_charts_are_the_same_bytes_for_the_same_data(engine: Engine) -> No
         assert png_bytes(figure) == png_bytes(again[name]), name
         assert svg_text(figure) == svg_text(again[name]), name
         assert png_bytes(figure).startswith(b"\x89PNG")
-    other = all_charts(report.trend.previous)
+    other = all_charts(report.previous)
     assert svg_text(other["severity-mix"]) != svg_text(first["severity-mix"])

@@ -9,42 +9,11 @@ Subtracting those and dividing by 10**6 gives exactly the float `timedelta.total
 gives, so a figure is the same to the last bit as one worked out on datetimes.
 """
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from bot.insights.definitions import IncidentFigures, MetricName
-from storage.enums import IncidentSource, Severity, Status
-
-
-@dataclass(frozen=True)
-class IncidentTimes:
-    """The columns insights read of one incident, plus its first page (None: never paged)."""
-
-    id: int
-    number: int
-    title: str
-    severity: Severity
-    status: Status
-    source: IncidentSource
-    services: tuple[str, ...]
-    drill: bool
-    detected_at: datetime | None
-    declared_at: datetime | None
-    acknowledged_at: datetime | None
-    identified_at: datetime | None
-    mitigated_at: datetime | None
-    resolved_at: datetime | None
-    closed_at: datetime | None = None
-    reviewed_at: datetime | None = None
-    ack_breached_at: datetime | None = None
-    paged_at: datetime | None = None
-
-    @property
-    def impact_start(self) -> datetime | None:
-        """When the impact began: detected_at, else the declaration."""
-        return self.detected_at or self.declared_at
-
+from storage.enums import Severity
 
 MICROS = 1_000_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -53,7 +22,7 @@ METRICS = tuple(MetricName)  # the order of `mark_durations`' tuple
 
 class IncidentMarks(NamedTuple):
     """One incident as figures read it: its times in microseconds since 1970 UTC (None: not
-    recorded), `paged` being its first escalation that paged a level. Title and status are
+    recorded). Title and status are
     only read for the rows a report lists."""
 
     id: int
@@ -71,7 +40,8 @@ class IncidentMarks(NamedTuple):
     resolved: int | None
     closed: int | None
     reviewed: int | None
-    paged: int | None
+    paged: int | None  # the first escalation that paged a level
+    first_sent: int | None  # the first page sent
     ack_breached: bool
     title: str = ""
     status: str = ""
@@ -94,14 +64,14 @@ def _span(start: int | None, end: int | None) -> float | None:
     return took / MICROS if took > 0 else 0.0
 
 
-def mark_durations(row: IncidentMarks, first_page: int | None = None) -> tuple[float | None, ...]:
+def mark_durations(row: IncidentMarks) -> tuple[float | None, ...]:
     """The incident's five durations in seconds, in `METRICS` order (None: not recorded).
 
-    MTTA starts at the first page (the earlier of the first escalation and `first_page`, the
-    first send) when there was one before the acknowledgement, else at the declaration."""
-    page, acked = row.paged, row.acknowledged
-    if first_page is not None and (page is None or first_page < page):
-        page = first_page
+    MTTA starts at the first page (the earlier of the first escalation and the first send)
+    when there was one before the acknowledgement, else at the declaration."""
+    page, acked, sent = row.paged, row.acknowledged, row.first_sent
+    if sent is not None and (page is None or sent < page):
+        page = sent
     ack_from = page if page is not None and (acked is None or page <= acked) else row.declared
     start, resolved = row.start, row.resolved
     return (
@@ -113,56 +83,8 @@ def mark_durations(row: IncidentMarks, first_page: int | None = None) -> tuple[f
     )
 
 
-def _seconds(start: datetime | None, end: datetime | None) -> float | None:
-    if start is None or end is None:
-        return None
-    return max(0.0, (end - start).total_seconds())
-
-
-def ack_start(row: IncidentTimes) -> datetime | None:
-    """MTTA's start: the first page when there was one before the acknowledgement, else the
-    declaration."""
-    page = row.paged_at
-    if page is not None and (row.acknowledged_at is None or page <= row.acknowledged_at):
-        return page
-    return row.declared_at
-
-
-def durations_of(row: IncidentTimes) -> dict[MetricName, float | None]:
-    """The incident's five durations in seconds (None: its end is not recorded); the same
-    as `mark_durations` (tests/insights/test_perf_shape.py holds them together)."""
-    start = row.impact_start
-    return {
-        MetricName.MTTA: _seconds(ack_start(row), row.acknowledged_at),
-        MetricName.MTTI: _seconds(start, row.identified_at),
-        MetricName.MTTM: _seconds(start, row.mitigated_at or row.resolved_at),
-        MetricName.MTTR: _seconds(start, row.resolved_at),
-        MetricName.DECLARED_TO_RESOLVED: _seconds(row.declared_at, row.resolved_at),
-    }
-
-
-def figures_of(row: IncidentTimes) -> IncidentFigures:
+def figures_of(row: IncidentMarks) -> IncidentFigures:
     """The incident as a row of the CSV and the dashboard's tables."""
-    return IncidentFigures(
-        number=row.number,
-        title=row.title,
-        severity=row.severity,
-        status=row.status.value,
-        source=row.source.value,
-        services=row.services,
-        drill=row.drill,
-        detected_at=row.impact_start,
-        declared_at=row.declared_at,
-        acknowledged_at=row.acknowledged_at,
-        identified_at=row.identified_at,
-        mitigated_at=row.mitigated_at,
-        resolved_at=row.resolved_at,
-        durations=durations_of(row),
-    )
-
-
-def figures_of_marks(row: IncidentMarks, first_page: int | None = None) -> IncidentFigures:
-    """The incident as a row of the CSV and the dashboard's tables, from its marks."""
     return IncidentFigures(
         number=row.number,
         title=row.title,
@@ -177,5 +99,5 @@ def figures_of_marks(row: IncidentMarks, first_page: int | None = None) -> Incid
         identified_at=moment_of(row.identified),
         mitigated_at=moment_of(row.mitigated),
         resolved_at=moment_of(row.resolved),
-        durations=dict(zip(METRICS, mark_durations(row, first_page), strict=True)),
+        durations=dict(zip(METRICS, mark_durations(row), strict=True)),
     )

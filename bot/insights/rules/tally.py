@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from bot.insights.definitions import (
+    HEADLINE_FIELDS,
     ActionItems,
     Count,
     Filters,
+    Headlines,
     Insights,
     MetricName,
     Period,
@@ -26,7 +28,6 @@ from bot.insights.rules.durations import (
     METRICS,
     MICROS,
     IncidentMarks,
-    IncidentTimes,
     mark_durations,
     micros_of,
 )
@@ -56,16 +57,16 @@ NONE_FOLLOWED = Followups()
 @dataclass(frozen=True)
 class PeriodRows:
     """What was read for one or more periods: the incidents, and per incident id the rest
-    (`first_sent`: the first page sent, in microseconds; `pages`: the people paged)."""
+    (`pages`: the people paged). A period compared by its headlines needs its incidents and
+    their status update marks only."""
 
     incidents: Sequence[IncidentMarks]
     followups: Mapping[int, Followups] = field(default_factory=dict)
     pages: Mapping[int, Sequence[Page]] = field(default_factory=dict)
     hours_on_call: Mapping[str, float] = field(default_factory=dict)
-    first_sent: Mapping[int, int] = field(default_factory=dict)
 
 
-def keep(row: IncidentTimes | IncidentMarks, filters: Filters) -> bool:
+def keep(row: IncidentMarks, filters: Filters) -> bool:
     """Whether the filters keep this incident (drills aside)."""
     if filters.severities and row.severity not in filters.severities:
         return False
@@ -85,37 +86,68 @@ def in_period(rows: Sequence[IncidentMarks], period: Period) -> list[IncidentMar
     return [row for row in rows if first <= row.start < last]
 
 
-def tally(period: Period, filters: Filters, read: PeriodRows) -> Insights:
-    """Every figure of `period` under `filters` from the rows read for it."""
-    zone = zone_named(period.zone)
+@dataclass(frozen=True)
+class _Chosen:
+    """The incidents of one period kept by the filters, and what every figure reads of them."""
+
+    drills: int
+    real: list[IncidentMarks]  # drills left out
+    durations: list[Durations]
+    followups: list[Followups]
+
+
+def _choose(period: Period, filters: Filters, read: PeriodRows) -> _Chosen:
     chosen = [row for row in in_period(read.incidents, period) if keep(row, filters)]
     real = [row for row in chosen if not row.drill]
-    weeks = [week.isoformat() for week in weeks_in(period)]
-    months = months_in(period)
-    sent = read.first_sent
-    durations = [mark_durations(row, sent.get(row.id)) for row in real]
-    clock = LocalClock(zone)
-    keys = [clock.week_and_month(row.start) for row in real]
-    week_keys = [week for week, _ in keys]
-    month_keys = [month for _, month in keys]
-    followups = [read.followups.get(row.id, NONE_FOLLOWED) for row in real]
-    return Insights(
+    return _Chosen(
+        drills=len(chosen) - len(real),
+        real=real,
+        durations=[mark_durations(row) for row in real],
+        followups=[read.followups.get(row.id, NONE_FOLLOWED) for row in real],
+    )
+
+
+def _headlines(period: Period, filters: Filters, chosen: _Chosen) -> Headlines:
+    real, followups = chosen.real, chosen.followups
+    return Headlines(
         period=period,
         filters=filters,
         incidents=len(real),
-        drills=len(chosen) - len(real),
-        by_severity=_counts(Counter(r.severity for r in real), [s.value for s in Severity]),
-        by_service=_counts(Counter(s for r in real for s in r.distinct)),
-        by_source=_counts(Counter(r.source for r in real), [s.value for s in IncidentSource]),
-        per_week=_counts(Counter(week_keys), weeks),
-        per_month=_counts(Counter(month_keys), months),
-        metrics=_spreads(durations),
+        drills=chosen.drills,
+        metrics=_spreads(chosen.durations),
         unacknowledged=sum(1 for r in real if r.acknowledged is None),
         updates_on_time=Share(
             sum(f.updates_on_time for f in followups),
             sum(f.updates_on_time + f.updates_missed for f in followups),
         ),
         ack_targets_breached=sum(1 for r in real if r.ack_breached),
+    )
+
+
+def headlines(period: Period, filters: Filters, read: PeriodRows) -> Headlines:
+    """The headline figures of `period` under `filters` (what a trend compares with)."""
+    return _headlines(period, filters, _choose(period, filters, read))
+
+
+def tally(period: Period, filters: Filters, read: PeriodRows) -> Insights:
+    """Every figure of `period` under `filters` from the rows read for it."""
+    zone = zone_named(period.zone)
+    chosen = _choose(period, filters, read)
+    real, durations, followups = chosen.real, chosen.durations, chosen.followups
+    head = _headlines(period, filters, chosen)
+    weeks = [week.isoformat() for week in weeks_in(period)]
+    months = months_in(period)
+    clock = LocalClock(zone)
+    keys = [clock.week_and_month(row.start) for row in real]
+    week_keys = [week for week, _ in keys]
+    month_keys = [month for _, month in keys]
+    return Insights(
+        **{name: getattr(head, name) for name in HEADLINE_FIELDS},
+        by_severity=_counts(Counter(r.severity for r in real), [s.value for s in Severity]),
+        by_service=_counts(Counter(s for r in real for s in r.distinct)),
+        by_source=_counts(Counter(r.source for r in real), [s.value for s in IncidentSource]),
+        per_week=_counts(Counter(week_keys), weeks),
+        per_month=_counts(Counter(month_keys), months),
         people=people_loads(
             [page for r in real for page in read.pages.get(r.id, ())], read.hours_on_call, zone
         ),
