@@ -1,6 +1,7 @@
-"""A chart's SVG placed inside the dashboard: a hostile service name drawn by matplotlib, or a
-drawing carrying script, handlers, foreign content or outside links, leaves only drawing behind;
-ids are made unique per chart and the drawing is named for screen readers."""
+"""A chart's SVG placed inside a page or served as an image of its own: a hostile service name
+drawn by matplotlib, or a drawing carrying script, handlers, foreign content or outside links,
+leaves only drawing behind; ids are made unique per chart and the drawing is named for screen
+readers; an image of its own is a well-formed document of the size the page gives it."""
 
 import io
 import xml.etree.ElementTree as ET
@@ -10,7 +11,7 @@ import matplotlib
 import pytest
 from matplotlib.figure import Figure
 
-from bot.web.app.inline_svg import SVG, UnsafeSvg, inline_svg
+from bot.web.app.inline_svg import ELEMENTS, SVG, UnsafeSvg, inline_svg, svg_document
 
 HOSTILE = '</text><script>alert(1)</script><!-- --> "quoted" & <b>bold</b>'
 
@@ -38,6 +39,22 @@ def test_a_hostile_service_name_stays_text(fonttype: str) -> None:
     svg = page.xpath("//*[local-name()='svg']")[0]
     assert svg.get("role") == "img" and svg.get("aria-labelledby") == "c1-title"
     assert page.xpath("//*[@id='c1-title']")[0].text_content() == "Incidents"
+
+
+@pytest.mark.parametrize("fonttype", ["none", "path"])
+def test_an_image_of_its_own_keeps_a_hostile_name_as_text(fonttype: str) -> None:
+    svg = matplotlib_svg(HOSTILE, fonttype)
+    document = svg_document(svg, prefix="c1", label="Incidents", width=720, height=300)
+    root = ET.fromstring(document)
+
+    assert document.startswith(b'<?xml version="1.0" encoding="utf-8"?>\n<svg ')
+    assert b"<script" not in document and b"<b>" not in document and b"<!--" not in document
+    assert {element.tag.rsplit("}", 1)[-1] for element in root.iter()} <= ELEMENTS
+    assert (root.get("width"), root.get("height"), root.get("role")) == ("720", "300", "img")
+    assert root.get("viewBox") == ET.fromstring(svg).get("viewBox")
+    assert root[0].tag == f"{{{SVG}}}title" and root[0].text == "Incidents"
+    if fonttype == "none":
+        assert any(HOSTILE in "".join(t.itertext()) for t in root.iter(f"{{{SVG}}}text"))
 
 
 def test_only_drawing_is_kept() -> None:
@@ -79,3 +96,5 @@ def test_only_drawing_is_kept() -> None:
 def test_what_is_not_an_svg_drawing_is_refused(text: str) -> None:
     with pytest.raises(UnsafeSvg):
         inline_svg(text, prefix="c1", label="Chart")
+    with pytest.raises(UnsafeSvg):
+        svg_document(text, prefix="c1", label="Chart", width=720, height=300)

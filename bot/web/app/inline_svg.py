@@ -1,4 +1,5 @@
-"""A chart's SVG made safe to place inside a page.
+"""A chart's SVG made safe to show: placed inside a page (`inline_svg`) or served as an image
+of its own (`svg_document`), which a person may also open directly in a tab.
 
 The charts are drawn on the server and carry people's text (service names are typed by users).
 The drawing library escapes what it writes, but a page must not rest on that: each SVG is parsed,
@@ -49,6 +50,23 @@ class Drawing:
 def inline_svg(svg: str | bytes, *, prefix: str, label: str) -> Drawing:
     """`svg` cleaned for inlining: ids prefixed with `prefix`, named `label` for screen
     readers (role img, a title first), the width left to the page's CSS."""
+    root = _cleaned(svg, prefix, label)
+    for size in ("width", "height"):
+        root.attrib.pop(size, None)  # the viewBox keeps its shape; CSS sets its width
+    return Drawing(Markup(_text(root)), label)
+
+
+def svg_document(svg: str | bytes, *, prefix: str, label: str, width: int, height: int) -> bytes:
+    """`svg` cleaned as a standalone document (UTF-8, with its XML prolog): ids prefixed with
+    `prefix`, named `label` (role img, a title first), `width` x `height` pixels."""
+    root = _cleaned(svg, prefix, label)
+    # Pixels, as the page's <img> gives them: the drawing's own sizes are in points.
+    root.set("width", str(width))
+    root.set("height", str(height))
+    return f'<?xml version="1.0" encoding="utf-8"?>\n{_text(root)}\n'.encode()
+
+
+def _cleaned(svg: str | bytes, prefix: str, label: str) -> ET.Element:
     try:
         root = ET.fromstring(svg)  # comments and processing instructions are dropped here
     except ET.ParseError as error:
@@ -56,16 +74,17 @@ def inline_svg(svg: str | bytes, *, prefix: str, label: str) -> Drawing:
     if root.tag != f"{{{SVG}}}svg":
         raise UnsafeSvg("the chart is not an <svg> drawing")
     _clean(root, prefix)
-    for size in ("width", "height"):
-        root.attrib.pop(size, None)  # the viewBox keeps its shape; CSS sets its width
     root.set("role", "img")
     root.set("aria-labelledby", f"{prefix}-title")
     title = ET.Element(f"{{{SVG}}}title", {"id": f"{prefix}-title"})
     title.text = label
     root.insert(0, title)
+    return root
+
+
+def _text(root: ET.Element) -> str:
     ET.register_namespace("", SVG)
-    body = ET.tostring(root, encoding="unicode", short_empty_elements=True)
-    return Drawing(Markup(body), label)
+    return ET.tostring(root, encoding="unicode", short_empty_elements=True)
 
 
 def _local(tag: str) -> str:
