@@ -192,6 +192,14 @@ class Tab:
         root = self._call("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
         return str(self._call("DOM.getOuterHTML", {"nodeId": root})["outerHTML"])
 
+    def evaluate(self, expression: str) -> Any:
+        """The value of a JavaScript `expression` in the page (run by the browser's tools, so
+        whatever the page's policy allows its own scripts)."""
+        answer = self._call("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+        if "exceptionDetails" in answer:
+            raise RuntimeError(f"{expression}: {answer['exceptionDetails']}")
+        return answer["result"].get("value")
+
     def messages(self) -> list[str]:
         """The console and log lines the page made so far."""
         return [m for m in (_message(e) for e in self._mine()) if m]

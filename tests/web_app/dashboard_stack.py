@@ -96,12 +96,13 @@ class Shown:
     drills: int
     metrics: dict[str, tuple[int, float | None, float | None, float | None]]  # n, mean, median, p90
     tables: dict[str, list[list[str]]]  # table id → rows of cell texts
-    charts: list[str]  # the charts' accessible names
+    charts: dict[str, str]  # each chart's heading → the address of its image
     text: str
 
 
 def read_dashboard(html: str) -> Shown:
-    """Headline numbers, the drills left out, each duration's figures, every table, the charts."""
+    """Headline numbers, the drills left out, each duration's figures, every table, the charts
+    (their headings and images)."""
     tree = lxml.html.fromstring(html)
 
     def words(node: Any) -> str:
@@ -122,11 +123,9 @@ def read_dashboard(html: str) -> Shown:
         ]
         for table in tree.xpath("//table[@id]")
     }
-    charts = [
-        words(t)
-        for t in tree.xpath(
-            "//section[@class='chart']//*[local-name()='svg']/*[local-name()='title']"
-        )
-    ]
+    charts = {
+        words(section.xpath("./h2")[0]): section.xpath("./img")[0].get("src")
+        for section in tree.xpath("//section[@class='chart']")
+    }
     drills = int(words(tree.xpath("//p[@id='drills']/strong")[0]))
     return Shown(headlines, drills, metrics, tables, charts, words(tree))

@@ -64,7 +64,7 @@ def check_figures(shown: Shown, trend: Trend) -> None:
     assert sorted(row[1:3] for row in shown.tables["table-people"] if len(row) == 4) == sorted(
         [str(p.pages), str(p.off_hours_pages)] for p in now.people
     )
-    assert shown.charts == [
+    assert list(shown.charts) == [
         "Incidents per week, by severity",
         "Time to acknowledge, mitigate and resolve, by month",
         "Severity mix",

@@ -1,10 +1,14 @@
 """The insights dashboard, `GET /app/insights` (the app's home page): a period and severity and
 service filters as a plain GET form, the headline numbers beside the previous period's, the
-charts drawn on the server with the tables of their numbers, per-person load, action items,
-reviews, MTBF per service, and the published definitions.
+charts with the tables of their numbers, per-person load, action items, reviews, MTBF per
+service, and the published definitions.
 
-Every figure comes from `InsightsService.trend`; this module only chooses, words and lays out.
-A query it cannot answer gets a 400 page saying what is accepted.
+The page only links its charts: each is an image of its own, `GET /app/insights/charts/{key}.svg`
+with the page's query, drawn on the server from the figures the page just kept (drawing costs
+more than the rest of the page, and the browser asks for the images while it lays the page
+out). Every figure comes from `InsightsService.trend`; this module only chooses, words and lays
+out. A query it cannot answer gets a 400 page (a chart: one line of text) saying what is
+accepted.
 """
 
 import asyncio
@@ -14,12 +18,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from bot.insights.definitions import DEFINITIONS, DEFINITIONS_VERSION, Insights, Period, Trend
 from bot.insights.service import InsightsService
-from bot.web.app.dashboard_cache import FRESH_FOR, FreshFor
-from bot.web.app.dashboard_charts import ChartDrawer
+from bot.web.app.dashboard_cache import FRESH_FOR, FreshFor, Kept
+from bot.web.app.dashboard_charts import (
+    CHART_KINDS,
+    CHARTS,
+    HEIGHT,
+    WIDTH,
+    ChartDrawer,
+    chart_etag,
+)
 from bot.web.app.dashboard_query import (
     PERIOD_WORDS,
     PERIODS,
@@ -43,6 +54,14 @@ from bot.web.app.shell import APP_PATH, AppSection, render_message, render_page,
 from storage.enums import Severity
 
 PATH = "/insights"
+CHART_PATH = PATH + "/charts/{key}.svg"
+SVG_TYPE = "image/svg+xml; charset=utf-8"
+# A chart may be opened on its own in a tab: no script runs in it, whatever it holds.
+CHART_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
+}
+TEXT_HEADERS = {"cache-control": "no-store", "x-content-type-options": "nosniff"}
 NamesPort = Callable[[list[str]], Awaitable[dict[str, str]]]
 
 
@@ -68,26 +87,79 @@ def build_dashboard_section(
         )
         return known, trend
 
+    async def read(request: Request) -> tuple[Query, Kept[tuple[list[str], Trend]]]:
+        """The request's query and its figures (kept ones while fresh); BadQuery if refused."""
+        query = parse_query(list(request.query_params.multi_items()))
+        kept = await figures.get(query, lambda: compute(query))
+        check_services(query, kept.value[0])
+        return query, kept
+
     # The shell guards every section; asking again here keeps the page closed if it is ever
     # mounted without the shell's guard.
     @router.get(PATH, response_class=HTMLResponse, dependencies=[Depends(require_viewer)])
     async def dashboard(request: Request) -> HTMLResponse:
         try:
-            query = parse_query(list(request.query_params.multi_items()))
-            kept = await figures.get(query, lambda: compute(query))
-            known, trend = kept.value
-            check_services(query, known)
+            query, kept = await read(request)
         except BadQuery as refused:
             return render_message(request, 400, "The dashboard cannot show that", f"{refused}.")
+        known, trend = kept.value
         people = [p.user for p in trend.current.people]
         named = await names(people) if names is not None and people else {}
         context = dashboard_context(query, trend, known, named)
         context["computed_at"] = kept.at
         context["fresh_for"] = round(fresh_for.total_seconds())
-        context["charts"] = await charts.draw(trend.current)
+        context["charts"] = chart_images(request.url.query)
         return render_page(request, "app/dashboard.html.j2", context)
 
+    @router.get(CHART_PATH, response_class=Response, dependencies=[Depends(require_viewer)])
+    async def chart(request: Request, key: str) -> Response:
+        kind = CHART_KINDS.get(key)
+        if kind is None:
+            return _text_answer(404, f"unknown chart: the charts are {', '.join(CHART_KINDS)}.")
+        try:
+            _, kept = await read(request)
+        except BadQuery as refused:
+            return _text_answer(400, f"{refused}.")
+        insights = kept.value[1].current
+        tag = chart_etag(kind, insights)
+        headers = {
+            **CHART_HEADERS,
+            "cache-control": f"private, max-age={round(fresh_for.total_seconds())}",
+            "etag": tag,
+        }
+        if _matches(request.headers.get("if-none-match"), tag):
+            return Response(status_code=304, headers=headers)
+        document = await charts.draw(kind, insights)
+        return Response(document, media_type=SVG_TYPE, headers=headers)
+
     return AppSection(router, "Insights", PATH)
+
+
+def chart_images(query: str) -> list[dict[str, Any]]:
+    """Each chart's heading, image address (carrying the page's `query`) and size."""
+    return [
+        {
+            "key": kind.key,
+            "title": kind.title,
+            "src": f"{APP_PATH}{CHART_PATH.format(key=kind.key)}" + (f"?{query}" if query else ""),
+            "width": WIDTH,
+            "height": HEIGHT,
+        }
+        for kind in CHARTS
+    ]
+
+
+def _text_answer(status_code: int, line: str) -> PlainTextResponse:
+    # One line whatever the refused value held (a service name may hold a line break).
+    return PlainTextResponse(" ".join(line.split()), status_code, headers=TEXT_HEADERS)
+
+
+def _matches(if_none_match: str | None, tag: str) -> bool:
+    """Whether an If-None-Match header names `tag` (weakly compared, as GET is) or is `*`."""
+    if not if_none_match:
+        return False
+    named = {part.strip().removeprefix("W/") for part in if_none_match.split(",")}
+    return "*" in named or tag in named
 
 
 def dashboard_context(
