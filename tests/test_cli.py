@@ -209,7 +209,7 @@ def test_demo_signs_in_with_slack_and_reads_the_dashboard(demo_run: tuple[Path, 
     took = r"\d[\ddhms ]*"  # 4s, 1m 05s, 2h 00m
     shown = rf"MTTA {took} · MTTI \N{{EM DASH}} · MTTM {took} · MTTR {took} \(medians\)"
     assert re.search(shown, story)
-    assert "3 charts drawn on the server as SVG" in story
+    assert "3 charts drawn on the server as SVG images" in story
 
 
 def test_demo_database_holds_the_alert_incident_resolved(demo_run: tuple[Path, str]) -> None:

@@ -8,6 +8,7 @@ page, press the button of the person chosen, follow the redirects back.
 """
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin
@@ -96,18 +97,30 @@ def show_insights(demo: Demo, app_url: str) -> None:
         mounts={PUBLIC_URL: ToApp(app_url)}, headers={"accept": "text/html"}, timeout=30
     ) as client:
         page = sign_in_with_slack(client, f"{PUBLIC_URL}{DASHBOARD}?period=30d", "U0ALICE")
-    if page.status_code != 200 or str(page.url) != f"{PUBLIC_URL}{DASHBOARD}?period=30d":
-        raise RuntimeError(f"the dashboard answered {page.status_code} at {page.url}")
-    for line in dashboard_lines(page.text):
+        if page.status_code != 200 or str(page.url) != f"{PUBLIC_URL}{DASHBOARD}?period=30d":
+            raise RuntimeError(f"the dashboard answered {page.status_code} at {page.url}")
+        # The images the page shows, fetched as a browser does once it has the page.
+        answers = [client.get(urljoin(str(page.url), src)) for src in chart_images(page.text)]
+    drawn = sum(a.status_code == 200 and _is_svg(a) for a in answers)
+    for line in dashboard_lines(page.text, drawn):
         demo.say(f"  {line}")
 
 
-def dashboard_lines(html: str) -> list[str]:
-    """A few lines of what the dashboard shows: the period, the headline numbers, the charts."""
+def chart_images(html: str) -> list[str]:
+    """The addresses of the chart images the dashboard page shows (as written in the page)."""
+    return [unescape(src) for src in re.findall(r'<img src="(/app/insights/charts/[^"]+)"', html)]
+
+
+def _is_svg(answer: httpx.Response) -> bool:
+    return answer.headers.get("content-type", "").startswith("image/svg+xml")
+
+
+def dashboard_lines(html: str, charts: int) -> list[str]:
+    """A few lines of what the dashboard shows: the period, the headline numbers, and how many
+    of its `charts` came drawn."""
     period = re.search(r'<p class="muted" id="period">(.*?)</p>', html, re.S)
     values = dict(re.findall(r'id="headline-([a-z_]+)" data-value="([^"]*)"', html))
     drills = re.search(r'<p id="drills">.*?<strong>(\d+)</strong>', html, re.S)
-    charts = len(re.findall(r"<section class=\"chart\"", html))
     version = re.search(r"definitions version (\d+)", html)
     return [
         _plain(period.group(1)) if period else "(no period shown)",
@@ -115,7 +128,7 @@ def dashboard_lines(html: str) -> list[str]:
         f"{drills.group(1) if drills else '?'})",
         " · ".join(f"{key.upper()} {_plain(values.get(key, '?'))}" for key in HEADLINES[1:])
         + " (medians)",
-        f"{charts} charts drawn on the server as SVG, each with the table of its numbers; "
+        f"{charts} charts drawn on the server as SVG images, each with the table of its numbers; "
         f"definitions version {version.group(1) if version else '?'} on the page",
         "(`warroom run` serves it at /app/insights once sign-in is set: WARROOM_OIDC_* and an "
         "allow-list)",
@@ -124,6 +137,4 @@ def dashboard_lines(html: str) -> list[str]:
 
 def _plain(text: str) -> str:
     """Page text as a terminal shows it: no tags, entities read, spaces collapsed."""
-    from html import unescape
-
     return " ".join(unescape(re.sub(r"<[^>]+>", "", text)).split())
