@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _harness import bench_database, describe_machine, percentile, silence_logs, verdict
 from sqlalchemy import func, insert, select
 
+from bot.incidents.rules.cadence import count_reminder, count_update
 from bot.insights.report import render_report
 from bot.insights.service import InsightsService
 from storage.database import make_engine
@@ -88,17 +89,29 @@ def seed(url: str, incidents: int, events: int) -> float:
                 "missed_updates": 0,
             }
         )
+        marks = Incident(updates_on_time=0, updates_missed=0)  # counted as the app counts
         for i in range(per_incident):
+            kind = rng.choice(KINDS)
+            at = start + timedelta(minutes=5 * i)
+            if kind == EventKind.UPDATE:
+                count_update(marks, now=at)
+            elif kind == EventKind.UPDATE_MISSED:
+                count_reminder(marks, now=at)
             timeline.append(
                 {
                     "incident_id": number,
-                    "kind": rng.choice(KINDS),
+                    "kind": kind,
                     "text": "bench",
                     "mentions": [],
-                    "occurred_at": start + timedelta(minutes=5 * i),
+                    "occurred_at": at,
                     "source_ts": f"{number}.{i}",
                 }
             )
+        rows[-1].update(
+            updates_on_time=marks.updates_on_time,
+            updates_missed=marks.updates_missed,
+            last_update_reminder_at=marks.last_update_reminder_at,
+        )
         for target in ("U1", "U2"):
             pages.append(
                 {

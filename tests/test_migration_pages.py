@@ -3,38 +3,16 @@ pages become one escalation with a Slack notification per page (where its DMs we
 acknowledgement can still edit them) and the first acknowledgement, on SQLite and PostgreSQL."""
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import JSON, Boolean, Integer, MetaData, String, create_engine, pool, select
-from sqlalchemy.engine import Connection
+from migration_rows import insert_row as _insert
+from migration_rows import table_rows as _rows
+from sqlalchemy import MetaData, create_engine, pool
 
 from storage import migrate
 
 BEFORE = "0a8e2f4cff9b"  # escalation tables made, the page table still there
 AFTER = "3d22acd02d6e"
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-def _insert(connection: Connection, table: str, **values: Any) -> None:
-    meta = MetaData()
-    meta.reflect(connection, only=[table])
-    reflected = meta.tables[table]
-    blanks = ((Boolean, False), (JSON, []), (Integer, 0), (String, ""))
-    neutral = {
-        c.name: next(blank for kind, blank in blanks if isinstance(c.type, kind))
-        for c in reflected.columns
-        if not c.nullable
-        and not c.primary_key
-        and isinstance(c.type, Boolean | JSON | Integer | String)
-    }
-    connection.execute(reflected.insert().values({**neutral, **values}))
-
-
-def _rows(connection: Connection, table: str) -> list[dict[str, Any]]:
-    meta = MetaData()
-    meta.reflect(connection, only=[table])
-    found = connection.execute(select(meta.tables[table]).order_by(meta.tables[table].c.id))
-    return [dict(row) for row in found.mappings()]
 
 
 def test_pages_become_escalations_notifications_and_acknowledgements(

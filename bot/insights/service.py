@@ -25,7 +25,7 @@ from bot.insights.definitions import (
     PeriodKind,
     Trend,
 )
-from bot.insights.reads import read_incidents, read_periods, start_details
+from bot.insights.reads import read_details, read_incidents, read_periods
 from bot.insights.rules.durations import IncidentMarks, figures_of
 from bot.insights.rules.periods import (
     month_period,
@@ -111,9 +111,9 @@ class InsightsService:
 
         def everything(session: Session) -> MonthlyReport:
             # The six months' incidents once; the rest only for the two months compared.
-            details = start_details(session, [before, period], today)
+            pages, actions = read_details(session, [before, period], today)
             incidents = read_incidents(session, [history], titles=True)
-            both = details.rows(session, incidents)
+            both = PeriodRows(incidents, actions, pages)
             listed = sorted(in_period(incidents, period), key=lambda r: (r.start, r.number))
             current = tally(period, Filters(), _with_hours(both, hours))
             previous = tally(before, Filters(), _with_hours(both, hours_before))
@@ -166,7 +166,7 @@ class InsightsService:
 
 
 def _with_hours(rows: PeriodRows, hours: Mapping[str, float]) -> PeriodRows:
-    return PeriodRows(rows.incidents, rows.followups, rows.pages, hours)
+    return PeriodRows(rows.incidents, rows.actions, rows.pages, hours)
 
 
 def oncall_hours_from(oncall: Any) -> Callable[[datetime, datetime], Awaitable[dict[str, float]]]:

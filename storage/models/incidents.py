@@ -57,7 +57,13 @@ class Incident(SQLModel, table=True):
 
     # What the scheduler acts on: when each reminder is next due (None: nothing to do).
     update_reminder_at: datetime | None = utc_column(index=True)
-    missed_updates: int = 0
+    missed_updates: int = 0  # reminders in a row since the clock last restarted
+    # Kept with the timeline's `update` and `update_missed` events, for insights: updates
+    # posted with no reminder since the one before (or the declaration), reminders sent, and
+    # when the last reminder was sent.
+    updates_on_time: int = 0
+    updates_missed: int = 0
+    last_update_reminder_at: datetime | None = utc_column()
     ack_due_at: datetime | None = utc_column(index=True)
     ack_breached_at: datetime | None = utc_column()
     commander_reminder_at: datetime | None = utc_column(index=True)

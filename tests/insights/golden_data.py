@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.incidents.rules.cadence import count_reminder, count_update
 from storage.enums import EventKind, IncidentSource, Severity, Status
 from storage.models import ActionItem, Escalation, Incident, Notification, TimelineEvent
 
@@ -236,6 +237,11 @@ def _store(session: Session, spec: dict[str, Any]) -> None:
             )
         )
     for i, (kind, at) in enumerate(spec["updates"]):
+        # The incident counts its marks as the app does when it writes these events.
+        if kind == EventKind.UPDATE:
+            count_update(incident, now=at)
+        else:
+            count_reminder(incident, now=at)
         session.add(
             TimelineEvent(
                 incident_id=incident.id,

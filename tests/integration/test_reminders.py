@@ -1,11 +1,12 @@
 """Update nags, the commander's DM, the digest thread, and response targets, on a moved clock."""
 
 from harness import Harness
+from sqlmodel import Session, select
 
 from bot.incidents.service import DeclareRequest
 from bot.slack.ids import ActionId
 from storage.enums import EventKind, Severity, Status
-from storage.models import Effect
+from storage.models import Effect, Incident
 
 
 def _acknowledge(harness: Harness) -> None:
@@ -86,6 +87,38 @@ def test_posting_an_update_resets_the_reminders(harness: Harness) -> None:
     latest = _reminders(harness, channel)[-1]
     assert "in a row" not in str(latest["blocks"])  # the count started again
     assert harness.driver.dm_messages("alice") == []
+
+
+def _update_marks(harness: Harness) -> tuple[int, int]:
+    with Session(harness.engine) as session:
+        row = session.exec(select(Incident).where(Incident.number == 1)).one()
+        return row.updates_on_time, row.updates_missed
+
+
+def test_the_incident_counts_updates_on_time_and_reminders_as_they_happen(
+    harness: Harness,
+) -> None:
+    """Insights read these counts from the incident row: an update is on time unless a
+    reminder came since the update before (or the declaration)."""
+    incident = harness.declare("sev2 Checkout is failing")
+    channel = incident.channel_id or ""
+
+    def posted(text: str, updates: int) -> None:
+        harness.driver.slash("alice", channel, f"update {text}")
+        harness.driver.wait_for(
+            lambda: sum(e.kind == EventKind.UPDATE for e in harness.timeline()) == updates
+        )
+
+    _acknowledge(harness)  # the update reminders alone are due
+    posted("Looking into it", 1)  # before any reminder: on time
+    for _ in range(2):  # two reminders, then a late update
+        harness.clock.advance(minutes=31)
+        assert len(harness.tick().claimed) == 1
+    posted("Rolled back", 2)
+    posted("Error rates are normal", 3)  # no reminder since the last one: on time
+    kinds = [e.kind for e in harness.timeline() if e.kind.startswith("update")]
+    assert kinds == ["update", "update_missed", "update_missed", "update", "update"]
+    assert _update_marks(harness) == (2, 2)
 
 
 def test_snooze_holds_the_reminder(harness: Harness) -> None:

@@ -148,9 +148,24 @@ def reschedule_ack_target(incident: Incident, policy: CadencePolicy) -> None:
 
 def record_update(incident: Incident, policy: CadencePolicy, *, now: datetime) -> None:
     """An update was posted: the clock restarts and the missed count clears."""
-    incident.last_update_at = now
+    count_update(incident, now=now)
     incident.missed_updates = 0
     reschedule_updates(incident, policy)
+
+
+def count_update(incident: Incident, *, now: datetime) -> None:
+    """Mark a status update posted at `now` (its `update` event is written with it): on time
+    unless an update reminder came since the update before (or the declaration)."""
+    reminded, last = incident.last_update_reminder_at, incident.last_update_at
+    if reminded is None or (last is not None and reminded < last):
+        incident.updates_on_time += 1
+    incident.last_update_at = now
+
+
+def count_reminder(incident: Incident, *, now: datetime) -> None:
+    """Mark an update reminder sent at `now` (its `update_missed` event is written with it)."""
+    incident.updates_missed += 1
+    incident.last_update_reminder_at = now
 
 
 def reopen(incident: Incident, policy: CadencePolicy, *, now: datetime) -> None:
@@ -175,6 +190,7 @@ def claim_due(
     due: list[DueReminder] = []
     if incident.update_reminder_at is not None and incident.update_reminder_at <= now:
         incident.missed_updates += 1
+        count_reminder(incident, now=now)
         due.append(
             DueReminder(
                 ReminderKind.UPDATE_DUE, incident.update_reminder_at, incident.missed_updates

@@ -43,6 +43,8 @@ class IncidentMarks(NamedTuple):
     paged: int | None  # the first escalation that paged a level
     first_sent: int | None  # the first page sent
     ack_breached: bool
+    updates_on_time: int  # status updates posted with no reminder since the one before
+    updates_missed: int  # update reminders sent
     title: str = ""
     status: str = ""
 

@@ -41,27 +41,24 @@ REVIEW_WITHIN_DAYS = 7
 Durations = tuple[float | None, ...]
 
 
-class Followups(NamedTuple):
-    """Per incident: status updates on time and missed, action items open/overdue/done."""
+class Actions(NamedTuple):
+    """Per incident: action items open, overdue (among the open ones) and done."""
 
-    updates_on_time: int = 0
-    updates_missed: int = 0
-    actions_open: int = 0
-    actions_overdue: int = 0
-    actions_done: int = 0
+    open: int = 0
+    overdue: int = 0
+    done: int = 0
 
 
-NONE_FOLLOWED = Followups()
+NO_ACTIONS = Actions()
 
 
 @dataclass(frozen=True)
 class PeriodRows:
     """What was read for one or more periods: the incidents, and per incident id the rest
-    (`pages`: the people paged). A period compared by its headlines needs its incidents and
-    their status update marks only."""
+    (`pages`: the people paged). A period compared by its headlines needs its incidents only."""
 
     incidents: Sequence[IncidentMarks]
-    followups: Mapping[int, Followups] = field(default_factory=dict)
+    actions: Mapping[int, Actions] = field(default_factory=dict)
     pages: Mapping[int, Sequence[Page]] = field(default_factory=dict)
     hours_on_call: Mapping[str, float] = field(default_factory=dict)
 
@@ -93,7 +90,6 @@ class _Chosen:
     drills: int
     real: list[IncidentMarks]  # drills left out
     durations: list[Durations]
-    followups: list[Followups]
 
 
 def _choose(period: Period, filters: Filters, read: PeriodRows) -> _Chosen:
@@ -103,12 +99,11 @@ def _choose(period: Period, filters: Filters, read: PeriodRows) -> _Chosen:
         drills=len(chosen) - len(real),
         real=real,
         durations=[mark_durations(row) for row in real],
-        followups=[read.followups.get(row.id, NONE_FOLLOWED) for row in real],
     )
 
 
 def _headlines(period: Period, filters: Filters, chosen: _Chosen) -> Headlines:
-    real, followups = chosen.real, chosen.followups
+    real = chosen.real
     return Headlines(
         period=period,
         filters=filters,
@@ -117,8 +112,8 @@ def _headlines(period: Period, filters: Filters, chosen: _Chosen) -> Headlines:
         metrics=_spreads(chosen.durations),
         unacknowledged=sum(1 for r in real if r.acknowledged is None),
         updates_on_time=Share(
-            sum(f.updates_on_time for f in followups),
-            sum(f.updates_on_time + f.updates_missed for f in followups),
+            sum(r.updates_on_time for r in real),
+            sum(r.updates_on_time + r.updates_missed for r in real),
         ),
         ack_targets_breached=sum(1 for r in real if r.ack_breached),
     )
@@ -133,7 +128,8 @@ def tally(period: Period, filters: Filters, read: PeriodRows) -> Insights:
     """Every figure of `period` under `filters` from the rows read for it."""
     zone = zone_named(period.zone)
     chosen = _choose(period, filters, read)
-    real, durations, followups = chosen.real, chosen.durations, chosen.followups
+    real, durations = chosen.real, chosen.durations
+    actions = [read.actions.get(row.id, NO_ACTIONS) for row in real]
     head = _headlines(period, filters, chosen)
     weeks = [week.isoformat() for week in weeks_in(period)]
     months = months_in(period)
@@ -152,9 +148,9 @@ def tally(period: Period, filters: Filters, read: PeriodRows) -> Insights:
             [page for r in real for page in read.pages.get(r.id, ())], read.hours_on_call, zone
         ),
         actions=ActionItems(
-            open=sum(f.actions_open for f in followups),
-            overdue=sum(f.actions_overdue for f in followups),
-            done=sum(f.actions_done for f in followups),
+            open=sum(a.open for a in actions),
+            overdue=sum(a.overdue for a in actions),
+            done=sum(a.done for a in actions),
         ),
         reviews=reviews_of(real),
         services=reliability(real, period),
