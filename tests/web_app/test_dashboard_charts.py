@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from bot.insights.definitions import Insights
 from bot.sandbox import SandboxServer
 from bot.web.app.dashboard_cache import FRESH_FOR
-from bot.web.app.inline_svg import ELEMENTS, SVG
+from bot.web.app.safe_svg import ELEMENTS, SVG
 from storage.models import Incident
 
 CHARTS = f"{PUBLIC_URL}/app/insights/charts"

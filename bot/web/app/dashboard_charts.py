@@ -1,7 +1,7 @@
 """The dashboard's three charts as SVG images of their own: drawn by `bot.insights.charts`
 (matplotlib) on one worker thread of their own (drawing takes tens of milliseconds of CPU and
 must not hold the event loop; one thread because matplotlib's text caches are not made for
-several), then cleaned into a standalone document (`inline_svg.svg_document`).
+several), then cleaned into a standalone document (`safe_svg.svg_document`).
 
 A chart is a pure function of the figures it draws, so each drawing is kept, keyed by those
 figures, until more than `KEPT` others were drawn: reloading a page, or another person opening
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from bot import __version__
 from bot.insights import charts
 from bot.insights.definitions import Insights
-from bot.web.app.inline_svg import svg_document
+from bot.web.app.safe_svg import svg_document
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -1,18 +1,15 @@
-"""A chart's SVG made safe to show: placed inside a page (`inline_svg`) or served as an image
-of its own (`svg_document`), which a person may also open directly in a tab.
+"""A chart's SVG made safe to serve as an image of its own (`svg_document`), which a person may
+also open directly in a tab.
 
 The charts are drawn on the server and carry people's text (service names are typed by users).
 The drawing library escapes what it writes, but a page must not rest on that: each SVG is parsed,
 and only drawing elements and presentation attributes are kept (no script, no foreign object, no
-event handler, no link leaving the drawing, no comment), its ids are prefixed so two charts on one
-page never share one, and its text is written back escaped.
+event handler, no link leaving the drawing, no comment), its ids are prefixed with the chart's key,
+and its text is written back escaped.
 """
 
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
-
-from markupsafe import Markup
 
 SVG = "http://www.w3.org/2000/svg"
 XLINK = "http://www.w3.org/1999/xlink"
@@ -37,23 +34,6 @@ _SAFE_STYLE = re.compile(r"^[\w\s#%.,:;()'\-]*$")  # no slash, no backslash, no 
 
 class UnsafeSvg(ValueError):
     """The chart is not an SVG drawing."""
-
-
-@dataclass(frozen=True)
-class Drawing:
-    """An SVG ready for the page, with the accessible name it was given."""
-
-    markup: Markup
-    label: str
-
-
-def inline_svg(svg: str | bytes, *, prefix: str, label: str) -> Drawing:
-    """`svg` cleaned for inlining: ids prefixed with `prefix`, named `label` for screen
-    readers (role img, a title first), the width left to the page's CSS."""
-    root = _cleaned(svg, prefix, label)
-    for size in ("width", "height"):
-        root.attrib.pop(size, None)  # the viewBox keeps its shape; CSS sets its width
-    return Drawing(Markup(_text(root)), label)
 
 
 def svg_document(svg: str | bytes, *, prefix: str, label: str, width: int, height: int) -> bytes:
