@@ -191,7 +191,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     pip = subprocess.run(
         [
-            str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+            str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-compile",
             "--constraint", str(_dev_constraints(work)), f"{wheel}[postgres]",
         ],
         env=_clean_env(),
