@@ -1,4 +1,5 @@
-"""Schema migrations: upgrade a database to the newest revision and ask where it stands."""
+"""Schema migrations with Alembic: upgrade a database to the newest revision, write a new one.
+Where a database stands is `storage.revisions` (re-exported here), which loads no Alembic."""
 
 import argparse
 import subprocess
@@ -11,15 +12,22 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from alembic.script import ScriptDirectory  # noqa: F401  (tests read the scripts through here)
 from alembic.util import CommandError as AlembicError
 from sqlalchemy import create_engine, pool
-from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
-
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+from storage.revisions import (  # noqa: F401  (where a database stands, re-exported)
+    MIGRATIONS_DIR,
+    MigrationError,
+    current_revision,
+    head_revision,
+    is_up_to_date,
+    known_revisions,
+    knows_revision,
+    with_connect_timeout,
+)
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -31,70 +39,18 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
-def with_connect_timeout(url: str, seconds: float | None) -> str:
-    """`url` with a PostgreSQL connect timeout (unless it names one): an unreachable server
-    fails within it instead of waiting for the operating system to give up."""
-    parsed = make_url(url)
-    if seconds is None or parsed.get_backend_name() != "postgresql":
-        return url
-    if "connect_timeout" in parsed.query:
-        return url
-    # libpq reads whole seconds, and waits at least 2.
-    timeout = str(max(2, round(seconds)))
-    return parsed.update_query_dict({"connect_timeout": timeout}).render_as_string(
-        hide_password=False
-    )
-
-
 def upgrade(url: str, revision: str = "head", *, connect_timeout: float | None = None) -> None:
-    """Migrate the database at `url` forward to `revision` (the newest by default)."""
-    command.upgrade(alembic_config(with_connect_timeout(url, connect_timeout)), revision)
+    """Migrate the database at `url` forward to `revision` (the newest by default);
+    MigrationError when Alembic cannot."""
+    try:
+        command.upgrade(alembic_config(with_connect_timeout(url, connect_timeout)), revision)
+    except AlembicError as error:
+        raise MigrationError(str(error)) from error
 
 
 def downgrade(url: str, revision: str) -> None:
     """Migrate the database at `url` back to `revision` (`base` empties it)."""
     command.downgrade(alembic_config(url), revision)
-
-
-def current_revision(url: str, *, connect_timeout: float | None = None) -> str | None:
-    """The revision the database at `url` is at, or None when it was never migrated."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and not _sqlite_file_exists(parsed.database):
-        return None
-    engine = create_engine(with_connect_timeout(url, connect_timeout), poolclass=pool.NullPool)
-    try:
-        with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
-    finally:
-        engine.dispose()
-
-
-def _sqlite_file_exists(database: str | None) -> bool:
-    # Connecting would create an empty file where there was none; memory databases always exist.
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return True
-    return Path(database).exists()
-
-
-def head_revision() -> str:
-    """The newest revision shipped with this version of Warroom."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    if head is None:
-        raise RuntimeError(f"no migrations found in {MIGRATIONS_DIR}")
-    return head
-
-
-def is_up_to_date(url: str, *, connect_timeout: float | None = None) -> bool:
-    """Whether the database at `url` is at the newest revision."""
-    return current_revision(url, connect_timeout=connect_timeout) == head_revision()
-
-
-def knows_revision(revision: str) -> bool:
-    """Whether `revision` is one of this version's migrations (a newer Warroom's is not)."""
-    try:
-        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
-    except AlembicError:
-        return False
 
 
 def pending_changes(url: str) -> list[Any]:

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, inspect, pool
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, select
 
-from storage import migrate
+from storage import migrate, revisions
 from storage.enums import Severity, Status
 from storage.models import InboxItem, Incident
 
@@ -76,6 +76,27 @@ def test_revisions_form_a_single_line() -> None:
 
     assert scripts.get_heads() == [migrate.head_revision()]
     assert len(scripts.get_bases()) == 1
+
+
+def test_the_revisions_read_without_alembic_are_alembics() -> None:
+    # storage.revisions reads the files' headers so that starting Warroom loads no Alembic.
+    scripts = ScriptDirectory.from_config(migrate.alembic_config())
+    chain = {script.revision: script.down_revision for script in scripts.walk_revisions()}
+    assert revisions.known_revisions() == frozenset(chain)
+    assert revisions.head_revision() == scripts.get_current_head()
+    assert all(revisions.knows_revision(r) for r in chain)
+    assert not revisions.knows_revision("0123456789ab")
+
+
+def test_starting_warroom_loads_no_alembic() -> None:
+    code = (
+        "import sys, bot.cli, bot.app, bot.ops.database, bot.web.health;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert found.stdout.strip() == "[]", found.stdout
 
 
 def test_no_revision_is_written_while_models_match_the_migrations() -> None:

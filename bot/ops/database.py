@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from alembic.util import CommandError as AlembicError
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.ops.problems import SetupError
-from storage import migrate
+from storage import revisions
+from storage.revisions import MigrationError
 
 POSTGRES_DRIVERS = frozenset({"psycopg", "psycopg2", "psycopg_binary", "psycopg_c"})
 POSTGRES_EXTRA = "pip install 'warroom[postgres]'"
@@ -150,18 +150,18 @@ def database_problems(url: str, *, connect_timeout: float) -> Iterator[None]:
         raise SetupError(
             describe_database_error(error, url, connect_timeout=connect_timeout)
         ) from None
-    except AlembicError as error:
+    except MigrationError as error:
         raise SetupError(f"cannot migrate the database at {shown(url)}: {error}") from None
 
 
 def schema_problem(url: str, revision: str | None) -> str | None:
     """Why the schema at `url` (at `revision`) is not the one this Warroom needs, or None."""
-    head = migrate.head_revision()
+    head = revisions.head_revision()
     if revision == head:
         return None
     if revision is None:
         return f"no Warroom schema in the database at {shown(url)}: run `warroom db upgrade` first"
-    if not migrate.knows_revision(revision):
+    if not revisions.knows_revision(revision):
         return (
             f"the database at {shown(url)} is at revision {revision}, which this Warroom does "
             "not know (a newer Warroom migrated it): upgrade Warroom, or fix DATABASE_URL"
@@ -175,7 +175,7 @@ def schema_problem(url: str, revision: str | None) -> str | None:
 def require_current_schema(url: str, *, connect_timeout: float) -> None:
     """Refuse (SetupError) unless the database at `url` is reachable and fully migrated."""
     with database_problems(url, connect_timeout=connect_timeout):
-        revision = migrate.current_revision(url, connect_timeout=connect_timeout)
+        revision = revisions.current_revision(url, connect_timeout=connect_timeout)
     problem = schema_problem(url, revision)
     if problem is not None:
         raise SetupError(problem)
@@ -196,14 +196,16 @@ def prepare_database(url: str, *, connect_timeout: float) -> None:
 def upgrade_database(url: str, *, connect_timeout: float) -> str | None:
     """Migrate to the newest revision; the revision the database is at afterwards."""
     with database_problems(url, connect_timeout=connect_timeout):
-        revision = migrate.current_revision(url, connect_timeout=connect_timeout)
-        if revision is not None and not migrate.knows_revision(revision):
+        revision = revisions.current_revision(url, connect_timeout=connect_timeout)
+        if revision is not None and not revisions.knows_revision(revision):
             raise SetupError(str(schema_problem(url, revision)))
+        from storage import migrate  # Alembic, loaded only to migrate
+
         migrate.upgrade(url, connect_timeout=connect_timeout)
-        return migrate.current_revision(url, connect_timeout=connect_timeout)
+        return revisions.current_revision(url, connect_timeout=connect_timeout)
 
 
 def current_revision(url: str, *, connect_timeout: float) -> str | None:
     """The revision the database is at (None: never migrated)."""
     with database_problems(url, connect_timeout=connect_timeout):
-        return migrate.current_revision(url, connect_timeout=connect_timeout)
+        return revisions.current_revision(url, connect_timeout=connect_timeout)

@@ -27,7 +27,7 @@ from bot.slack.identity import (
     ask_slack,
     describe_bot,
 )
-from storage import migrate
+from storage import revisions
 
 SIGNING_SECRET = re.compile(r"[0-9a-f]{32}")
 NEED_SETTINGS = (
@@ -155,7 +155,7 @@ def check_database(settings: DatabaseSettings) -> Finding:
     problem = schema_problem(url, revision)
     if problem is None:
         return Finding("database", Outcome.PASS, f"{shown(url)}, schema current ({revision})")
-    if sqlite and (revision is None or migrate.knows_revision(revision)):
+    if sqlite and (revision is None or revisions.knows_revision(revision)):
         now = "no database yet" if revision is None else f"schema at {revision}"
         return Finding(
             "database", Outcome.WARN, f"{shown(url)}: {now}; `warroom run` migrates it on start"

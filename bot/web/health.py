@@ -7,18 +7,15 @@ and its schema is the one this version expects. When Slack was last seen is repo
 a Slack outage leaves the replica ready: webhooks are still stored, and stored work waits.
 """
 
-import functools
 import time
 from collections.abc import Callable
 from typing import Any
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from bot.observability.probe import BoundedRead
-from storage import migrate
+from storage import revisions
 from storage.database import Timeouts
 
 HEALTH_DEADLINE = 2.0  # seconds; load balancers and orchestrators give up soon after
@@ -32,7 +29,7 @@ def _ping(connection: Connection) -> None:
 
 
 def _revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    return revisions.revision_on(connection)
 
 
 class DatabaseHealth:
@@ -119,9 +116,6 @@ def migrations_verdict(revision: str | None) -> dict[str, Any]:
     return {"migrations": state, "revision": revision, "head": head}
 
 
-@functools.cache
 def _scripts() -> tuple[str, frozenset[str]]:
-    """The newest revision this version ships and every revision it knows, read once."""
-    scripts = ScriptDirectory.from_config(migrate.alembic_config())
-    known = frozenset(script.revision for script in scripts.walk_revisions())
-    return migrate.head_revision(), known
+    """The newest revision this version ships and every revision it knows."""
+    return revisions.head_revision(), revisions.known_revisions()
