@@ -17,7 +17,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.oncall.service import OncallService
-from bot.sandbox import ServerHandle, serve_in_thread
+from bot.sandbox import SandboxServer, ServerHandle, serve_in_thread
+from bot.sandbox.oidc import CLIENT_ID, CLIENT_SECRET
+from bot.settings import Settings
 from bot.web.app.config import AppConfig
 from bot.web.app.incident_reads import IncidentReads
 from bot.web.app.routes import build_app_router
@@ -68,6 +70,23 @@ def browser(real_url: str) -> httpx.Client:
 async def display_names(ids: list[str]) -> dict[str, str]:
     """The people directory of these tests."""
     return {i: NAMES[i] for i in ids if i in NAMES}
+
+
+def slack_signin_settings(database_url: str, sandbox: SandboxServer, **more: Any) -> Settings:
+    """Settings of the whole app (as `warroom run` builds it) whose `/app` signs in with the
+    sandbox's Slack; `more` adds or overrides (the allow-list is the caller's)."""
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        slack_bot_token="xoxb-sandbox-token",
+        slack_signing_secret="sandbox-signing-secret",
+        slack_api_url=sandbox.api_url,
+        database_url=database_url,
+        warroom_public_url=PUBLIC_URL,
+        warroom_oidc_issuer=sandbox.url,
+        warroom_oidc_client_id=CLIENT_ID,
+        warroom_oidc_client_secret=CLIENT_SECRET,
+        **more,
+    )
 
 
 def app_config(

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import lxml.html
-from app_site import PUBLIC_URL, browser
+from app_site import PUBLIC_URL, browser, slack_signin_settings
 from dashboard_seed import Seeded, seed_incidents
 from servers.oidc_provider import sign_in
 
@@ -21,7 +21,6 @@ from bot.app import Warroom, build_warroom
 from bot.insights.definitions import Filters, Trend
 from bot.sandbox import SandboxServer, serve_in_thread
 from bot.sandbox.model import TEAM_ID
-from bot.sandbox.oidc import CLIENT_ID, CLIENT_SECRET
 from bot.settings import Settings
 
 NOW = datetime(2026, 11, 18, 13, 0, tzinfo=UTC)  # a Wednesday
@@ -59,16 +58,9 @@ class DashboardApp:
 
 def settings_for(database_url: str, sandbox: SandboxServer, **more: Any) -> Settings:
     """Settings of an app whose `/app` signs in the sandbox's workspace."""
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        slack_bot_token="xoxb-sandbox-token",
-        slack_signing_secret="sandbox-signing-secret",
-        slack_api_url=sandbox.api_url,
-        database_url=database_url,
-        warroom_public_url=PUBLIC_URL,
-        warroom_oidc_issuer=sandbox.url,
-        warroom_oidc_client_id=CLIENT_ID,
-        warroom_oidc_client_secret=CLIENT_SECRET,
+    return slack_signin_settings(
+        database_url,
+        sandbox,
         warroom_app_allowed_workspace=TEAM_ID,
         warroom_timezone=ZONE,
         warroom_tick_interval="1d",  # nothing scheduled runs while the test looks

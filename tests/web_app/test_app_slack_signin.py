@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from app_site import PUBLIC_URL, add_incident, browser
+from app_site import PUBLIC_URL, add_incident, browser, slack_signin_settings
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from servers.oidc_provider import forms_of, pick_user
@@ -17,7 +17,6 @@ from bot.app import build_warroom
 from bot.sandbox import SandboxServer, serve_in_thread
 from bot.sandbox.model import TEAM_ID
 from bot.sandbox.oidc import CLIENT_ID, CLIENT_SECRET
-from bot.settings import Settings
 
 TITLE = "Payments API timing out in eu-west"
 
@@ -32,18 +31,7 @@ def sandbox() -> Iterator[SandboxServer]:
 @contextmanager
 def warroom_app(database_url: str, sandbox: SandboxServer, **more: Any) -> Iterator[str]:
     """The whole app, signing in with the sandbox's Slack; its real address."""
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        slack_bot_token="xoxb-sandbox-token",
-        slack_signing_secret="sandbox-signing-secret",
-        slack_api_url=sandbox.api_url,
-        database_url=database_url,
-        warroom_public_url=PUBLIC_URL,
-        warroom_oidc_issuer=sandbox.url,
-        warroom_oidc_client_id=CLIENT_ID,
-        warroom_oidc_client_secret=CLIENT_SECRET,
-        **more,
-    )
+    settings = slack_signin_settings(database_url, sandbox, **more)
     warroom = build_warroom(settings)
     add_incident(warroom.engine, 1, TITLE)
     try:
