@@ -1,7 +1,5 @@
 """`python -m bot.cli`: the `warroom` command."""
 
-import sys
+from bot.console import run
 
-from bot.cli import main
-
-sys.exit(main())
+run()

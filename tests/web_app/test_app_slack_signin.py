@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
-import pytest
 from app_site import PUBLIC_URL, add_incident, browser, slack_signin_settings
 from joserfc import jwt
 from joserfc.jwk import KeySet
@@ -19,13 +18,6 @@ from bot.sandbox.model import TEAM_ID
 from bot.sandbox.oidc import CLIENT_ID, CLIENT_SECRET
 
 TITLE = "Payments API timing out in eu-west"
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    """One sandbox (Slack and its sign-in) for the module."""
-    with SandboxServer() as server:
-        yield server
 
 
 @contextmanager

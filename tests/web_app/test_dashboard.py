@@ -3,32 +3,15 @@ with Slack, on SQLite and PostgreSQL: the figures shown are the insights service
 second, for every period; filters narrow them; drills never count; bad queries get a 400 page
 saying what is accepted; nobody signed in gets any figure."""
 
-from collections.abc import Iterator
-
-import pytest
 from app_site import PUBLIC_URL
 from dashboard_seed import CHECKOUT, HOSTILE_SERVICE
-from dashboard_stack import DASHBOARD, DashboardApp, Shown, dashboard_app, read_dashboard
+from dashboard_stack import DASHBOARD, DashboardApp, Shown, read_dashboard
 from sqlmodel import Session, select
 
 from bot.insights.definitions import Count, Filters, Insights, MetricName, Trend
 from bot.kernel.timing import figure_duration as duration
-from bot.sandbox import SandboxServer
 from storage.enums import Severity
 from storage.models import Incident
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    """One sandbox (Slack and its sign-in) for the module."""
-    with SandboxServer() as server:
-        yield server
-
-
-@pytest.fixture
-def site(database_url: str, sandbox: SandboxServer) -> Iterator[DashboardApp]:
-    with dashboard_app(database_url, sandbox) as served:
-        yield served
 
 
 def test_the_figures_shown_are_the_services_to_the_second(site: DashboardApp) -> None:

@@ -6,20 +6,17 @@ refused query and a signed-out browser get no figure; a service name typed with 
 comes out as markup."""
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from datetime import date
 from urllib.parse import urlencode
 
 import httpx
 import lxml.html
-import pytest
 from app_site import PUBLIC_URL
 from dashboard_seed import CHECKOUT, HOSTILE_SERVICE
-from dashboard_stack import DASHBOARD, DashboardApp, dashboard_app, read_dashboard
+from dashboard_stack import DASHBOARD, DashboardApp, read_dashboard
 from sqlmodel import Session, select
 
 from bot.insights.definitions import Insights
-from bot.sandbox import SandboxServer
 from bot.web.app.dashboard_cache import FRESH_FOR
 from bot.web.app.safe_svg import ELEMENTS, SVG
 from storage.models import Incident
@@ -32,19 +29,6 @@ TITLES = (
     "Severity mix",
 )
 AS_AN_IMAGE = {"accept": "image/avif,image/webp,image/svg+xml,image/*,*/*;q=0.8"}
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    """One sandbox (Slack and its sign-in) for the module."""
-    with SandboxServer() as server:
-        yield server
-
-
-@pytest.fixture
-def site(database_url: str, sandbox: SandboxServer) -> Iterator[DashboardApp]:
-    with dashboard_app(database_url, sandbox) as served:
-        yield served
 
 
 def chart(
