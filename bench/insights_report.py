@@ -198,7 +198,7 @@ def run_process(url: str, form: str = "md") -> float:
     env.pop("WARROOM_CONFIG", None)
     began = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "report", "--month", "2026-11", "--format", form],
+        [sys.executable, "-m", "bot", "report", "--month", "2026-11", "--format", form],
         capture_output=True,
         text=True,
         env=env,

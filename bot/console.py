@@ -8,8 +8,8 @@
   objects one by one) only adds about 0.3 s before the shell gets its prompt back: the output
   is flushed and the logs closed, then the process ends with the command's status.
 
-This module imports nothing of Warroom's until it runs; `bot.cli.main` stays a plain function
-for callers in the same process (tests).
+`python -m bot` runs it too. This module imports nothing of Warroom's until it runs;
+`bot.cli.main` stays a plain function for callers in the same process (tests).
 """
 
 import gc

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from storage.database import make_engine
 
-WARROOM = [sys.executable, "-m", "bot.cli"]
+WARROOM = [sys.executable, "-m", "bot"]
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_SECONDS = 20.0
 

@@ -17,7 +17,7 @@ from bot.sandbox import SandboxServer
 from bot.sandbox.socket_driver import SocketModeDriver
 from bot.sandbox.socket_mode import DEFAULT_APP_TOKEN
 
-WARROOM = [sys.executable, "-m", "bot.cli"]
+WARROOM = [sys.executable, "-m", "bot"]
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
 

@@ -1,5 +1,8 @@
-"""`python -m bot.cli`: the `warroom` command."""
+"""`python -m bot.cli`: the `warroom` command line, ended as a plain program (`python -m bot` is
+the console script's lighter start and end)."""
 
-from bot.console import run
+import sys
 
-run()
+from bot.cli import main
+
+sys.exit(main())

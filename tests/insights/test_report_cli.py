@@ -100,7 +100,7 @@ def test_bad_input_is_one_line_and_exit_2(
 
 def test_a_real_process_prints_the_report(report_env: str, nowhere: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "report", "--month", "2026-11", "--json"],
+        [sys.executable, "-m", "bot", "report", "--month", "2026-11", "--json"],
         capture_output=True,
         text=True,
         cwd=nowhere,
@@ -110,7 +110,7 @@ def test_a_real_process_prints_the_report(report_env: str, nowhere: Path) -> Non
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["incidents"] == 52
     bad = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "report", "--month", "2026-11", "--format", "xml"],
+        [sys.executable, "-m", "bot", "report", "--month", "2026-11", "--format", "xml"],
         capture_output=True,
         text=True,
         cwd=nowhere,

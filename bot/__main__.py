@@ -1,0 +1,5 @@
+"""`python -m bot`: the `warroom` command, started and ended as the console script does."""
+
+from bot.console import run
+
+run()
