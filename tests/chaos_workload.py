@@ -190,9 +190,9 @@ class Workload(threading.Thread):
                 getattr(self, f"send_{kind}")()
             except Exception as error:  # recorded, and the run fails at the end
                 self.ledger.errors.append(f"{type(error).__name__}: {error}")
-            # Nobody answered: no process is up; try again a little later.
-            pause = 0.25 if sum(self.ledger.refused.values()) > refused else 0.02
-            self.stopping.wait(pause + self.rng.uniform(0, 0.08))
+            # About ten requests a second; nobody answered: no process is up, so a little later.
+            pause = 0.25 if sum(self.ledger.refused.values()) > refused else 0.05
+            self.stopping.wait(pause + self.rng.uniform(0, 0.1))
 
     def refresh(self) -> None:
         """Learn the incident channels whose status block is pinned, once a second."""

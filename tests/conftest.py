@@ -36,14 +36,6 @@ def pytest_report_header(config: pytest.Config) -> str:
     )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The files holding slow end-to-end runs go first (in their order; the rest keep theirs).
-    Tests run a file to a worker: a file of minutes handed out last would keep one worker busy
-    while the others have long finished."""
-    slow = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow)
-
-
 def _schema_url(schema: str) -> str:
     """The PostgreSQL test URL with every connection's search_path set to `schema`."""
     url = make_url(POSTGRES_URL)
