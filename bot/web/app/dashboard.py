@@ -121,7 +121,8 @@ def build_dashboard_section(
         except BadQuery as refused:
             return _text_answer(400, f"{refused}.")
         insights = kept.value[1].current
-        tag = chart_etag(kind, insights)
+        drawn_from = kind.drawn_from(insights)
+        tag = chart_etag(kind, drawn_from)
         headers = {
             **CHART_HEADERS,
             "cache-control": f"private, max-age={round(fresh_for.total_seconds())}",
@@ -129,7 +130,7 @@ def build_dashboard_section(
         }
         if _matches(request.headers.get("if-none-match"), tag):
             return Response(status_code=304, headers=headers)
-        document = await charts.draw(kind, insights)
+        document = await charts.draw(kind, insights, drawn_from)
         return Response(document, media_type=SVG_TYPE, headers=headers)
 
     return AppSection(router, "Insights", PATH)

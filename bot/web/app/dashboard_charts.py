@@ -39,6 +39,11 @@ class ChartKind(NamedTuple):
     draw: Callable[[Insights], "Figure"]
     figures: Callable[[Insights], Any]
 
+    def drawn_from(self, insights: Insights) -> str:
+        """The figures this chart draws of `insights`, as text: what names its drawing (the
+        drawings kept, the entity tag)."""
+        return repr(self.figures(insights))
+
 
 CHARTS: tuple[ChartKind, ...] = (
     ChartKind(
@@ -63,10 +68,10 @@ CHARTS: tuple[ChartKind, ...] = (
 CHART_KINDS = {kind.key: kind for kind in CHARTS}
 
 
-def chart_etag(kind: ChartKind, insights: Insights) -> str:
-    """The chart's entity tag: a digest of the figures it draws (and of the app's version,
-    as another version may draw the same figures otherwise)."""
-    named = f"{__version__}\n{kind.key}\n{kind.figures(insights)!r}"
+def chart_etag(kind: ChartKind, drawn_from: str) -> str:
+    """The chart's entity tag: a digest of the figures it draws (`ChartKind.drawn_from`) and of
+    the app's version, as another version may draw the same figures otherwise."""
+    named = f"{__version__}\n{kind.key}\n{drawn_from}"
     return f'"{hashlib.sha256(named.encode()).hexdigest()[:32]}"'
 
 
@@ -80,9 +85,10 @@ class ChartDrawer:
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
         self._worker.submit(charts.warm_up)  # matplotlib's import, before the first chart
 
-    async def draw(self, kind: ChartKind, insights: Insights) -> bytes:
-        """The chart `kind` of `insights` as a cleaned, standalone SVG document (UTF-8)."""
-        identity = (kind.key, repr(kind.figures(insights)))
+    async def draw(self, kind: ChartKind, insights: Insights, drawn_from: str) -> bytes:
+        """The chart `kind` of `insights` (which draws `drawn_from`, `ChartKind.drawn_from`)
+        as a cleaned, standalone SVG document (UTF-8)."""
+        identity = (kind.key, drawn_from)
         with self._lock:
             document = self._drawings.get(identity)
             if document is not None:
